@@ -1,0 +1,56 @@
+# The two commands: `make demo` (set up, load the demo, serve it) and `make test` (the whole test suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= $(or $(CAIM_TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/test)
+
+.PHONY: setup demo serve test test-sqlite test-postgres lint format lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[test]'
+	$(BIN)/caim compilemessages
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/caim demo
+
+serve: setup
+	$(BIN)/caim serve
+
+# SQLite always; PostgreSQL too when reachable (CI sets CAIM_REQUIRE_POSTGRES=1 so that its absence fails).
+test: setup lint test-sqlite test-postgres
+
+test-sqlite: setup
+	$(BIN)/caim compilemessages >/dev/null
+	@echo "== tests on SQLite"
+	$(BIN)/pytest
+
+test-postgres: setup
+	@if $(BIN)/python tests/pg_available.py "$(PG_URL)"; then \
+		echo "== tests on PostgreSQL ($(PG_URL))"; \
+		DATABASE_URL="$(PG_URL)" $(BIN)/pytest -m "not browser"; \
+	elif [ -n "$$CAIM_REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is not reachable at $(PG_URL), and CAIM_REQUIRE_POSTGRES is set: failing."; exit 1; \
+	else \
+		echo "PostgreSQL is not reachable at $(PG_URL): the tests ran on SQLite only."; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: setup
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+# Refresh the pinned versions after changing dependencies in pyproject.toml.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^caim' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,3 @@
+"""CAIM: an open-source monitor of AI incidents and hazards."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from caim.cli import main
+
+raise SystemExit(main())

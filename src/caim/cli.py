@@ -1,0 +1,202 @@
+"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, compilemessages."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caim.settings")
+    import django
+
+    django.setup()
+
+
+def compile_catalogs(quiet: bool = True) -> int:
+    """Compile the .po translation catalogs to .mo with Babel (pure Python, no gettext tools needed)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    locale_dir = Path(__file__).resolve().parent / "site" / "locale"
+    compiled = 0
+    for po_path in locale_dir.glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po:
+            catalog = read_po(po, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo:
+            write_mo(mo, catalog)
+        compiled += 1
+        if not quiet:
+            print(f"compiled {mo_path}")
+    return compiled
+
+
+def cmd_migrate(args) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    return 0
+
+
+def ensure_login(username: str, role_names: list[str], password: str | None = None) -> str:
+    """Create or reset a staff account with these roles; returns its password."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    password = password or secrets.token_urlsafe(12)
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    for name in role_names:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return password
+
+
+def cmd_createuser(args) -> int:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from caim.records.roles import ROLES
+
+    unknown = [r for r in args.role if r not in ROLES]
+    if unknown:
+        print(f"Unknown role(s): {', '.join(unknown)}. Roles: {', '.join(ROLES)}.", file=sys.stderr)
+        return 2
+    if args.password:
+        try:
+            validate_password(args.password)
+        except ValidationError as exc:
+            print("Password refused: " + " ".join(exc.messages), file=sys.stderr)
+            return 2
+    password = ensure_login(args.username, args.role or ["editor"], args.password)
+    print(
+        f"User {args.username} ({', '.join(args.role or ['editor'])})"
+        + ("" if args.password else f", password: {password}")
+    )
+    return 0
+
+
+def cmd_lint(args) -> int:
+    from caim.records.actions import check_record
+    from caim.records.models import Record
+
+    records = Record.objects.order_by("id")
+    if args.slugs:
+        records = records.filter(slug__in=args.slugs)
+        missing = set(args.slugs) - set(records.values_list("slug", flat=True))
+        if missing:
+            print(f"No record with slug(s): {', '.join(sorted(missing))}", file=sys.stderr)
+            return 2
+    total_errors = total_warnings = 0
+    for record in records:
+        issues = check_record(record)
+        errors = [i for i in issues if i.level == "error"]
+        warnings = [i for i in issues if i.level == "warning"]
+        total_errors += len(errors)
+        total_warnings += len(warnings)
+        if errors or (warnings and args.warnings):
+            print(f"{record.slug} ({record.record_type}, {record.status})")
+            for issue in errors + (warnings if args.warnings else []):
+                print(f"  {issue}")
+    count = records.count()
+    print(f"{count} record(s) checked: {total_errors} error(s), {total_warnings} warning(s).")
+    return 1 if total_errors else 0
+
+
+def cmd_demo(args) -> int:
+    from rich.progress import Progress
+
+    from caim.demo.loader import DemoDataError, load_demo
+    from caim.records.roles import EDITOR, REVIEWER
+
+    compile_catalogs()
+    cmd_migrate(argparse.Namespace(verbosity=0))
+    try:
+        with Progress(transient=True) as progress:
+            task = progress.add_task("Loading demo records", total=None)
+            result = load_demo(progress=lambda name: progress.update(task, description=f"Loading {name}"))
+    except DemoDataError as exc:
+        print(f"The demo data could not be loaded (nothing was written):\n{exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Demo data: {result.records} record(s) loaded ({result.versions} version(s)), {result.entities} entities, "
+        f"{result.systems} AI systems; {result.skipped} record(s) already present."
+    )
+    password = ensure_login("editor", [EDITOR, REVIEWER])
+    print("\nEditor login (editor and reviewer roles):")
+    print("  username: editor")
+    print(f"  password: {password}")
+    print(f"  sign in at http://{args.addr}/staff/login/\n")
+    if args.no_serve:
+        return 0
+    return cmd_serve(args)
+
+
+def cmd_serve(args) -> int:
+    from django.core.management import call_command
+
+    compile_catalogs()
+    print(
+        f"Serving the monitor at http://{args.addr}/ (English) and http://{args.addr}/fr/ (French). Ctrl-C stops."
+    )
+    call_command("runserver", args.addr, use_reloader=False, use_threading=True)
+    return 0
+
+
+def cmd_compilemessages(args) -> int:
+    compiled = compile_catalogs(quiet=False)
+    print(f"{compiled} catalog(s) compiled.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="caim", description="Run and manage an AI incident and hazard monitor."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "demo", help="migrate, load the bilingual demo records, print an editor login and serve"
+    )
+    p.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on (default 127.0.0.1:8000)")
+    p.add_argument("--no-serve", action="store_true", help="load the demo and stop, without serving")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve the site (development server)")
+    p.add_argument("--addr", default="127.0.0.1:8000")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="create or update the database tables")
+    p.add_argument("--verbosity", type=int, default=1)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("createuser", help="create a staff account (or reset its password) with roles")
+    p.add_argument("username")
+    p.add_argument(
+        "--role", action="append", default=[], help="editor, reviewer, translator or admin (repeatable)"
+    )
+    p.add_argument("--password", help="password to set (default: a random one, printed)")
+    p.set_defaults(func=cmd_createuser)
+
+    p = sub.add_parser("lint", help="check records against the record lint; exit 1 on any error")
+    p.add_argument("slugs", nargs="*", help="records to check (default: all)")
+    p.add_argument("--warnings", action="store_true", help="print warnings too")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("compilemessages", help="compile the translation catalogs")
+    p.set_defaults(func=cmd_compilemessages)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_django()
+    return args.func(args)

@@ -1,0 +1,572 @@
+"""The only code that writes records (SPEC §3). Every action checks its permission, runs in one transaction
+and writes one audit event in it.
+
+Actions: create_entity, create_system, create_draft, update_record, set_status, publish_record,
+withdraw_record, revert_record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from caim.records import roles
+from caim.records.changes import InvalidRecordData, ParsedChanges, parse_changes
+from caim.records.clock import Clock, get_clock
+from caim.records.lint import LintIssue, errors, lint_document
+from caim.records.models import (
+    DRAFT_STATUSES,
+    AISystem,
+    AuditEvent,
+    Entity,
+    Harm,
+    Mitigation,
+    PolicyRecommendation,
+    PublicRecord,
+    PublicTag,
+    Record,
+    RecordEntity,
+    RecordSource,
+    RecordSystem,
+    RecordType,
+    RecordVersion,
+    Response,
+    SlugRedirect,
+    Source,
+    Status,
+    VersionKind,
+)
+from caim.records.versions import build_document, build_staff_document, load_record
+from caim.taxonomy.loader import get_taxonomy
+
+# Taxonomy lists of a document that become filterable tags: document key -> vocabulary.
+TAG_VOCABULARIES = {
+    "domains": "domain",
+    "harm_types": "harm_type",
+    "ai_pathways": "ai_pathway",
+    "lifecycle_phases": "lifecycle_phase",
+}
+
+__all__ = [
+    "ActionRefused",
+    "EditConflict",
+    "InvalidRecordData",
+    "PublishRefused",
+    "create_draft",
+    "create_entity",
+    "create_system",
+    "publish_record",
+    "revert_record",
+    "set_status",
+    "update_record",
+    "withdraw_record",
+]
+
+
+class ActionRefused(Exception):
+    """The action does not apply to the record in its current state."""
+
+
+class EditConflict(Exception):
+    """Someone saved the record since the editor loaded it; nothing was written.
+
+    Carries both sides so that the editor can merge: the current record document and the attempted changes.
+    """
+
+    def __init__(self, record_id: int, expected: int, current: int, current_data: dict, attempted: dict):
+        self.record_id, self.expected, self.current = record_id, expected, current
+        self.current_data, self.attempted = current_data, attempted
+        super().__init__(
+            f"Record {record_id} was changed by someone else (you edited version {expected} of the draft, it is "
+            f"now at {current}). Nothing was saved; review their changes and apply yours again."
+        )
+
+
+class PublishRefused(Exception):
+    def __init__(self, message: str, issues: list[LintIssue] | None = None):
+        self.issues = issues or []
+        super().__init__(message)
+
+
+def audit(
+    subject_type: str, subject_id: int, verb: str, actor, at: datetime, *, before=None, after=None, note=""
+):
+    return AuditEvent.objects.create(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        verb=verb,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=at,
+        before=before or {},
+        after=after or {},
+        note=note,
+    )
+
+
+def _editable_view(record: Record) -> dict:
+    """The record's editable content (document + staff fields) for audit before/after diffs."""
+    doc = build_document(load_record(record.pk), version=0, published_at=record.updated_at)
+    for key in ("schema_version", "version", "created_at", "first_published_at", "published_at"):
+        doc.pop(key, None)
+    return {**doc, **build_staff_document(record)}
+
+
+def _diff(before: dict, after: dict) -> tuple[dict, dict]:
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+# -- entities and systems -------------------------------------------------------------------------------------
+
+
+def create_entity(
+    *,
+    actor,
+    slug: str,
+    name: str,
+    kind: str,
+    jurisdiction: str = "",
+    aliases=(),
+    description_en: str = "",
+    description_fr: str = "",
+    same_as=(),
+    clock: Clock | None = None,
+) -> Entity:
+    roles.require_role(actor, roles.EDITOR, roles.ADMIN)
+    tax = get_taxonomy()
+    tax.validate("entity_kind", kind)
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        entity = Entity.objects.create(
+            slug=slug,
+            name=name,
+            kind=kind,
+            jurisdiction=jurisdiction,
+            aliases=list(aliases),
+            description_en=description_en,
+            description_fr=description_fr,
+            same_as=list(same_as),
+        )
+        audit(
+            "entity",
+            entity.pk,
+            "entity.created",
+            actor,
+            now,
+            after={"slug": slug, "name": name, "kind": kind},
+        )
+    return entity
+
+
+def create_system(
+    *,
+    actor,
+    slug: str,
+    name: str,
+    system_type: str,
+    developer: Entity | None = None,
+    description_en: str = "",
+    description_fr: str = "",
+    clock: Clock | None = None,
+) -> AISystem:
+    roles.require_role(actor, roles.EDITOR, roles.ADMIN)
+    get_taxonomy().validate("system_type", system_type)
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        system = AISystem.objects.create(
+            slug=slug,
+            name=name,
+            system_type=system_type,
+            developer=developer,
+            description_en=description_en,
+            description_fr=description_fr,
+        )
+        audit("system", system.pk, "system.created", actor, now, after={"slug": slug, "name": name})
+    return system
+
+
+# -- drafts ---------------------------------------------------------------------------------------------------
+
+
+def create_draft(
+    *, actor, record_type: str, slug: str, data: dict | None = None, clock: Clock | None = None
+) -> Record:
+    """A new record in screening, with whatever content is known so far."""
+    roles.require_role(actor, roles.EDITOR)
+    if record_type not in RecordType.values:
+        raise InvalidRecordData([f"record_type: expected one of {', '.join(RecordType.values)}"])
+    parsed = parse_changes({**(data or {}), "slug": slug}, record_type=record_type, taxonomy=get_taxonomy())
+    if (
+        Record.objects.filter(slug=parsed.columns["slug"]).exists()
+        or SlugRedirect.objects.filter(old_slug=slug).exists()
+    ):
+        raise InvalidRecordData([f"slug: {slug!r} is already used by another record"])
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        record = Record(record_type=record_type, created_at=now, updated_at=now)
+        _apply(record, parsed)
+        record.save()
+        _apply_children(record, parsed)
+        audit("record", record.pk, "record.created", actor, now, after=_editable_view(record))
+    return record
+
+
+def update_record(
+    record: Record,
+    *,
+    actor,
+    expected_lock_version: int,
+    data: dict,
+    clock: Clock | None = None,
+    verb: str = "record.updated",
+) -> Record:
+    """Apply `data` to the working copy, unless someone saved it since `expected_lock_version` was read.
+
+    Translators may only change text fields. A stale save raises EditConflict and writes nothing.
+    """
+    roles.require_role(actor, roles.EDITOR, roles.REVIEWER, roles.TRANSLATOR)
+    if not roles.has_role(actor, roles.EDITOR) and not roles.has_role(actor, roles.REVIEWER):
+        non_text = [k for k in data if not k.endswith(("_en", "_fr"))]
+        if non_text:
+            raise roles.PermissionDenied(
+                f"Translators edit text fields only, not: {', '.join(sorted(non_text))}."
+            )
+    parsed = parse_changes(data, record_type=record.record_type, taxonomy=get_taxonomy())
+    new_slug = parsed.columns.get("slug")
+    if (
+        new_slug
+        and new_slug != record.slug
+        and (
+            Record.objects.filter(slug=new_slug).exclude(pk=record.pk).exists()
+            or SlugRedirect.objects.filter(old_slug=new_slug).exclude(record=record).exists()
+        )
+    ):
+        raise InvalidRecordData([f"slug: {new_slug!r} is already used by another record"])
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        bumped = Record.objects.filter(pk=record.pk, lock_version=expected_lock_version).update(
+            lock_version=F("lock_version") + 1, updated_at=now
+        )
+        if not bumped:
+            current = Record.objects.get(pk=record.pk)
+            raise EditConflict(
+                record.pk, expected_lock_version, current.lock_version, _editable_view(current), data
+            )
+        record = Record.objects.get(pk=record.pk)
+        if record.status == Status.WITHDRAWN:
+            raise ActionRefused("A withdrawn record cannot be edited.")
+        before = _editable_view(record)
+        old_slug = record.slug
+        _apply(record, parsed)
+        record.save()
+        _apply_children(record, parsed)
+        if new_slug and new_slug != old_slug:
+            SlugRedirect.objects.filter(
+                old_slug=new_slug
+            ).delete()  # a record taking back an old slug of its own
+            SlugRedirect.objects.create(old_slug=old_slug, record=record, created_at=now)
+        before, after = _diff(before, _editable_view(record))
+        audit("record", record.pk, verb, actor, now, before=before, after=after)
+    return record
+
+
+def _apply(record: Record, parsed: ParsedChanges) -> None:
+    for key, value in parsed.columns.items():
+        setattr(record, key, value)
+
+
+def _apply_children(record: Record, parsed: ParsedChanges) -> None:
+    """Replace each child list that the change names (the whole list: order is meaningful)."""
+    children = parsed.children
+    if "sources" in children:
+        record.record_sources.all().delete()
+        for number, s in enumerate(children["sources"], 1):
+            source, _ = Source.objects.update_or_create(
+                url=s["url"],
+                defaults={
+                    k: s[k]
+                    for k in (
+                        "publisher",
+                        "title",
+                        "source_type",
+                        "date_published",
+                        "date_precision",
+                        "language",
+                        "archived_url",
+                    )
+                },
+            )
+            RecordSource.objects.create(
+                record=record,
+                source=source,
+                number=number,
+                citation_key=s["citation_key"],
+                supports_en=s["supports_en"],
+                supports_fr=s["supports_fr"],
+                background=s["background"],
+            )
+    simple = {
+        "harms": Harm,
+        "responses": Response,
+        "policy_recommendations": PolicyRecommendation,
+        "mitigations": Mitigation,
+        "entities": RecordEntity,
+        "systems": RecordSystem,
+    }
+    related = {"entities": "record_entities", "systems": "record_systems"}
+    for name, model in simple.items():
+        if name in children:
+            getattr(record, related.get(name, name)).all().delete()
+            model.objects.bulk_create(
+                model(record=record, position=i, **item) for i, item in enumerate(children[name], 1)
+            )
+    if parsed.materialized_from is not None:
+        record.materialized_from.set(parsed.materialized_from)
+
+
+def set_status(record: Record, *, actor, status: str, clock: Clock | None = None) -> Record:
+    """Move a draft between the pipeline stages (screening, verification, assessment, review)."""
+    roles.require_role(actor, roles.EDITOR, roles.REVIEWER)
+    if status not in DRAFT_STATUSES:
+        raise ActionRefused(f"{status!r} is not a draft stage; use publish_record or withdraw_record.")
+    if record.status not in DRAFT_STATUSES:
+        raise ActionRefused("The record is public: its changes are published as a new version.")
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        before = record.status
+        Record.objects.filter(pk=record.pk).update(status=status, updated_at=now)
+        record.status, record.updated_at = status, now
+        audit(
+            "record",
+            record.pk,
+            "record.status_changed",
+            actor,
+            now,
+            before={"status": before},
+            after={"status": status},
+        )
+    return record
+
+
+# -- publication ----------------------------------------------------------------------------------------------
+
+
+def check_record(record: Record, *, today=None) -> list[LintIssue]:
+    """Lint the working copy exactly as it would be published."""
+    record = load_record(record.pk)
+    now = get_clock().now()
+    doc = build_document(record, version=0, published_at=now)
+    return lint_document(
+        doc, build_staff_document(record), today=today or now.date(), links=_link_states(doc)
+    )
+
+
+def _link_states(doc: dict) -> dict[int, tuple[str, bool]]:
+    ids = [link["id"] for link in doc.get("materialized_from", [])]
+    if not ids:
+        return {}
+    public = set(PublicRecord.objects.filter(pk__in=ids, withdrawn=False).values_list("pk", flat=True))
+    return {
+        pk: (kind, pk in public)
+        for pk, kind in Record.objects.filter(pk__in=ids).values_list("pk", "record_type")
+    }
+
+
+def publish_record(
+    record: Record,
+    *,
+    actor,
+    changelog_en: str,
+    changelog_fr: str,
+    clock: Clock | None = None,
+    kind: str = VersionKind.PUBLICATION,
+) -> RecordVersion:
+    """A reviewer's approval: lint, snapshot version N+1 with its changelog line, update the public layer."""
+    roles.require_role(actor, roles.REVIEWER)
+    changelog_en, changelog_fr = (changelog_en or "").strip(), (changelog_fr or "").strip()
+    if not changelog_en or not changelog_fr:
+        raise PublishRefused("A publication needs a changelog note in English and in French.")
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        record = Record.objects.select_for_update().get(pk=record.pk)
+        if record.status == Status.WITHDRAWN:
+            raise PublishRefused("A withdrawn record stays withdrawn; create a new record instead.")
+        if record.status != Status.REVIEW and record.status != Status.PUBLISHED:
+            raise PublishRefused("Submit the draft for review before publishing it.")
+        record = load_record(record.pk)
+        number = (record.current_version.number if record.current_version_id else 0) + 1
+        doc = build_document(record, version=number, published_at=now)
+        issues = lint_document(doc, build_staff_document(record), today=now.date(), links=_link_states(doc))
+        blocking = errors(issues)
+        if blocking:
+            raise PublishRefused(
+                f"The record has {len(blocking)} lint error(s); correct them before publishing.", issues
+            )
+        version = RecordVersion.objects.create(
+            record=record,
+            number=number,
+            kind=kind,
+            document=doc,
+            staff_document=build_staff_document(record),
+            changelog_en=changelog_en,
+            changelog_fr=changelog_fr,
+            published_at=now,
+            published_by=actor,
+        )
+        first = record.first_published_at or now
+        Record.objects.filter(pk=record.pk).update(
+            status=Status.PUBLISHED, current_version=version, first_published_at=first, updated_at=now
+        )
+        project_public(record.pk, version)
+        audit(
+            "record",
+            record.pk,
+            "record.published",
+            actor,
+            now,
+            before={"status": record.status},
+            after={"status": Status.PUBLISHED, "version": number},
+            note=changelog_en,
+        )
+    record.refresh_from_db()
+    return version
+
+
+def withdraw_record(
+    record: Record, *, actor, reason_en: str, reason_fr: str, clock: Clock | None = None
+) -> RecordVersion:
+    """Withdraw a public record: its page stays with the reason; it leaves lists, stats and feeds."""
+    roles.require_role(actor, roles.REVIEWER)
+    reason_en, reason_fr = (reason_en or "").strip(), (reason_fr or "").strip()
+    if not reason_en or not reason_fr:
+        raise ActionRefused("Give the reason for the withdrawal in English and in French.")
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        record = Record.objects.select_for_update().get(pk=record.pk)
+        if record.status != Status.PUBLISHED:
+            raise ActionRefused("Only a published record can be withdrawn.")
+        previous = record.current_version
+        doc = {
+            **previous.document,
+            "version": previous.number + 1,
+            "published_at": now.isoformat(),
+            "withdrawn": {"at": now.isoformat(), "reason_en": reason_en, "reason_fr": reason_fr},
+        }
+        version = RecordVersion.objects.create(
+            record=record,
+            number=previous.number + 1,
+            kind=VersionKind.WITHDRAWAL,
+            document=doc,
+            staff_document=previous.staff_document,
+            changelog_en=f"Withdrawn: {reason_en}",
+            changelog_fr=f"Retiré : {reason_fr}",
+            published_at=now,
+            published_by=actor,
+        )
+        Record.objects.filter(pk=record.pk).update(
+            status=Status.WITHDRAWN,
+            current_version=version,
+            withdrawn_reason_en=reason_en,
+            withdrawn_reason_fr=reason_fr,
+            updated_at=now,
+        )
+        project_public(record.pk, version)
+        audit(
+            "record",
+            record.pk,
+            "record.withdrawn",
+            actor,
+            now,
+            before={"status": Status.PUBLISHED},
+            after={"status": Status.WITHDRAWN, "version": version.number},
+            note=reason_en,
+        )
+    return version
+
+
+def revert_record(record: Record, *, actor, to_version: int, clock: Clock | None = None) -> RecordVersion:
+    """Restore an earlier version's content as a new version; history is never rewritten."""
+    roles.require_role(actor, roles.REVIEWER)
+    old = RecordVersion.objects.filter(record=record, number=to_version).first()
+    if old is None or old.kind == VersionKind.WITHDRAWAL:
+        raise ActionRefused(f"There is no published version {to_version} to restore.")
+    content: dict[str, Any] = {
+        k: v for k, v in old.document.items() if k not in ("translation_status", "same_as")
+    }
+    content["same_as"] = old.document.get("same_as", [])
+    content["private_persons"] = old.staff_document.get("private_persons", [])
+    with transaction.atomic():
+        current = Record.objects.get(pk=record.pk)  # a revert applies over whatever the draft holds now
+        record = update_record(
+            current,
+            actor=actor,
+            expected_lock_version=current.lock_version,
+            data=content,
+            clock=clock,
+            verb="record.reverted",
+        )
+        return publish_record(
+            record,
+            actor=actor,
+            clock=clock,
+            kind=VersionKind.REVERT,
+            changelog_en=f"Restored the content of version {to_version}.",
+            changelog_fr=f"Rétablissement du contenu de la version {to_version}.",
+        )
+
+
+# -- the public layer -----------------------------------------------------------------------------------------
+
+
+def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
+    """Write the PublicRecord row of a record from its current public version (publish and withdraw only)."""
+    doc = version.document
+    tax = get_taxonomy()
+    is_incident = doc["type"] == RecordType.INCIDENT
+    public, _ = PublicRecord.objects.update_or_create(
+        record_id=record_id,
+        defaults={
+            "version": version,
+            "record_type": doc["type"],
+            "slug": doc["slug"],
+            "title_en": doc["title_en"] or doc["title_fr"],
+            "title_fr": doc["title_fr"],
+            "summary_en": doc["summary_en"],
+            "summary_fr": doc["summary_fr"],
+            "severity": doc["severity"] or "",
+            "severity_rank": tax["severity"].rank(doc["severity"]),
+            "verification": doc.get("verification") or "",
+            "contested": doc.get("dispute") == "contested",
+            "hazard_status": doc.get("hazard_status") or "",
+            "confidence": doc.get("confidence") or "",
+            "occurred": doc.get("occurred"),
+            "occurred_precision": doc.get("occurred_precision") or "day",
+            "event_date": doc.get("occurred") if is_incident else doc.get("identified"),
+            "version_number": version.number,
+            "first_published_at": doc["first_published_at"],
+            "published_at": version.published_at,
+            "withdrawn": "withdrawn" in doc,
+            "has_french": bool(doc["title_fr"] and doc["summary_fr"]),
+        },
+    )
+    PublicTag.objects.filter(record=public).delete()
+    PublicTag.objects.bulk_create(
+        PublicTag(record=public, vocabulary=vocabulary, slug=slug)
+        for key, vocabulary in TAG_VOCABULARIES.items()
+        for slug in doc["taxonomy"][key]
+    )
+    if is_incident:
+        hazard_ids = [link["id"] for link in doc.get("materialized_from", [])]
+        public.materialized_from.set(PublicRecord.objects.filter(pk__in=hazard_ids))
+    else:
+        # Incidents published before this hazard may name it in their public documents: link them now.
+        linking = PublicRecord.objects.filter(record__materialized_from=record_id).select_related("version")
+        for incident in linking:
+            if any(
+                link["id"] == record_id for link in incident.version.document.get("materialized_from", [])
+            ):
+                incident.materialized_from.add(public)
+    return public

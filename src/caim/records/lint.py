@@ -1,0 +1,439 @@
+"""The record lint (SPEC §3.2): errors block publication, warnings are shown to editors.
+
+It checks the record's public document (the exact thing that would be published) plus its staff-only fields,
+so `caim lint` can check a working copy and a published version alike. Every issue names its rule, the field
+and what to do, in the staff member's language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from caim.records.inline_citations import cited_keys
+from caim.taxonomy.loader import Taxonomy, get_taxonomy
+
+ERROR, WARNING = "error", "warning"
+
+# Verification levels that need evidence of a given strength, and what counts as that evidence.
+PRIMARY_SOURCE_TYPES = {"official", "court", "regulator", "disclosure"}
+CITING_FIELDS = ("summary", "narrative", "editorial_assessment")
+
+
+@dataclass(frozen=True)
+class LintIssue:
+    rule: str
+    level: str
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "level": self.level, "field": self.field, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.level} [{self.rule}] {self.field}: {self.message}"
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used to find private names."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def parse_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def public_texts(doc: dict) -> Iterator[tuple[str, str]]:
+    """(field path, text) for every public text of a document."""
+    for key, value in doc.items():
+        if isinstance(value, str) and (key.endswith(("_en", "_fr"))):
+            yield key, value
+    for lang in ("en", "fr"):
+        yield f"canada_nexus.note_{lang}", doc["canada_nexus"].get(f"canada_nexus_note_{lang}") or ""
+    for list_name in (
+        "harms",
+        "sources",
+        "entities",
+        "systems",
+        "responses",
+        "policy_recommendations",
+        "mitigations",
+    ):
+        for i, item in enumerate(doc.get(list_name, [])):
+            for key, value in item.items():
+                if isinstance(value, str) and (key.endswith(("_en", "_fr")) or key in ("title", "publisher")):
+                    yield f"{list_name}[{i + 1}].{key}", value
+
+
+class _Linter:
+    def __init__(
+        self, doc: dict, staff: dict, taxonomy: Taxonomy, today: date, links: dict[int, tuple[str, bool]]
+    ):
+        self.doc, self.staff, self.tax, self.today, self.links = doc, staff, taxonomy, today, links
+        self.issues: list[LintIssue] = []
+        self.incident = doc["type"] == "incident"
+
+    def add(self, rule: str, level: str, field: str, message: str) -> None:
+        self.issues.append(LintIssue(rule, level, field, message))
+
+    def run(self) -> list[LintIssue]:
+        for check in (
+            self.required,
+            self.vocabularies,
+            self.citations,
+            self.verification,
+            self.dates,
+            self.private_persons,
+            self.links_and_references,
+            self.hazard_fields,
+            self.translations,
+        ):
+            check()
+        return self.issues
+
+    # -- required fields --------------------------------------------------------------------------------------
+    def required(self) -> None:
+        doc = self.doc
+        lang = doc.get("original_language", "en")
+        if not (doc.get(f"title_{lang}") or "").strip():
+            self.add("required", ERROR, f"title_{lang}", _("The record has no title. Write a title."))
+        if not (doc.get(f"summary_{lang}") or "").strip():
+            self.add(
+                "required",
+                ERROR,
+                f"summary_{lang}",
+                _("The record has no summary. Write a one-paragraph summary."),
+            )
+        if not doc.get("severity"):
+            self.add("required", ERROR, "severity", _("Set the record's severity."))
+        if not doc["sources"]:
+            self.add(
+                "required", ERROR, "sources", _("The record has no sources. Attach at least one source.")
+            )
+        if not doc["harms"]:
+            self.add("required", ERROR, "harms", _("The record lists no harm. Describe at least one harm."))
+        if not doc["taxonomy"]["domains"]:
+            self.add("required", ERROR, "taxonomy.domains", _("Choose at least one domain."))
+        if not doc["taxonomy"]["harm_types"]:
+            self.add("required", ERROR, "taxonomy.harm_types", _("Choose at least one harm type."))
+        if self.incident and not doc.get("verification"):
+            self.add("required", ERROR, "verification", _("Set the incident's verification level."))
+        if not self.incident:
+            if not doc.get("hazard_status"):
+                self.add("required", ERROR, "hazard_status", _("Set the hazard's status."))
+            if not doc.get("confidence"):
+                self.add("required", ERROR, "confidence", _("Set the confidence of the hazard assessment."))
+        if not doc["canada_nexus"].get("criterion"):
+            self.add(
+                "canada-nexus-missing",
+                WARNING,
+                "canada_nexus",
+                _("Say which Canada nexus criterion applies."),
+            )
+
+    # -- vocabularies -----------------------------------------------------------------------------------------
+    def _check_values(self, vocabulary: str, field: str, values: Iterable[str | None]) -> None:
+        vocab = self.tax[vocabulary]
+        for value in values:
+            if value and value not in vocab:
+                self.add(
+                    "unknown-vocabulary-value",
+                    ERROR,
+                    field,
+                    _("“%(value)s” is not a %(vocabulary)s value. Use one of: %(known)s.")
+                    % {"value": value, "vocabulary": vocabulary, "known": ", ".join(vocab.slugs())},
+                )
+
+    def vocabularies(self) -> None:
+        doc, tax = self.doc, self.doc["taxonomy"]
+        self._check_values("severity", "severity", [doc.get("severity")])
+        self._check_values("domain", "taxonomy.domains", tax["domains"])
+        self._check_values("harm_type", "taxonomy.harm_types", tax["harm_types"])
+        self._check_values("ai_pathway", "taxonomy.ai_pathways", tax["ai_pathways"])
+        self._check_values("lifecycle_phase", "taxonomy.lifecycle_phases", tax["lifecycle_phases"])
+        self._check_values("canada_nexus", "canada_nexus", [doc["canada_nexus"].get("criterion")])
+        if self.incident:
+            self._check_values("verification", "verification", [doc.get("verification")])
+            self._check_values("dispute", "dispute", [doc.get("dispute")])
+        else:
+            self._check_values("hazard_status", "hazard_status", [doc.get("hazard_status")])
+            self._check_values("confidence", "confidence", [doc.get("confidence")])
+        for i, harm in enumerate(doc["harms"], 1):
+            self._check_values("harm_type", f"harms[{i}].harm_types", harm["harm_types"])
+            self._check_values("severity", f"harms[{i}].severity", [harm["severity"]])
+            self._check_values("reach", f"harms[{i}].reach", [harm["reach"]])
+        for src in doc["sources"]:
+            self._check_values("source_type", f"sources[{src['number']}].source_type", [src["source_type"]])
+        for i, ent in enumerate(doc["entities"], 1):
+            self._check_values("entity_role", f"entities[{i}].roles", ent["roles"])
+        for i, resp in enumerate(doc["responses"], 1):
+            self._check_values("response_kind", f"responses[{i}].kind", [resp["kind"]])
+        for i, mit in enumerate(doc["mitigations"], 1):
+            self._check_values("ai_pathway", f"mitigations[{i}].pathway", [mit["pathway"]])
+            if mit["pathway"] and mit["pathway"] not in tax["ai_pathways"]:
+                self.add(
+                    "mitigation-pathway-not-on-record",
+                    ERROR,
+                    f"mitigations[{i}].pathway",
+                    _(
+                        "The mitigation is for the pathway “%(pathway)s”, which the record's taxonomy does not list. "
+                        "Add the pathway to the taxonomy or change the mitigation."
+                    )
+                    % {"pathway": mit["pathway"]},
+                )
+
+    # -- citations --------------------------------------------------------------------------------------------
+    def citations(self) -> None:
+        keys = {s["citation_key"] for s in self.doc["sources"]}
+        cited: set[str] = set()
+        for name in CITING_FIELDS:
+            for lang in ("en", "fr"):
+                field = f"{name}_{lang}"
+                found = cited_keys(self.doc.get(field) or "")
+                cited |= found
+                for key in sorted(found - keys):
+                    self.add(
+                        "citation-unresolved",
+                        ERROR,
+                        field,
+                        _(
+                            "The citation “(%(key)s)” matches no source. Add the source, or correct the citation to "
+                            "one of: %(keys)s."
+                        )
+                        % {"key": key, "keys": "; ".join(sorted(keys)) or _("(no sources)")},
+                    )
+        for src in self.doc["sources"]:
+            if src["citation_key"] not in cited and not src["background"]:
+                self.add(
+                    "source-uncited",
+                    ERROR,
+                    f"sources[{src['number']}]",
+                    _(
+                        "Source %(number)s (“%(key)s”) is not cited in the summary, narrative or assessment. Cite it "
+                        "or mark it as background."
+                    )
+                    % {"number": src["number"], "key": src["citation_key"]},
+                )
+
+    # -- verification -----------------------------------------------------------------------------------------
+    def verification(self) -> None:
+        if not self.incident:
+            return
+        level, sources = self.doc.get("verification"), self.doc["sources"]
+        if level == "confirmed" and not any(s["source_type"] in PRIMARY_SOURCE_TYPES for s in sources):
+            self.add(
+                "confirmed-needs-primary-source",
+                ERROR,
+                "verification",
+                _(
+                    "“Confirmed” needs an official, court or regulator source, or a disclosure by the responsible "
+                    "party. Attach one, or lower the level to “corroborated” or “reported”."
+                ),
+            )
+        if level == "corroborated" and len({fold(s["publisher"]).strip() for s in sources}) < 2:
+            self.add(
+                "corroborated-needs-two-publishers",
+                ERROR,
+                "verification",
+                _(
+                    "“Corroborated” needs sources from at least two independent publishers. Attach another "
+                    "publisher's report, or lower the level to “reported”."
+                ),
+            )
+        if level == "unverified":
+            self.add(
+                "unverified-not-public",
+                ERROR,
+                "verification",
+                _("Unverified claims are never published. Verify them first."),
+            )
+        if self.doc.get("dispute") == "contested" and not (
+            (self.doc.get("dispute_note_en") or "").strip() or (self.doc.get("dispute_note_fr") or "").strip()
+        ):
+            self.add(
+                "contested-needs-note",
+                ERROR,
+                "dispute_note",
+                _("A contested record needs a note naming who disputes what."),
+            )
+
+    # -- dates ------------------------------------------------------------------------------------------------
+    def dates(self) -> None:
+        doc = self.doc
+        dated = {
+            "occurred": doc.get("occurred"),
+            "occurred_end": doc.get("occurred_end"),
+            "reported": doc.get("reported"),
+            "identified": doc.get("identified"),
+            "last_assessed": doc.get("last_assessed"),
+        }
+        dated.update({f"sources[{s['number']}].date_published": s["date_published"] for s in doc["sources"]})
+        dated.update({f"responses[{i}].date": r["date"] for i, r in enumerate(doc["responses"], 1)})
+        for field, value in dated.items():
+            when = parse_date(value)
+            if when and when > self.today:
+                self.add(
+                    "date-in-future",
+                    ERROR,
+                    field,
+                    _("The date %(date)s is in the future. Correct it.") % {"date": value},
+                )
+        occurred, end = parse_date(doc.get("occurred")), parse_date(doc.get("occurred_end"))
+        reported = parse_date(doc.get("reported"))
+        if occurred and end and end < occurred:
+            self.add(
+                "date-end-before-start",
+                ERROR,
+                "occurred_end",
+                _("The end of the period (%(end)s) is before its start (%(start)s).")
+                % {"end": end, "start": occurred},
+            )
+        if occurred and reported and reported < occurred:
+            self.add(
+                "date-reported-before-occurred",
+                ERROR,
+                "reported",
+                _(
+                    "The incident is reported (%(reported)s) before it occurred (%(occurred)s). Check both dates."
+                )
+                % {"reported": reported, "occurred": occurred},
+            )
+
+    # -- privacy ----------------------------------------------------------------------------------------------
+    def private_persons(self) -> None:
+        names = [n for n in self.staff.get("private_persons", []) if n and n.strip()]
+        if not names:
+            return
+        patterns = [
+            (name, re.compile(r"(?<!\w)" + re.escape(fold(name).strip()) + r"(?!\w)")) for name in names
+        ]
+        for field, text in public_texts(self.doc):
+            folded = fold(text)
+            for name, pattern in patterns:
+                if pattern.search(folded):
+                    self.add(
+                        "private-person-named",
+                        ERROR,
+                        field,
+                        _(
+                            "A private person listed in the record (“%(name)s”) is named here. Describe the person "
+                            "instead (“the complainant”, “a passenger”)."
+                        )
+                        % {"name": name},
+                    )
+
+    # -- links ------------------------------------------------------------------------------------------------
+    def links_and_references(self) -> None:
+        keys = {s["citation_key"] for s in self.doc["sources"]}
+        for list_name in ("responses", "policy_recommendations"):
+            for i, item in enumerate(self.doc[list_name], 1):
+                key = item.get("source_key")
+                if key and key not in keys:
+                    self.add(
+                        "dangling-link",
+                        ERROR,
+                        f"{list_name}[{i}].source_key",
+                        _("“%(key)s” is not one of the record's sources. Pick one of: %(keys)s.")
+                        % {"key": key, "keys": "; ".join(sorted(keys))},
+                    )
+                elif list_name == "policy_recommendations" and not key:
+                    self.add(
+                        "dangling-link",
+                        ERROR,
+                        f"{list_name}[{i}].source_key",
+                        _("Attribute the recommendation to one of the record's sources."),
+                    )
+        for link in self.doc.get("materialized_from", []):
+            kind, public = self.links.get(link["id"], (None, False))
+            if kind is None:
+                self.add(
+                    "dangling-link",
+                    ERROR,
+                    "materialized_from",
+                    _("The linked record %(slug)s no longer exists. Remove the link.")
+                    % {"slug": link["slug"]},
+                )
+            elif kind != "hazard":
+                self.add(
+                    "dangling-link",
+                    ERROR,
+                    "materialized_from",
+                    _("%(slug)s is not a hazard: an incident can only materialize hazards.")
+                    % {"slug": link["slug"]},
+                )
+            elif not public:
+                self.add(
+                    "materialized-from-unpublished",
+                    WARNING,
+                    "materialized_from",
+                    _("The hazard %(slug)s is not published yet: the link stays hidden until it is.")
+                    % {"slug": link["slug"]},
+                )
+
+    # -- hazards ----------------------------------------------------------------------------------------------
+    def hazard_fields(self) -> None:
+        if self.incident:
+            return
+        if not (
+            (self.doc.get("governance_gap_en") or "").strip()
+            or (self.doc.get("governance_gap_fr") or "").strip()
+        ):
+            self.add(
+                "hazard-governance-gap-missing",
+                ERROR,
+                "governance_gap",
+                _("A hazard must state its governance gap: what is missing in law, regulation or practice."),
+            )
+
+    # -- translations -----------------------------------------------------------------------------------------
+    def translations(self) -> None:
+        for field, status in self.doc.get("translation_status", {}).items():
+            if status == "missing":
+                self.add(
+                    "translation-missing",
+                    WARNING,
+                    field,
+                    _("No %(language)s text yet; the page falls back to the other language.")
+                    % {"language": _("French") if field.endswith("_fr") else _("English")},
+                )
+        for list_name in (
+            "harms",
+            "entities",
+            "systems",
+            "responses",
+            "policy_recommendations",
+            "mitigations",
+        ):
+            for i, item in enumerate(self.doc[list_name], 1):
+                for key, value in item.items():
+                    if key.endswith("_en") and (value or "").strip():
+                        other = key[:-3] + "_fr"
+                        if other in item and not (item[other] or "").strip():
+                            self.add(
+                                "translation-missing",
+                                WARNING,
+                                f"{list_name}[{i}].{other}",
+                                _("No French text yet; the page falls back to English."),
+                            )
+
+
+def lint_document(
+    doc: dict,
+    staff: dict,
+    *,
+    today: date,
+    links: dict[int, tuple[str, bool]] | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> list[LintIssue]:
+    """Lint a record document. `links` maps linked record ids to (record type, is public)."""
+    return _Linter(doc, staff, taxonomy or get_taxonomy(), today, links or {}).run()
+
+
+def errors(issues: Iterable[LintIssue]) -> list[LintIssue]:
+    return [i for i in issues if i.level == ERROR]

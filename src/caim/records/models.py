@@ -1,0 +1,446 @@
+"""The record model (SPEC §1).
+
+Two layers:
+- the *working copy* (Record and its child rows) that editors change through `records.actions`;
+- the *public layer*: immutable RecordVersion snapshots (the public JSON document of each published version)
+  and PublicRecord, a projection of each public record's current version that lists, feeds and search query.
+  Only the publish and withdraw actions write the public layer, so nothing unpublished can reach it.
+
+Controlled values (severity, harm types, ...) are stored as slugs and validated against taxonomy.yaml, so the
+vocabularies can change without a migration. Record type, status and date precision are structural: code
+depends on them, so they are choices.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+BILINGUAL_RECORD_FIELDS = (
+    "title",
+    "summary",
+    "narrative",
+    "editorial_assessment",
+    "governance_gap",
+    "dispute_note",
+    "canada_nexus_note",
+)
+
+
+class RecordType(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    HAZARD = "hazard", "Hazard"
+
+
+class Status(models.TextChoices):
+    SCREENING = "screening", "Screening"
+    VERIFICATION = "verification", "Verification"
+    ASSESSMENT = "assessment", "Assessment"
+    REVIEW = "review", "Review"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+DRAFT_STATUSES = (Status.SCREENING, Status.VERIFICATION, Status.ASSESSMENT, Status.REVIEW)
+
+
+class Precision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+    APPROXIMATE = "approximate", "Approximate"
+
+
+def precision_field():
+    return models.CharField(max_length=12, choices=Precision.choices, default=Precision.DAY)
+
+
+class Record(models.Model):
+    """The working copy of an incident or a hazard: one table, one id sequence for both types."""
+
+    record_type = models.CharField(max_length=10, choices=RecordType.choices, db_index=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCREENING, db_index=True)
+    lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic lock: bumped by every save.")
+    original_language = models.CharField(
+        max_length=2, default="en", choices=[("en", "English"), ("fr", "French")]
+    )
+
+    title_en = models.CharField(max_length=300, blank=True)
+    title_fr = models.CharField(max_length=300, blank=True)
+    summary_en = models.TextField(blank=True)
+    summary_fr = models.TextField(blank=True)
+    narrative_en = models.TextField(blank=True)
+    narrative_fr = models.TextField(blank=True)
+    editorial_assessment_en = models.TextField(blank=True)
+    editorial_assessment_fr = models.TextField(blank=True)
+    governance_gap_en = models.TextField(blank=True)
+    governance_gap_fr = models.TextField(blank=True)
+    dispute_note_en = models.TextField(blank=True)
+    dispute_note_fr = models.TextField(blank=True)
+    canada_nexus_note_en = models.TextField(blank=True)
+    canada_nexus_note_fr = models.TextField(blank=True)
+    translation_status = models.JSONField(
+        default=dict, blank=True, help_text="Per field and language: original | human | machine | missing."
+    )
+
+    severity = models.CharField(max_length=20, blank=True)
+    domains = models.JSONField(default=list, blank=True)
+    harm_types = models.JSONField(default=list, blank=True)
+    ai_pathways = models.JSONField(default=list, blank=True)
+    lifecycle_phases = models.JSONField(default=list, blank=True)
+    canada_nexus = models.CharField(max_length=40, blank=True)
+    private_persons = models.JSONField(
+        default=list, blank=True, help_text="Staff only; never in public text."
+    )
+    same_as = models.JSONField(default=list, blank=True, help_text="[{db: aiid|oecd|..., id: ...}]")
+
+    # Incident only.
+    occurred = models.DateField(null=True, blank=True)
+    occurred_precision = precision_field()
+    occurred_end = models.DateField(null=True, blank=True)
+    occurred_end_precision = precision_field()
+    reported = models.DateField(null=True, blank=True)
+    verification = models.CharField(max_length=20, blank=True)
+    dispute = models.CharField(max_length=20, blank=True, help_text="Empty, or 'contested'.")
+    materialized_from = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="materialized_incidents"
+    )
+
+    # Hazard only.
+    hazard_status = models.CharField(max_length=20, blank=True)
+    confidence = models.CharField(max_length=10, blank=True)
+    identified = models.DateField(null=True, blank=True)
+    identified_precision = precision_field()
+    last_assessed = models.DateField(null=True, blank=True)
+
+    withdrawn_reason_en = models.TextField(blank=True)
+    withdrawn_reason_fr = models.TextField(blank=True)
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    current_version = models.ForeignKey(
+        "RecordVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.id} {self.slug}"
+
+    @property
+    def is_incident(self) -> bool:
+        return self.record_type == RecordType.INCIDENT
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in (Status.PUBLISHED, Status.WITHDRAWN)
+
+
+class Source(models.Model):
+    """A piece of public evidence. One URL, one row, reusable by several records."""
+
+    url = models.URLField(max_length=2000, unique=True)
+    publisher = models.CharField(max_length=300)
+    title = models.CharField(max_length=500)
+    source_type = models.CharField(max_length=20)
+    date_published = models.DateField(null=True, blank=True)
+    date_precision = precision_field()
+    language = models.CharField(max_length=8, default="en")
+    archived_url = models.URLField(max_length=2000, blank=True)
+    accessed_at = models.DateTimeField(null=True, blank=True)
+    link_status = models.CharField(max_length=40, blank=True, help_text="Last link check result.")
+
+    def __str__(self) -> str:
+        return f"{self.publisher}: {self.title}"
+
+
+class RecordSource(models.Model):
+    """A source as cited by one record: its number, citation key and what it supports there."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="record_sources")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    number = models.PositiveSmallIntegerField()
+    citation_key = models.CharField(max_length=150)
+    supports_en = models.TextField(blank=True)
+    supports_fr = models.TextField(blank=True)
+    background = models.BooleanField(default=False, help_text="Consulted, not cited in the text.")
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "number"], name="recordsource_unique_number"),
+            models.UniqueConstraint(fields=["record", "citation_key"], name="recordsource_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.number}] {self.citation_key}"
+
+
+class Harm(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="harms")
+    position = models.PositiveSmallIntegerField()
+    description_en = models.TextField(blank=True)
+    description_fr = models.TextField(blank=True)
+    harm_types = models.JSONField(default=list)
+    severity = models.CharField(max_length=20, blank=True)
+    reach = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"harm {self.position} of record {self.record_id}"
+
+
+class Entity(models.Model):
+    """An organisation, public body, court or public office-holder, with its own public page."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=30)
+    jurisdiction = models.CharField(max_length=12, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+    description_en = models.TextField(blank=True)
+    description_fr = models.TextField(blank=True)
+    same_as = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AISystem(models.Model):
+    slug = models.SlugField(max_length=200, unique=True)
+    name = models.CharField(max_length=300)
+    developer = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="systems"
+    )
+    system_type = models.CharField(max_length=30)
+    description_en = models.TextField(blank=True)
+    description_fr = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "AI system"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecordEntity(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="record_entities")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="record_links")
+    position = models.PositiveSmallIntegerField()
+    roles = models.JSONField(default=list)
+    description_en = models.TextField(blank=True)
+    description_fr = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["record", "entity"], name="recordentity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} in record {self.record_id}"
+
+
+class RecordSystem(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="record_systems")
+    system = models.ForeignKey(AISystem, on_delete=models.PROTECT, related_name="record_links")
+    position = models.PositiveSmallIntegerField()
+    involvement_en = models.TextField(blank=True)
+    involvement_fr = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["record", "system"], name="recordsystem_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.system_id} in record {self.record_id}"
+
+
+class Response(models.Model):
+    """An institutional or corporate response (investigation, ruling, policy change, ...)."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="responses")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=30)
+    actor = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    date = models.DateField(null=True, blank=True)
+    date_precision = precision_field()
+    description_en = models.TextField(blank=True)
+    description_fr = models.TextField(blank=True)
+    source_key = models.CharField(
+        max_length=150, blank=True, help_text="citation_key of one of the record's sources"
+    )
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on record {self.record_id}"
+
+
+class PolicyRecommendation(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="policy_recommendations")
+    position = models.PositiveSmallIntegerField()
+    text_en = models.TextField(blank=True)
+    text_fr = models.TextField(blank=True)
+    source_key = models.CharField(max_length=150, help_text="citation_key of the source it is attributed to")
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"recommendation {self.position} of record {self.record_id}"
+
+
+class Mitigation(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="mitigations")
+    position = models.PositiveSmallIntegerField()
+    pathway = models.CharField(max_length=40)
+    text_en = models.TextField(blank=True)
+    text_fr = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.pathway} mitigation of record {self.record_id}"
+
+
+class SlugRedirect(models.Model):
+    """An earlier slug of a record; its URLs redirect permanently to the current one."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="slug_redirects")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} -> record {self.record_id}"
+
+
+class VersionKind(models.TextChoices):
+    PUBLICATION = "publication", "Publication"
+    CORRECTION = "correction", "Correction"
+    REVERT = "revert", "Revert"
+    WITHDRAWAL = "withdrawal", "Withdrawal"
+
+
+class RecordVersion(models.Model):
+    """An immutable snapshot of one published version: the public JSON document, plus staff-only fields."""
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=VersionKind.choices, default=VersionKind.PUBLICATION)
+    document = models.JSONField(help_text="Public record document, exactly as pages and the API show it.")
+    staff_document = models.JSONField(default=dict, help_text="Staff-only fields (private persons, ...).")
+    changelog_en = models.TextField()
+    changelog_fr = models.TextField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["record", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "number"], name="recordversion_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"record {self.record_id} v{self.number}"
+
+
+class PublicRecord(models.Model):
+    """Projection of a public record's current version, written only by publish and withdraw.
+
+    Lists, counts, feeds and search read this table; a draft never has a row here.
+    """
+
+    record = models.OneToOneField(Record, primary_key=True, on_delete=models.CASCADE, related_name="public")
+    version = models.ForeignKey(RecordVersion, on_delete=models.PROTECT, related_name="+")
+    record_type = models.CharField(max_length=10, db_index=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    title_en = models.CharField(max_length=300)
+    title_fr = models.CharField(max_length=300, blank=True)
+    summary_en = models.TextField(blank=True)
+    summary_fr = models.TextField(blank=True)
+    severity = models.CharField(max_length=20, blank=True)
+    severity_rank = models.PositiveSmallIntegerField(default=0)
+    verification = models.CharField(max_length=20, blank=True)
+    contested = models.BooleanField(default=False)
+    hazard_status = models.CharField(max_length=20, blank=True)
+    confidence = models.CharField(max_length=10, blank=True)
+    occurred = models.DateField(null=True, blank=True)
+    occurred_precision = precision_field()
+    event_date = models.DateField(
+        null=True, blank=True, help_text="occurred (incidents) or identified (hazards)"
+    )
+    version_number = models.PositiveIntegerField()
+    first_published_at = models.DateTimeField()
+    published_at = models.DateTimeField(help_text="When the current version was published.")
+    withdrawn = models.BooleanField(default=False, db_index=True)
+    has_french = models.BooleanField(default=False)
+    materialized_from = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="materialized_incidents"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["withdrawn", "record_type", "-event_date"], name="public_type_event"),
+            models.Index(fields=["withdrawn", "-first_published_at"], name="public_published"),
+            models.Index(fields=["withdrawn", "-severity_rank"], name="public_severity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"public {self.record_type} {self.slug} v{self.version_number}"
+
+    def title(self, lang: str) -> str:
+        return (self.title_fr if lang == "fr" else self.title_en) or self.title_en
+
+
+class PublicTag(models.Model):
+    """A taxonomy value of a public record (domain, harm type, ...), for filters and facet counts."""
+
+    record = models.ForeignKey(PublicRecord, on_delete=models.CASCADE, related_name="tags")
+    vocabulary = models.CharField(max_length=30)
+    slug = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record", "vocabulary", "slug"], name="publictag_unique")
+        ]
+        indexes = [models.Index(fields=["vocabulary", "slug"], name="publictag_value")]
+
+    def __str__(self) -> str:
+        return f"{self.vocabulary}:{self.slug}"
+
+
+class AuditEvent(models.Model):
+    """One state change of a record (or, later, a lead): who, when, what, before/after."""
+
+    subject_type = models.CharField(max_length=30)
+    subject_id = models.BigIntegerField()
+    verb = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "at"], name="audit_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.verb} on {self.subject_type} {self.subject_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,428 @@
+"""What a record page shows, computed from a record document in one language (SPEC §1.6).
+
+Views stay thin and templates stay dumb: every label, fallback and formatted date is decided here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from caim.records.formatting import format_day, format_period, format_precise
+from caim.records.inline_citations import render_cited_paragraphs
+from caim.taxonomy.loader import get_taxonomy
+
+OTHER_DATABASES = {
+    "aiid": ("AI Incident Database", "https://incidentdatabase.ai/cite/{id}/"),
+    "oecd": ("OECD AI Incidents Monitor", "https://oecd.ai/en/incidents/{id}"),
+    "wikidata": ("Wikidata", "https://www.wikidata.org/wiki/{id}"),
+}
+TAXONOMY_GROUPS = (
+    ("domains", "domain", "domain"),
+    ("harm_types", "harm_type", "harm_type"),
+    ("ai_pathways", "ai_pathway", "ai_pathway"),
+    ("lifecycle_phases", "lifecycle_phase", "lifecycle_phase"),
+)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in the page language, or in the other language when it has no translation yet."""
+
+    text: str
+    lang: str
+    fallback: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Html:
+    html: SafeString
+    lang: str
+    fallback: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.html)
+
+
+def pick(item: dict, name: str, lang: str) -> Text:
+    """The `name` text of `item` in `lang`, falling back to the other language (marked, never empty)."""
+    other = "en" if lang == "fr" else "fr"
+    own = (item.get(f"{name}_{lang}") or "").strip()
+    if own:
+        return Text(own, lang)
+    theirs = (item.get(f"{name}_{other}") or "").strip()
+    return Text(theirs, other, fallback=bool(theirs))
+
+
+@dataclass(frozen=True)
+class Badge:
+    kind: str  # css modifier: verification, dispute, severity, version, status, confidence
+    value: str  # slug, for styling
+    label: str
+
+
+@dataclass
+class LinkedRecord:
+    url: str
+    title: Text
+    badges: list[Badge] = field(default_factory=list)
+
+
+def record_url(record_type: str, slug: str, lang: str, *, version: int | None = None) -> str:
+    name = "incident" if record_type == "incident" else "hazard"
+    with override(lang):
+        if version is not None:
+            return reverse(f"records:{name}_version", kwargs={"ident": slug, "number": version})
+        return reverse(f"records:{name}_detail", kwargs={"ident": slug})
+
+
+def record_badges(
+    kind: str,
+    *,
+    verification="",
+    contested=False,
+    severity="",
+    hazard_status="",
+    confidence="",
+    version: int | None = None,
+    lang: str,
+) -> list[Badge]:
+    tax = get_taxonomy()
+    badges = []
+    if kind == "incident":
+        if verification:
+            badges.append(Badge("verification", verification, tax.label("verification", verification, lang)))
+        if contested:
+            badges.append(Badge("dispute", "contested", tax.label("dispute", "contested", lang)))
+    elif hazard_status:
+        badges.append(Badge("status", hazard_status, tax.label("hazard_status", hazard_status, lang)))
+    if severity:
+        badges.append(Badge("severity", severity, tax.label("severity", severity, lang)))
+    if kind == "hazard" and confidence:
+        label = _("Confidence: %(level)s") % {"level": tax.label("confidence", confidence, lang)}
+        badges.append(Badge("confidence", confidence, label))
+    if version:
+        badges.append(Badge("version", str(version), _("Version %(n)s") % {"n": version}))
+    return badges
+
+
+def public_badges(public, lang: str) -> list[Badge]:
+    """Badges of a PublicRecord row (lists, linked records)."""
+    return record_badges(
+        public.record_type,
+        verification=public.verification,
+        contested=public.contested,
+        severity=public.severity,
+        hazard_status=public.hazard_status,
+        confidence=public.confidence,
+        lang=lang,
+    )
+
+
+class RecordPage:
+    def __init__(self, doc: dict, lang: str, *, changelog: list, linked: list, current_number: int):
+        self.doc, self.lang = doc, lang
+        self.tax = get_taxonomy()
+        self.changelog_versions = changelog
+        self.linked_records = linked
+        self.current_number = current_number
+        self.is_incident = doc["type"] == "incident"
+        self.numbers = {s["citation_key"]: s["number"] for s in doc["sources"]}
+
+    def label(self, vocabulary: str, slug: str | None) -> str:
+        return self.tax.label(vocabulary, slug, self.lang) if slug else ""
+
+    def text(self, item: dict, name: str) -> Text:
+        return pick(item, name, self.lang)
+
+    def cited(self, name: str) -> Html:
+        t = self.text(self.doc, name)
+        return Html(render_cited_paragraphs(t.text, self.numbers), t.lang, t.fallback)
+
+    # -- header -----------------------------------------------------------------------------------------------
+    @cached_property
+    def title(self) -> Text:
+        return self.text(self.doc, "title")
+
+    @property
+    def version(self) -> int:
+        return self.doc["version"]
+
+    @property
+    def is_current(self) -> bool:
+        return self.version == self.current_number
+
+    @cached_property
+    def withdrawn(self) -> Text | None:
+        info = self.doc.get("withdrawn")
+        return self.text(info, "reason") if info else None
+
+    @cached_property
+    def badges(self) -> list[Badge]:
+        d = self.doc
+        return record_badges(
+            d["type"],
+            verification=d.get("verification") or "",
+            contested=d.get("dispute") == "contested",
+            severity=d.get("severity") or "",
+            hazard_status=d.get("hazard_status") or "",
+            confidence=d.get("confidence") or "",
+            version=None if not self.is_incident else d["version"],
+            lang=self.lang,
+        )
+
+    @cached_property
+    def summary(self) -> Html:
+        return self.cited("summary")
+
+    @cached_property
+    def governance_gap(self) -> Text:
+        return self.text(self.doc, "governance_gap")
+
+    @cached_property
+    def dispute_note(self) -> Text:
+        return self.text(self.doc, "dispute_note")
+
+    @cached_property
+    def dates(self) -> list[tuple[str, str]]:
+        d, lang = self.doc, self.lang
+        rows = []
+        if self.is_incident:
+            if d.get("occurred"):
+                rows.append(
+                    (
+                        _("Occurred"),
+                        format_period(
+                            d["occurred"],
+                            d["occurred_precision"],
+                            d.get("occurred_end"),
+                            d.get("occurred_end_precision"),
+                            lang,
+                        ),
+                    )
+                )
+            if d.get("reported"):
+                rows.append((_("Reported"), format_day(d["reported"], lang)))
+        else:
+            if d.get("identified"):
+                rows.append(
+                    (_("Identified"), format_precise(d["identified"], d["identified_precision"], lang))
+                )
+            if d.get("last_assessed"):
+                rows.append((_("Last assessed"), format_day(d["last_assessed"], lang)))
+        return rows
+
+    # -- body -------------------------------------------------------------------------------------------------
+    @cached_property
+    def narrative(self) -> Html:
+        return self.cited("narrative")
+
+    @cached_property
+    def editorial_assessment(self) -> Html:
+        return self.cited("editorial_assessment")
+
+    @cached_property
+    def linked(self) -> list[LinkedRecord]:
+        return [
+            LinkedRecord(
+                url=record_url(p.record_type, p.slug, self.lang),
+                title=Text(
+                    p.title(self.lang),
+                    self.lang if (self.lang == "en" or p.title_fr) else "en",
+                    fallback=self.lang == "fr" and not p.title_fr,
+                ),
+                badges=public_badges(p, self.lang),
+            )
+            for p in self.linked_records
+        ]
+
+    @cached_property
+    def harms(self) -> list[dict]:
+        return [
+            {
+                "description": self.text(h, "description"),
+                "harm_types": [self.label("harm_type", t) for t in h["harm_types"]],
+                "severity": self.label("severity", h.get("severity")),
+                "reach": self.label("reach", h.get("reach")),
+            }
+            for h in self.doc["harms"]
+        ]
+
+    def source_by_key(self, key: str | None) -> dict | None:
+        return next((s for s in self.doc["sources"] if s["citation_key"] == key), None) if key else None
+
+    def attribution(self, key: str | None) -> str:
+        """ "Publisher Title (date)" for a policy recommendation's source."""
+        s = self.source_by_key(key)
+        if not s:
+            return ""
+        when = format_precise(s["date_published"], s["date_precision"], self.lang)
+        return f"{s['publisher']}, {s['title']}" + (f" ({when})" if when else "")
+
+    @cached_property
+    def responses(self) -> list[dict]:
+        return [
+            {
+                "kind": self.label("response_kind", r["kind"]),
+                "actor": r["actor"],
+                "date": format_precise(r["date"], r["date_precision"], self.lang),
+                "description": self.text(r, "description"),
+                "source": self.source_by_key(r.get("source_key")),
+            }
+            for r in self.doc["responses"]
+        ]
+
+    @cached_property
+    def sources(self) -> list[dict]:
+        return [
+            {
+                **s,
+                "type_label": self.label("source_type", s["source_type"]),
+                "date": format_precise(s["date_published"], s["date_precision"], self.lang),
+                "supports": self.text(s, "supports"),
+            }
+            for s in self.doc["sources"]
+        ]
+
+    @cached_property
+    def recommendations(self) -> list[dict]:
+        return [
+            {
+                "text": self.text(p, "text"),
+                "attribution": self.attribution(p.get("source_key")),
+                "source": self.source_by_key(p.get("source_key")),
+            }
+            for p in self.doc["policy_recommendations"]
+        ]
+
+    @cached_property
+    def mitigations(self) -> list[dict]:
+        return [
+            {"pathway": self.label("ai_pathway", m["pathway"]), "text": self.text(m, "text")}
+            for m in self.doc["mitigations"]
+        ]
+
+    @cached_property
+    def entities(self) -> list[dict]:
+        return [
+            {
+                **e,
+                "roles_label": ", ".join(self.label("entity_role", r) for r in e["roles"]),
+                "description": self.text(e, "description"),
+            }
+            for e in self.doc["entities"]
+        ]
+
+    @cached_property
+    def systems(self) -> list[dict]:
+        return [
+            {
+                **s,
+                "type_label": self.label("system_type", s["system_type"]),
+                "involvement": self.text(s, "involvement"),
+            }
+            for s in self.doc["systems"]
+        ]
+
+    @cached_property
+    def taxonomy(self) -> list[dict]:
+        list_name = "records:incident_list" if self.is_incident else "records:hazard_list"
+        with override(self.lang):
+            base = reverse(list_name)
+        groups = []
+        for key, vocabulary, param in TAXONOMY_GROUPS:
+            values = self.doc["taxonomy"][key]
+            if values:
+                groups.append(
+                    {
+                        "label": self.tax[vocabulary].label_in(self.lang),
+                        "values": [
+                            {"label": self.label(vocabulary, v), "url": f"{base}?{param}={v}"} for v in values
+                        ],
+                    }
+                )
+        return groups
+
+    @cached_property
+    def canada_nexus(self) -> dict | None:
+        nexus = self.doc["canada_nexus"]
+        if not nexus.get("criterion"):
+            return None
+        return {
+            "label": self.label("canada_nexus", nexus["criterion"]),
+            "note": self.text(nexus, "canada_nexus_note"),
+        }
+
+    @cached_property
+    def other_databases(self) -> list[dict]:
+        out = []
+        for link in self.doc.get("same_as", []):
+            name, pattern = OTHER_DATABASES.get(link["db"], (link["db"], None))
+            url = link.get("url") or (pattern.format(id=link["id"]) if pattern else None)
+            if url:
+                out.append({"name": name, "id": link["id"], "url": url})
+        return out
+
+    @property
+    def has_details(self) -> bool:
+        return bool(
+            self.recommendations
+            or self.mitigations
+            or self.editorial_assessment
+            or self.entities
+            or self.systems
+            or self.taxonomy
+            or self.canada_nexus
+        )
+
+    # -- changelog and citation -------------------------------------------------------------------------------
+    @cached_property
+    def changelog(self) -> list[dict]:
+        return [
+            {
+                "number": v.number,
+                "date": format_day(v.published_at, self.lang),
+                "note": pick({"note_en": v.changelog_en, "note_fr": v.changelog_fr}, "note", self.lang),
+                "url": record_url(self.doc["type"], self.doc["slug"], self.lang, version=v.number),
+                "is_this": v.number == self.version,
+            }
+            for v in self.changelog_versions
+        ]
+
+    @cached_property
+    def citation_downloads(self) -> list[tuple[str, str]]:
+        name = "incident" if self.is_incident else "hazard"
+        pinned = {"ident": self.doc["slug"], "number": self.version}
+        with override(self.lang):
+            return [
+                (label, reverse(f"records:{name}_version_cite", kwargs={**pinned, "fmt": fmt}))
+                for label, fmt in (("CSL-JSON", "csl.json"), ("BibTeX", "bib"), ("RIS", "ris"))
+            ]
+
+    def citation(self, site_name: str, site_url: str) -> SafeString:
+        """A formatted citation pinned to this version."""
+        year = (self.doc.get("published_at") or "")[:4]
+        url = site_url + record_url(self.doc["type"], self.doc["slug"], self.lang, version=self.version)
+        label = _("Version %(n)s") % {"n": self.version}
+        return format_html(
+            '{}. ({}). <cite>{}</cite> ({}). {}. <a href="{}">{}</a>',
+            site_name,
+            year,
+            self.title.text,
+            label,
+            _("Record %(id)s") % {"id": self.doc["id"]},
+            url,
+            url,
+        )

@@ -1,0 +1,28 @@
+"""Template context shared by every page: site name, banner, language switch, canonical URLs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+
+def site(request):
+    lang = "fr" if (get_language() or "en").startswith("fr") else "en"
+    other = "en" if lang == "fr" else "fr"
+    path = request.path
+    return {
+        "site_name": settings.CAIM_SITE_NAME_FR if lang == "fr" else settings.CAIM_SITE_NAME,
+        "site_url": settings.CAIM_SITE_URL,
+        "site_banner": settings.CAIM_BANNER_FR if lang == "fr" else settings.CAIM_BANNER_EN,
+        "feedback_url": settings.CAIM_FEEDBACK_URL
+        if lang == "en"
+        else "/fr" + settings.CAIM_FEEDBACK_URL
+        if settings.CAIM_FEEDBACK_URL.startswith("/")
+        else settings.CAIM_FEEDBACK_URL,
+        "page_lang": lang,
+        "other_lang": other,
+        "other_lang_name": "Français" if other == "fr" else "English",
+        "other_lang_url": translate_url(path, other),
+        "alternates": {"en": translate_url(path, "en"), "fr": translate_url(path, "fr")},
+    }

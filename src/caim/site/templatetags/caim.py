@@ -1,0 +1,37 @@
+"""Template helpers for bilingual text with fallback."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _note(lang: str) -> str:
+    label = _("English only") if lang == "en" else _("French only")
+    return format_html(' <small class="lang-note">({})</small>', label)
+
+
+@register.simple_tag
+def text(value, tag="span", css=""):
+    """Render a presenters.Text: in a `tag` element, with lang= and a note when it is a fallback."""
+    if not value:
+        return ""
+    cls = format_html(' class="{}"', css) if css else ""
+    if getattr(value, "fallback", False):
+        return format_html(
+            '<{} lang="{}"{}>{}</{}>{}', tag, value.lang, cls, value.text, tag, _note(value.lang)
+        )
+    return format_html("<{}{}>{}</{}>", tag, cls, value.text, tag)
+
+
+@register.simple_tag
+def html_block(value, css=""):
+    """Render a presenters.Html block (already escaped paragraphs with citation links)."""
+    if not value:
+        return ""
+    if value.fallback:
+        return format_html(
+            '<div class="{}" lang="{}">{}</div>{}', css, value.lang, value.html, _note(value.lang)
+        )
+    return format_html('<div class="{}">{}</div>', css, value.html)

@@ -1,0 +1,83 @@
+"""Test fixtures shared by the whole suite.
+
+The suite runs against a database that already holds the demo set (loaded once per session, through the real
+actions), the way a real monitor has data in it: tests create their own records beside it and never assume an
+empty table. Run it on SQLite (default) or PostgreSQL (DATABASE_URL=postgres://...).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Group
+
+from caim.cli import compile_catalogs
+from caim.records import roles
+from caim.records.clock import FixedClock
+from tests import factories
+
+
+def pytest_configure(config):
+    compile_catalogs()
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from caim.demo.loader import load_demo
+
+    with django_db_blocker.unblock():
+        load_demo()
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("America/Toronto")))
+
+
+@pytest.fixture
+def editor(db):
+    return factories.make_user("t-editor", roles.EDITOR)
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_user("t-reviewer", roles.REVIEWER)
+
+
+@pytest.fixture
+def translator(db):
+    return factories.make_user("t-translator", roles.TRANSLATOR)
+
+
+@pytest.fixture
+def outsider(db):
+    return factories.make_user("t-outsider")
+
+
+@pytest.fixture
+def entities(db):
+    return factories.make_entities()
+
+
+@pytest.fixture
+def hazard(db, editor, reviewer, entities, clock):
+    return factories.published_hazard(editor, reviewer, clock)
+
+
+@pytest.fixture
+def incident(db, editor, reviewer, entities, hazard, clock):
+    return factories.published_incident(editor, reviewer, clock, hazard=hazard)
+
+
+@pytest.fixture(autouse=True)
+def _groups_exist(db):
+    for name in roles.ROLES:
+        Group.objects.get_or_create(name=name)
