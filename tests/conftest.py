@@ -11,7 +11,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Group
 
 from caim.cli import compile_catalogs
 from caim.records import roles
@@ -75,9 +74,3 @@ def hazard(db, editor, reviewer, entities, clock):
 @pytest.fixture
 def incident(db, editor, reviewer, entities, hazard, clock):
     return factories.published_incident(editor, reviewer, clock, hazard=hazard)
-
-
-@pytest.fixture(autouse=True)
-def _groups_exist(db):
-    for name in roles.ROLES:
-        Group.objects.get_or_create(name=name)

@@ -1,0 +1,85 @@
+"""Browser tests: Playwright driving Debian's chromium against a real `caim demo` server.
+
+The server runs in its own process on its own SQLite database (a temporary CAIM_VAR_DIR), so browser tests
+see exactly what a visitor of the demo sees and never touch the test database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory):
+    if CHROMIUM is None:
+        if os.environ.get("CAIM_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed and CAIM_REQUIRE_BROWSER is set")
+        pytest.skip("chromium is not installed (apt-get install chromium): browser tests skipped")
+    port = _free_port()
+    env = {**os.environ, "CAIM_VAR_DIR": str(tmp_path_factory.mktemp("demo-var")), "DEBUG": "0",
+           "CAIM_SITE_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    log = Path(env["CAIM_VAR_DIR"]) / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "caim", "demo", "--addr", f"127.0.0.1:{port}"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the demo server stopped:\n{log.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"the demo server did not start:\n{log.read_text()}")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(demo_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    yield pg
+    context.close()

@@ -1,0 +1,39 @@
+"""The editorial area is staff-only and shows each record's lint, versions and audit trail."""
+
+from __future__ import annotations
+
+from caim.records.models import Record
+
+
+def test_anonymous_is_sent_to_sign_in(client, db):
+    response = client.get("/staff/")
+    assert response.status_code == 302 and response["Location"].startswith("/staff/login/?next=")
+    record = Record.objects.first()
+    assert client.get(f"/staff/records/{record.pk}/").status_code == 302
+
+
+def test_account_without_a_role_is_forbidden(client, outsider):
+    client.force_login(outsider)
+    assert client.get("/staff/").status_code == 403
+
+
+def test_editor_sees_records_lint_and_audit(client, editor, reviewer, incident):
+    client.force_login(editor)
+    page = client.get("/staff/").content.decode()
+    assert incident.title_en.replace("'", "&#x27;") in page
+    detail = client.get(f"/staff/records/{incident.pk}/").content.decode()
+    assert "record.created" in detail and "record.published" in detail and "Initial publication." in detail
+    assert "No lint issue." in detail or "lint-warning" in detail
+
+
+def test_sign_in_form(client, editor):
+    editor.set_password("a-long-test-password")
+    editor.save()
+    page = client.get("/staff/login/").content.decode()
+    assert "csrfmiddlewaretoken" in page
+    bad = client.post("/staff/login/", {"username": editor.username, "password": "wrong"})
+    assert "did not match" in bad.content.decode()
+    good = client.post("/staff/login/", {"username": editor.username, "password": "a-long-test-password"})
+    assert good.status_code == 302
+    fr = client.get("/fr/staff/login/").content.decode()
+    assert "Connexion de l" in fr and "Nom d" in fr

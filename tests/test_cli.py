@@ -1,0 +1,74 @@
+"""The `caim` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from caim.cli import build_parser, main
+
+COMMANDS = {"demo", "serve", "migrate", "createuser", "lint", "compilemessages"}
+
+
+def test_lint_over_the_demo_reports_no_error(db, capsys):
+    assert main(["lint"]) == 0
+    out = capsys.readouterr().out
+    assert "record(s) checked: 0 error(s)" in out
+
+
+def test_lint_unknown_slug(db, capsys):
+    assert main(["lint", "no-such-record"]) == 2
+    assert "No record with slug(s): no-such-record" in capsys.readouterr().err
+
+
+def test_lint_fails_on_a_record_with_errors(db, capsys, editor, entities, clock):
+    from tests import factories
+
+    record = factories.draft(editor, "incident", factories.incident_data(severity=""), clock)
+    assert main(["lint", record.slug]) == 1
+    assert "error [required] severity" in capsys.readouterr().out
+
+
+def test_createuser_with_roles(db, capsys):
+    assert main(["createuser", "t-cli-user", "--role", "editor", "--role", "reviewer"]) == 0
+    out = capsys.readouterr().out
+    assert "password:" in out
+    user = get_user_model().objects.get(username="t-cli-user")
+    assert set(user.groups.values_list("name", flat=True)) == {"editor", "reviewer"}
+    password = out.rsplit("password: ", 1)[1].strip()
+    assert user.check_password(password)
+
+
+def test_createuser_refuses_bad_input(db, capsys):
+    assert main(["createuser", "t-cli-bad", "--role", "wizard"]) == 2
+    assert "Unknown role(s): wizard" in capsys.readouterr().err
+    assert main(["createuser", "t-cli-bad", "--password", "123"]) == 2
+    assert "Password refused" in capsys.readouterr().err
+    assert not get_user_model().objects.filter(username="t-cli-bad").exists()
+
+
+def test_every_command_is_documented():
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(sub.choices) == COMMANDS
+    readme = Path("README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"caim {command}" in readme, command
+
+
+def test_python_dash_m(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "caim", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and "createuser" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [["nonsense"], []])
+def test_bad_command(argv, capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        main(argv)
+    assert excinfo.value.code == 2
