@@ -257,3 +257,13 @@ def test_hazard_published_after_its_incident_gets_linked(editor, reviewer, entit
     ]
     page = client.get(f"/hazards/{hazard.slug}/").content.decode()
     assert "Materialized Incidents" in page and f"/incidents/{incident.slug}/" in page
+
+
+def test_versions_are_immutable(incident):
+    version = RecordVersion.objects.get(record=incident, number=1)
+    version.changelog_en = "Rewritten history"
+    with pytest.raises(ValueError, match="immutable"):
+        version.save()
+    with pytest.raises(ValueError, match="never deleted"):
+        version.delete()
+    assert RecordVersion.objects.get(record=incident, number=1).changelog_en == "Initial publication."

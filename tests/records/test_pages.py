@@ -248,7 +248,7 @@ def test_record_page_query_count_is_constant(client, editor, reviewer, entities,
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(f"{lang_prefix}/incidents/{record.slug}/").status_code == 200
         counts.append(len(ctx.captured_queries))
-    assert counts == [3, 3], counts  # record + version, changelog, linked records
+    assert counts == [4, 4], counts  # record + version, changelog, linked records, related records
 
 
 def test_list_query_count_is_constant(client, editor, reviewer, entities, clock):
@@ -273,3 +273,24 @@ def test_unpublished_status_after_submit_is_still_hidden(client, editor, entitie
     record = factories.draft(editor, "incident", factories.incident_data(), clock)
     actions.set_status(record, actor=editor, status=Status.REVIEW, clock=clock)
     assert client.get(f"/incidents/{record.slug}/").status_code == 404
+
+
+def test_related_records_are_similar_public_records(client, editor, reviewer, entities, clock):
+    first = factories.published_incident(editor, reviewer, clock)
+    second = factories.published_incident(editor, reviewer, clock)
+    page = html(client, f"/incidents/{second.slug}/")
+    assert "Related records" in page
+    related = page.split('id="h-related"', 1)[1].split("</section>", 1)[0]
+    assert f"/incidents/{first.slug}/" in related and f"/incidents/{second.slug}/" not in related
+    assert (
+        f"/incidents/{second.slug}/"
+        in html(client, f"/incidents/{first.slug}/").split('id="h-related"', 1)[1]
+    )
+    actions.withdraw_record(first, actor=reviewer, reason_en="Duplicate.", reason_fr="Doublon.")
+    assert f"/incidents/{first.slug}/" not in html(client, f"/incidents/{second.slug}/")
+
+
+def test_demo_records_have_related_records(client, db):
+    page = html(client, "/incidents/rcmp-use-of-clearview-ai/")
+    related = page.split('id="h-related"', 1)[1].split("</section>", 1)[0]
+    assert "clearview" in related or "facial" in related

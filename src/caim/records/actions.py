@@ -28,17 +28,20 @@ from caim.records.models import (
     PublicRecord,
     PublicTag,
     Record,
+    RecordEmbedding,
     RecordEntity,
     RecordSource,
     RecordSystem,
     RecordType,
     RecordVersion,
+    RelatedRecord,
     Response,
     SlugRedirect,
     Source,
     Status,
     VersionKind,
 )
+from caim.records.similarity import RELATED_COUNT, get_embedder, nearest, to_blob
 from caim.records.versions import build_document, build_staff_document, load_record
 from caim.taxonomy.loader import get_taxonomy
 
@@ -558,6 +561,7 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
         for key, vocabulary in TAG_VOCABULARIES.items()
         for slug in doc["taxonomy"][key]
     )
+    update_related(public, doc)
     if is_incident:
         hazard_ids = [link["id"] for link in doc.get("materialized_from", [])]
         public.materialized_from.set(PublicRecord.objects.filter(pk__in=hazard_ids))
@@ -570,3 +574,35 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
             ):
                 incident.materialized_from.add(public)
     return public
+
+
+def update_related(public: PublicRecord, doc: dict) -> None:
+    """Store the record's vector, its most similar public records, and offer it to theirs (SPEC §6.4)."""
+    RelatedRecord.objects.filter(record=public).delete()
+    if public.withdrawn:
+        RelatedRecord.objects.filter(related=public).delete()
+        RecordEmbedding.objects.filter(record=public).delete()
+        return
+    embedder = get_embedder()
+    vector = embedder.embed([doc])[0]
+    RecordEmbedding.objects.update_or_create(
+        record=public, defaults={"model_id": embedder.model_id, "vector": to_blob(vector)}
+    )
+    candidates = (
+        RecordEmbedding.objects.filter(model_id=embedder.model_id, record__withdrawn=False)
+        .exclude(record=public)
+        .values_list("record_id", "vector")
+        .iterator(chunk_size=2000)
+    )
+    top = nearest(vector, candidates)
+    RelatedRecord.objects.bulk_create(
+        RelatedRecord(record=public, related_id=pk, score=score) for pk, score in top
+    )
+    for pk, score in top:  # similarity is symmetric: the new record may belong in its neighbours' lists too
+        theirs = list(RelatedRecord.objects.filter(record_id=pk).order_by("-score"))
+        if any(link.related_id == public.pk for link in theirs):
+            RelatedRecord.objects.filter(record_id=pk, related=public).update(score=score)
+        elif len(theirs) < RELATED_COUNT or score > theirs[-1].score:
+            RelatedRecord.objects.create(record_id=pk, related=public, score=score)
+            if len(theirs) >= RELATED_COUNT:
+                theirs[-1].delete()

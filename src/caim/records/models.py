@@ -358,6 +358,14 @@ class RecordVersion(models.Model):
     def __str__(self) -> str:
         return f"record {self.record_id} v{self.number}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A published version is immutable; publish a new version instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A published version is never deleted.")
+
 
 class PublicRecord(models.Model):
     """Projection of a public record's current version, written only by publish and withdraw.
@@ -405,6 +413,34 @@ class PublicRecord(models.Model):
 
     def title(self, lang: str) -> str:
         return (self.title_fr if lang == "fr" else self.title_en) or self.title_en
+
+
+class RecordEmbedding(models.Model):
+    """The vector of a public record's current version, for related records; `model_id` names its embedder."""
+
+    record = models.OneToOneField(
+        PublicRecord, primary_key=True, on_delete=models.CASCADE, related_name="embedding"
+    )
+    model_id = models.CharField(max_length=60, db_index=True)
+    vector = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"{self.model_id} vector of {self.record_id}"
+
+
+class RelatedRecord(models.Model):
+    """One of a public record's most similar records, computed when either of them is published."""
+
+    record = models.ForeignKey(PublicRecord, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(PublicRecord, on_delete=models.CASCADE, related_name="related_from")
+    score = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "related"], name="relatedrecord_unique")]
+        indexes = [models.Index(fields=["record", "-score"], name="related_by_score")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} ~ {self.related_id} ({self.score:.2f})"
 
 
 class PublicTag(models.Model):

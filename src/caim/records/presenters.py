@@ -132,11 +132,14 @@ def public_badges(public, lang: str) -> list[Badge]:
 
 
 class RecordPage:
-    def __init__(self, doc: dict, lang: str, *, changelog: list, linked: list, current_number: int):
+    def __init__(
+        self, doc: dict, lang: str, *, changelog: list, linked: list, current_number: int, related=()
+    ):
         self.doc, self.lang = doc, lang
         self.tax = get_taxonomy()
         self.changelog_versions = changelog
         self.linked_records = linked
+        self.related_records = list(related)
         self.current_number = current_number
         self.is_incident = doc["type"] == "incident"
         self.numbers = {s["citation_key"]: s["number"] for s in doc["sources"]}
@@ -233,8 +236,7 @@ class RecordPage:
     def editorial_assessment(self) -> Html:
         return self.cited("editorial_assessment")
 
-    @cached_property
-    def linked(self) -> list[LinkedRecord]:
+    def _linked(self, records) -> list[LinkedRecord]:
         return [
             LinkedRecord(
                 url=record_url(p.record_type, p.slug, self.lang),
@@ -245,8 +247,16 @@ class RecordPage:
                 ),
                 badges=public_badges(p, self.lang),
             )
-            for p in self.linked_records
+            for p in records
         ]
+
+    @cached_property
+    def linked(self) -> list[LinkedRecord]:
+        return self._linked(self.linked_records)
+
+    @cached_property
+    def related(self) -> list[LinkedRecord]:
+        return self._linked(self.related_records)
 
     @cached_property
     def harms(self) -> list[dict]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from caim.records import citations
-from caim.records.models import PublicRecord, RecordVersion, SlugRedirect
+from caim.records.models import PublicRecord, RecordVersion, RelatedRecord, SlugRedirect
 from caim.records.presenters import RecordPage, public_badges, record_url
 from caim.taxonomy.loader import get_taxonomy
 
@@ -165,8 +165,19 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
     else:
         linked = public.materialized_incidents.filter(withdrawn=False)
     linked = list(linked.order_by("-event_date", "-pk"))
+    related = [
+        link.related
+        for link in RelatedRecord.objects.filter(record=public, related__withdrawn=False)
+        .select_related("related")
+        .order_by("-score")
+    ]
     page = RecordPage(
-        version.document, lang(), changelog=changelog, linked=linked, current_number=public.version_number
+        version.document,
+        lang(),
+        changelog=changelog,
+        linked=linked,
+        related=related,
+        current_number=public.version_number,
     )
     site_name = settings.CAIM_SITE_NAME_FR if lang() == "fr" else settings.CAIM_SITE_NAME
     return render(
