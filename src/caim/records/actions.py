@@ -109,6 +109,14 @@ def audit(
     )
 
 
+def both_languages(en: str | None, fr: str | None, missing: Exception) -> tuple[str, str]:
+    """The two texts, stripped; raise `missing` unless both are given."""
+    en, fr = (en or "").strip(), (fr or "").strip()
+    if not en or not fr:
+        raise missing
+    return en, fr
+
+
 def _editable_view(record: Record) -> dict:
     """The record's editable content (document + staff fields) for audit before/after diffs."""
     doc = build_document(load_record(record.pk), version=0, published_at=record.updated_at)
@@ -389,9 +397,11 @@ def publish_record(
 ) -> RecordVersion:
     """A reviewer's approval: lint, snapshot version N+1 with its changelog line, update the public layer."""
     roles.require_role(actor, roles.REVIEWER)
-    changelog_en, changelog_fr = (changelog_en or "").strip(), (changelog_fr or "").strip()
-    if not changelog_en or not changelog_fr:
-        raise PublishRefused("A publication needs a changelog note in English and in French.")
+    changelog_en, changelog_fr = both_languages(
+        changelog_en,
+        changelog_fr,
+        PublishRefused("A publication needs a changelog note in English and in French."),
+    )
     now = (clock or get_clock()).now()
     with transaction.atomic():
         record = Record.objects.select_for_update().get(pk=record.pk)
@@ -443,9 +453,9 @@ def withdraw_record(
 ) -> RecordVersion:
     """Withdraw a public record: its page stays with the reason; it leaves lists, stats and feeds."""
     roles.require_role(actor, roles.REVIEWER)
-    reason_en, reason_fr = (reason_en or "").strip(), (reason_fr or "").strip()
-    if not reason_en or not reason_fr:
-        raise ActionRefused("Give the reason for the withdrawal in English and in French.")
+    reason_en, reason_fr = both_languages(
+        reason_en, reason_fr, ActionRefused("Give the reason for the withdrawal in English and in French.")
+    )
     now = (clock or get_clock()).now()
     with transaction.atomic():
         record = Record.objects.select_for_update().get(pk=record.pk)

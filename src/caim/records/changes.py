@@ -13,7 +13,15 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from caim.records.models import BILINGUAL_RECORD_FIELDS, AISystem, Entity, Precision, Record, RecordType
+from caim.records.models import (
+    BILINGUAL_RECORD_FIELDS,
+    CHILD_LISTS,
+    AISystem,
+    Entity,
+    Precision,
+    Record,
+    RecordType,
+)
 from caim.taxonomy.loader import Taxonomy
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -55,15 +63,6 @@ HAZARD_ONLY = {
     "governance_gap_en",
     "governance_gap_fr",
 }
-CHILD_LISTS = (
-    "harms",
-    "sources",
-    "entities",
-    "systems",
-    "responses",
-    "policy_recommendations",
-    "mitigations",
-)
 # Keys of a document that are computed or fixed, never written by an edit.
 IGNORED_KEYS = {
     "schema_version",

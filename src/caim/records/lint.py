@@ -16,6 +16,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from caim.records.inline_citations import cited_keys
+from caim.records.models import CHILD_LISTS
 from caim.taxonomy.loader import Taxonomy, get_taxonomy
 
 ERROR, WARNING = "error", "warning"
@@ -56,15 +57,7 @@ def public_texts(doc: dict) -> Iterator[tuple[str, str]]:
             yield key, value
     for lang in ("en", "fr"):
         yield f"canada_nexus.note_{lang}", doc["canada_nexus"].get(f"canada_nexus_note_{lang}") or ""
-    for list_name in (
-        "harms",
-        "sources",
-        "entities",
-        "systems",
-        "responses",
-        "policy_recommendations",
-        "mitigations",
-    ):
+    for list_name in CHILD_LISTS:
         for i, item in enumerate(doc.get(list_name, [])):
             for key, value in item.items():
                 if isinstance(value, str) and (key.endswith(("_en", "_fr")) or key in ("title", "publisher")):

@@ -27,6 +27,18 @@ BILINGUAL_RECORD_FIELDS = (
 )
 
 
+# The lists of child items a record holds, in page order.
+CHILD_LISTS = (
+    "harms",
+    "sources",
+    "entities",
+    "systems",
+    "responses",
+    "policy_recommendations",
+    "mitigations",
+)
+
+
 class RecordType(models.TextChoices):
     INCIDENT = "incident", "Incident"
     HAZARD = "hazard", "Hazard"
