@@ -1,4 +1,4 @@
-"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, compilemessages."""
+"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, compilemessages."""
 
 from __future__ import annotations
 
@@ -151,6 +151,22 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_reindex(args) -> int:
+    from rich.progress import Progress
+
+    from caim.records.models import PublicRecord
+    from caim.search.indexer import reindex_all
+
+    total = PublicRecord.objects.filter(withdrawn=False).count()
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Indexing public records", total=total)
+        counts = reindex_all(progress=lambda done: progress.update(task, completed=done))
+    print(
+        f"Search index rebuilt: {counts['record']} records, {counts['entity']} entities, {counts['system']} AI systems."
+    )
+    return 0
+
+
 def cmd_compilemessages(args) -> int:
     compiled = compile_catalogs(quiet=False)
     print(f"{compiled} catalog(s) compiled.")
@@ -190,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("slugs", nargs="*", help="records to check (default: all)")
     p.add_argument("--warnings", action="store_true", help="print warnings too")
     p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("reindex", help="rebuild the search index from the published records")
+    p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("compilemessages", help="compile the translation catalogs")
     p.set_defaults(func=cmd_compilemessages)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "caim.taxonomy",
     "caim.records",
+    "caim.search",
     "caim.site",
     "caim.editorial",
 ]

@@ -12,6 +12,13 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", site_views.home, name="home"),
     path("about/", site_views.prose, {"name": "about"}, name="about"),
+    path("incidents/", site_views.record_list, {"record_type": "incident"}, name="incident_list"),
+    path("hazards/", site_views.record_list, {"record_type": "hazard"}, name="hazard_list"),
+    path("search/", site_views.search, name="search"),
+    path("methodology/", site_views.methodology, name="methodology"),
+    path("standards/", site_views.prose, {"name": "standards"}, name="standards"),
+    path("privacy/", site_views.prose, {"name": "privacy"}, name="privacy"),
+    path("corrections/", site_views.corrections, name="corrections"),
     path("", include("caim.records.urls")),
     path("staff/", include("caim.editorial.urls")),
     prefix_default_language=False,

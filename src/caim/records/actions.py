@@ -25,7 +25,9 @@ from caim.records.models import (
     Harm,
     Mitigation,
     PolicyRecommendation,
+    PublicEntityRole,
     PublicRecord,
+    PublicSystemLink,
     PublicTag,
     Record,
     RecordEmbedding,
@@ -41,6 +43,7 @@ from caim.records.models import (
     Status,
     VersionKind,
 )
+from caim.records.signals import public_record_changed
 from caim.records.similarity import RELATED_COUNT, get_embedder, nearest, to_blob
 from caim.records.versions import build_document, build_staff_document, load_record
 from caim.taxonomy.loader import get_taxonomy
@@ -563,6 +566,8 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
             "published_at": version.published_at,
             "withdrawn": "withdrawn" in doc,
             "has_french": bool(doc["title_fr"] and doc["summary_fr"]),
+            "response_count": len(doc["responses"]),
+            "source_count": len(doc["sources"]),
         },
     )
     PublicTag.objects.filter(record=public).delete()
@@ -571,6 +576,7 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
         for key, vocabulary in TAG_VOCABULARIES.items()
         for slug in doc["taxonomy"][key]
     )
+    _project_links(public, doc)
     update_related(public, doc)
     if is_incident:
         hazard_ids = [link["id"] for link in doc.get("materialized_from", [])]
@@ -583,7 +589,29 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
                 link["id"] == record_id for link in incident.version.document.get("materialized_from", [])
             ):
                 incident.materialized_from.add(public)
+    public_record_changed.send(sender=PublicRecord, public=public, document=doc)
     return public
+
+
+def _project_links(public: PublicRecord, doc: dict) -> None:
+    """Entity roles and AI systems as published; a withdrawn record keeps none (it leaves entity pages)."""
+    PublicEntityRole.objects.filter(record=public).delete()
+    PublicSystemLink.objects.filter(record=public).delete()
+    if public.withdrawn:
+        return
+    entity_ids = dict(
+        Entity.objects.filter(slug__in=[e["slug"] for e in doc["entities"]]).values_list("slug", "pk")
+    )
+    PublicEntityRole.objects.bulk_create(
+        PublicEntityRole(record=public, entity_id=entity_ids[e["slug"]], role=role)
+        for e in doc["entities"]
+        if e["slug"] in entity_ids
+        for role in dict.fromkeys(e["roles"])
+    )
+    system_ids = AISystem.objects.filter(slug__in=[s["slug"] for s in doc["systems"]]).values_list(
+        "pk", flat=True
+    )
+    PublicSystemLink.objects.bulk_create(PublicSystemLink(record=public, system_id=pk) for pk in system_ids)
 
 
 def update_related(public: PublicRecord, doc: dict) -> None:

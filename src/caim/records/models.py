@@ -409,6 +409,8 @@ class PublicRecord(models.Model):
     published_at = models.DateTimeField(help_text="When the current version was published.")
     withdrawn = models.BooleanField(default=False, db_index=True)
     has_french = models.BooleanField(default=False)
+    response_count = models.PositiveSmallIntegerField(default=0)
+    source_count = models.PositiveSmallIntegerField(default=0)
     materialized_from = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="materialized_incidents"
     )
@@ -425,6 +427,36 @@ class PublicRecord(models.Model):
 
     def title(self, lang: str) -> str:
         return (self.title_fr if lang == "fr" else self.title_en) or self.title_en
+
+
+class PublicEntityRole(models.Model):
+    """An entity's role in a public record (as published), for entity pages and the entity filter."""
+
+    record = models.ForeignKey(PublicRecord, on_delete=models.CASCADE, related_name="entity_roles")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="public_roles")
+    role = models.CharField(max_length=30)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record", "entity", "role"], name="publicentityrole_unique")
+        ]
+        indexes = [models.Index(fields=["entity", "role"], name="public_entity_role")]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.role} in {self.record_id}"
+
+
+class PublicSystemLink(models.Model):
+    """An AI system named in a public record (as published), for system pages and the system filter."""
+
+    record = models.ForeignKey(PublicRecord, on_delete=models.CASCADE, related_name="system_links")
+    system = models.ForeignKey(AISystem, on_delete=models.CASCADE, related_name="public_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "system"], name="publicsystemlink_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.system_id} in {self.record_id}"
 
 
 class RecordEmbedding(models.Model):

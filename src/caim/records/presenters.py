@@ -348,7 +348,7 @@ class RecordPage:
 
     @cached_property
     def taxonomy(self) -> list[dict]:
-        list_name = "records:incident_list" if self.is_incident else "records:hazard_list"
+        list_name = "incident_list" if self.is_incident else "hazard_list"
         with override(self.lang):
             base = reverse(list_name)
         groups = []

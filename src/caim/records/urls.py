@@ -8,7 +8,6 @@ app_name = "records"
 def typed(record_type: str, prefix: str):
     kind = {"record_type": record_type}
     return [
-        path(f"{prefix}/", public.record_list, kind, name=f"{record_type}_list"),
         path(f"{prefix}/<str:ident>/", public.record_detail, kind, name=f"{record_type}_detail"),
         path(
             f"{prefix}/<str:ident>/v/<int:number>/", public.record_detail, kind, name=f"{record_type}_version"

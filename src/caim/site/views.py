@@ -1,18 +1,42 @@
-"""Home page and prose pages."""
+"""Home page, prose pages, the methodology (prose plus the vocabularies) and the corrections log."""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from caim.records.models import PublicRecord
-from caim.records.presenters import public_badges, record_url
+from caim.records.formatting import as_date, format_day
+from caim.records.models import AISystem, Entity, PublicRecord, RecordVersion, VersionKind
+from caim.records.presenters import pick, public_badges, record_url
+from caim.search.backends import get_backend
+from caim.search.models import SearchEntry
+from caim.search.text import highlight, parse_query
+from caim.site import lists
 from caim.site.prose import load_page
+from caim.taxonomy.loader import get_taxonomy
 
 HOME_LATEST = 8
+CORRECTIONS_PAGE_SIZE = 50
+# The vocabularies whose definitions the methodology page renders from taxonomy.yaml, in page order.
+METHODOLOGY_VOCABULARIES = (
+    "verification",
+    "severity",
+    "reach",
+    "harm_type",
+    "domain",
+    "ai_pathway",
+    "lifecycle_phase",
+    "source_type",
+    "hazard_status",
+    "confidence",
+    "canada_nexus",
+)
 
 
 def _lang() -> str:
@@ -22,6 +46,8 @@ def _lang() -> str:
 def _rows(records, lang):
     return [
         {
+            "summary": (p.summary_fr if lang == "fr" and p.summary_fr else p.summary_en),
+            "summary_fallback": lang == "fr" and not p.summary_fr,
             "url": record_url(p.record_type, p.slug, lang),
             "title": p.title(lang),
             "title_fallback": lang == "fr" and not p.title_fr,
@@ -56,10 +82,243 @@ def _count_by_type(qs):
     return qs.values("record_type").annotate(n=Count("pk")).order_by()
 
 
+def _page(name: str, lang: str) -> tuple[str, str, str]:
+    """(title, html, language of the text) of a prose page, in English when it has no translation yet."""
+    for text_lang in (lang, "en"):
+        page = load_page(name, text_lang)
+        if page is not None:
+            return page[0], page[1], text_lang
+    raise Http404
+
+
 @require_safe
 def prose(request, name: str):
-    page = load_page(name, _lang()) or load_page(name, "en")
-    if page is None:
-        raise Http404
-    title, html = page
+    title, html, _text_lang = _page(name, _lang())
     return render(request, "site/prose.html", {"title": title, "body": html, "name": name})
+
+
+@require_safe
+def methodology(request):
+    """The methodology prose, then the definitions of the controlled vocabularies, from the data file."""
+    lang = _lang()
+    title, html, text_lang = _page("methodology", lang)
+    taxonomy = get_taxonomy()
+    vocabularies = [
+        {
+            "slug": vocab.slug,
+            "label": vocab.label_in(lang),
+            "description": vocab.description.get(lang) or vocab.description["en"],
+            "values": [
+                {
+                    "slug": value.slug,
+                    "label": value.label_in(lang),
+                    "definition": value.definition_in(lang),
+                    "proposed": value.proposed,
+                }
+                for value in vocab.values
+            ],
+        }
+        for vocab in (taxonomy[slug] for slug in METHODOLOGY_VOCABULARIES)
+    ]
+    return render(
+        request,
+        "site/methodology.html",
+        {
+            "title": title,
+            "body": html,
+            "body_fallback": text_lang != lang,
+            "vocabularies": vocabularies,
+        },
+    )
+
+
+@require_safe
+def corrections(request):
+    """The public corrections log: every correction of a public record, newest first.
+
+    Reads published versions only, and only of records that have a PublicRecord row (published or
+    withdrawn): a draft has no row there, so nothing of it can show. Two queries whatever the page holds.
+    """
+    lang = _lang()
+    versions = (
+        RecordVersion.objects.filter(kind=VersionKind.CORRECTION, record__public__isnull=False)
+        .select_related("record__public")
+        .only(
+            "number",
+            "published_at",
+            "changelog_en",
+            "changelog_fr",
+            "record__public__record_type",
+            "record__public__slug",
+            "record__public__title_en",
+            "record__public__title_fr",
+            "record__public__withdrawn",
+        )
+        .order_by("-published_at", "-pk")
+    )
+    page = Paginator(versions, CORRECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for version in page.object_list:
+        public = version.record.public
+        rows.append(
+            {
+                "date": format_day(version.published_at, lang),
+                "iso_date": as_date(version.published_at).isoformat(),
+                "title": public.title(lang),
+                "title_fallback": lang == "fr" and not public.title_fr,
+                "number": version.number,
+                "url": record_url(public.record_type, public.slug, lang, version=version.number),
+                "note": pick(
+                    {"note_en": version.changelog_en, "note_fr": version.changelog_fr}, "note", lang
+                ),
+                "withdrawn": public.withdrawn,
+            }
+        )
+    return render(request, "site/corrections.html", {"page": page, "rows": rows})
+
+
+def with_params(params: QueryDict, **changes) -> str:
+    """The query string of `params` with some values replaced (None removes one); the page number is reset."""
+    query = params.copy()
+    query.pop("page", None)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value not in (None, ""):
+            query[name] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _page_number(params: QueryDict) -> int:
+    raw = params.get("page") or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 100000:
+        raise lists.BadFilter(_("“page” must be a page number."))
+    return int(raw)
+
+
+@require_safe
+def record_list(request, record_type: str):
+    lang = _lang()
+    try:
+        state = lists.parse_state(record_type, request.GET)
+        page_number = _page_number(request.GET)
+    except lists.BadFilter as exc:
+        return render(
+            request, "site/bad_filter.html", {"message": str(exc), "record_type": record_type}, status=400
+        )
+    qs = lists.apply_filters(lists.base_queryset(record_type), state)
+    total, ids = lists.ordered_page_ids(qs, state, page_number)
+    by_id = {p.pk: p for p in PublicRecord.objects.filter(pk__in=ids).only(*lists.LIST_COLUMNS)}
+    rows = _rows([by_id[pk] for pk in ids if pk in by_id], lang)
+    if state.query:
+        snippets = _record_snippets(ids, state.query, lang)
+        for row in rows:
+            row["snippet"] = snippets.get(row["record"].pk)
+    labels = lists.facet_labels()
+    counts = lists.facet_counts(state)
+    facets = [
+        {
+            "param": param,
+            "label": labels[param],
+            "selected": state.values.get(param, ""),
+            "options": [{"value": v, "label": label, "count": n} for v, label, n in options],
+        }
+        for param, options in counts.items()
+        if param != "year"
+    ]
+    active = [
+        {"label": f["label"], "value": next((o["label"] for o in f["options"] if o["value"] == f["selected"]),
+                                            f["selected"]),
+         "remove": with_params(request.GET, **{f["param"]: None})}
+        for f in facets
+        if f["selected"]
+    ]  # fmt: skip
+    for name in ("year_from", "year_to"):
+        if getattr(state, name):
+            label = _("From") if name == "year_from" else _("To")
+            active.append(
+                {
+                    "label": label,
+                    "value": getattr(state, name),
+                    "remove": with_params(request.GET, **{name: None}),
+                }
+            )
+    if state.q:
+        active.append(
+            {"label": _("Words"), "value": state.q, "remove": with_params(request.GET, q=None, sort=None)}
+        )
+    pages = max(1, -(-total // lists.PAGE_SIZE))
+    context = {
+        "record_type": record_type,
+        "state": state,
+        "rows": rows,
+        "total": total,
+        "facets": facets,
+        "years": counts["year"],
+        "active_filters": active,
+        "sorts": [
+            (key, label) for key, (label, _order) in lists.SORTS.items() if key != "relevance" or state.query
+        ],
+        "page_number": page_number,
+        "pages": pages,
+        "previous_url": with_params(request.GET, page=str(page_number - 1) if page_number > 2 else None)
+        if page_number > 1
+        else None,
+        "next_url": with_params(request.GET, page=str(page_number + 1)) if page_number < pages else None,
+        "clear_url": "?",
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(
+        request, "site/record_list.html#results" if partial else "site/record_list.html", context
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _record_snippets(ids: list[int], query, lang: str) -> dict:
+    entries = SearchEntry.objects.filter(kind="record", obj_id__in=ids, lang=lang).only("obj_id", "body")
+    return {e.obj_id: highlight(e.body, query) for e in entries}
+
+
+SEARCH_LIMIT = 20
+
+
+@require_safe
+def search(request):
+    lang = _lang()
+    q = (request.GET.get("q") or "").strip()[:200]
+    query = parse_query(q)
+    context = {"q": q, "records": [], "entities": [], "systems": [], "searched": bool(q)}
+    if query:
+        backend = get_backend()
+        ranked = [pk for pk, _score in backend.ranked(query, "record", SEARCH_LIMIT)]
+        publics = {
+            p.pk: p
+            for p in PublicRecord.objects.filter(pk__in=ranked, withdrawn=False).only(*lists.LIST_COLUMNS)
+        }
+        rows = _rows([publics[pk] for pk in ranked if pk in publics], lang)
+        snippets = _record_snippets(ranked, query, lang)
+        for row in rows:
+            row["snippet"] = snippets.get(row["record"].pk)
+        context["records"] = rows
+        context["entities"] = _named_hits(Entity, backend.ranked(query, "entity", SEARCH_LIMIT), query, lang)
+        context["systems"] = _named_hits(AISystem, backend.ranked(query, "system", SEARCH_LIMIT), query, lang)
+    return render(request, "site/search.html", context)
+
+
+def _named_hits(model, ranked, query, lang: str) -> list[dict]:
+    ids = [pk for pk, _score in ranked]
+    objects = {o.pk: o for o in model.objects.filter(pk__in=ids)}
+    kind = "entity" if model is Entity else "system"
+    bodies = dict(
+        SearchEntry.objects.filter(kind=kind, obj_id__in=ids, lang=lang).values_list("obj_id", "body")
+    )
+    return [
+        {
+            "object": objects[pk],
+            "name": highlight(objects[pk].name, query, max_words=20),
+            "snippet": highlight(bodies.get(pk, ""), query),
+        }
+        for pk in ids
+        if pk in objects
+    ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,18 +18,7 @@ from django.views.decorators.http import require_safe
 
 from caim.records import citations
 from caim.records.models import PublicRecord, RecordVersion, RelatedRecord, SlugRedirect
-from caim.records.presenters import RecordPage, public_badges, record_url
-from caim.taxonomy.loader import get_taxonomy
-
-LIST_PAGE_SIZE = 25
-# Query parameter -> (vocabulary, how it filters)
-TAG_FILTERS = {
-    "domain": "domain",
-    "harm_type": "harm_type",
-    "ai_pathway": "ai_pathway",
-    "lifecycle_phase": "lifecycle_phase",
-}
-FIELD_FILTERS = {"severity": "severity", "verification": "verification", "hazard_status": "hazard_status"}
+from caim.records.presenters import RecordPage, record_url
 
 
 def lang() -> str:
@@ -55,90 +43,6 @@ def resolve_public(record_type: str, ident: str) -> PublicRecord | HttpResponseP
         if target:
             return HttpResponsePermanentRedirect(record_url(target.record_type, target.slug, lang()))
     raise Http404
-
-
-@require_safe
-def record_list(request, record_type: str):
-    tax = get_taxonomy()
-    page_lang = lang()
-    qs = PublicRecord.objects.filter(withdrawn=False, record_type=record_type)
-    active = []
-    for param, vocabulary in TAG_FILTERS.items():
-        value = request.GET.get(param)
-        if value:
-            if value not in tax[vocabulary]:
-                return _bad_filter(request, record_type, param, value)
-            qs = qs.filter(tags__vocabulary=vocabulary, tags__slug=value)
-            active.append(
-                (tax[vocabulary].label_in(page_lang), tax.label(vocabulary, value, page_lang), param)
-            )
-    for param, vocabulary in FIELD_FILTERS.items():
-        value = request.GET.get(param)
-        if value:
-            if value not in tax[vocabulary]:
-                return _bad_filter(request, record_type, param, value)
-            qs = qs.filter(**{param: value})
-            active.append(
-                (tax[vocabulary].label_in(page_lang), tax.label(vocabulary, value, page_lang), param)
-            )
-    qs = qs.order_by("-event_date", "-pk").only(
-        "slug",
-        "record_type",
-        "title_en",
-        "title_fr",
-        "summary_en",
-        "summary_fr",
-        "severity",
-        "verification",
-        "contested",
-        "hazard_status",
-        "confidence",
-        "occurred",
-        "occurred_precision",
-        "event_date",
-    )
-    page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    rows = [
-        {
-            "record": p,
-            "url": record_url(p.record_type, p.slug, page_lang),
-            "badges": public_badges(p, page_lang),
-            "title": p.title(page_lang),
-            "title_fallback": page_lang == "fr" and not p.title_fr,
-            "summary": (p.summary_fr if page_lang == "fr" and p.summary_fr else p.summary_en),
-            "summary_fallback": page_lang == "fr" and not p.summary_fr,
-        }
-        for p in page.object_list
-    ]
-    removals = []
-    for _label, _value, param in active:
-        remaining = request.GET.copy()
-        remaining.pop(param, None)
-        remaining.pop("page", None)
-        removals.append(remaining.urlencode())
-    return render(
-        request,
-        "records/record_list.html",
-        {
-            "record_type": record_type,
-            "page": page,
-            "rows": rows,
-            "active_filters": [(a[0], a[1], r) for a, r in zip(active, removals, strict=True)],
-            "query": query.urlencode(),
-        },
-    )
-
-
-def _bad_filter(request, record_type: str, param: str, value: str):
-    message = _("“%(value)s” is not a valid value for the filter “%(param)s”.") % {
-        "value": value,
-        "param": param,
-    }
-    return render(
-        request, "records/bad_filter.html", {"message": message, "record_type": record_type}, status=400
-    )
 
 
 @require_safe

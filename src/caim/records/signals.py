@@ -1,0 +1,7 @@
+"""Signals of the record core, for the outer ring (search index, caches) to follow public changes."""
+
+from django.dispatch import Signal
+
+# Sent inside the publish/withdraw transaction, after the public layer of a record was rewritten.
+# Arguments: public (PublicRecord; public.withdrawn tells a withdrawal), document (the version's document).
+public_record_changed = Signal()

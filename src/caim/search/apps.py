@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SearchConfig(AppConfig):
+    name = "caim.search"
+    label = "search"
+    verbose_name = "Search"
+
+    def ready(self):
+        from caim.records.signals import public_record_changed
+        from caim.search import indexer
+
+        public_record_changed.connect(indexer.on_public_record_changed, dispatch_uid="caim.search.index")
