@@ -3,11 +3,13 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic.base import RedirectView
 
+from caim.site import directory, taxonomy_views
 from caim.site import views as site_views
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("caim/favicon.svg"), permanent=True)),
+    path("api/v3/taxonomy.json", taxonomy_views.taxonomy_json, name="taxonomy_json"),
 ]
 urlpatterns += i18n_patterns(
     path("", site_views.home, name="home"),
@@ -19,6 +21,11 @@ urlpatterns += i18n_patterns(
     path("standards/", site_views.prose, {"name": "standards"}, name="standards"),
     path("privacy/", site_views.prose, {"name": "privacy"}, name="privacy"),
     path("corrections/", site_views.corrections, name="corrections"),
+    path("entities/", directory.entity_list, name="entity_list"),
+    path("entities/<slug:slug>/", directory.entity_detail, name="entity_detail"),
+    path("systems/", directory.system_list, name="system_list"),
+    path("systems/<slug:slug>/", directory.system_detail, name="system_detail"),
+    path("taxonomy/", taxonomy_views.taxonomy_page, name="taxonomy"),
     path("", include("caim.records.urls")),
     path("staff/", include("caim.editorial.urls")),
     prefix_default_language=False,

@@ -266,7 +266,12 @@ def _load_record(raw: dict, editor, reviewer) -> int:
         clock.at = at_publish_time(revision["published_on"])
         note = revision["changelog"]
         actions.publish_record(
-            record, actor=reviewer, changelog_en=note["en"], changelog_fr=note["fr"], clock=clock
+            record,
+            actor=reviewer,
+            changelog_en=note["en"],
+            changelog_fr=note["fr"],
+            clock=clock,
+            kind=revision.get("kind", "publication"),
         )
         versions += 1
     return versions

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel.dates import format_date
+from django.utils import timezone
 
 PRECISION_NOTE = {
     "en": {"month": "month", "year": "year", "approximate": "approximate"},
@@ -19,7 +20,7 @@ def as_date(value: date | datetime | str | None) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.date()
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     if isinstance(value, date):
         return value
     return date.fromisoformat(value[:10])

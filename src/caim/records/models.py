@@ -366,6 +366,7 @@ class RecordVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["record", "number"], name="recordversion_unique_number")
         ]
+        indexes = [models.Index(fields=["kind", "-published_at"], name="version_kind_published")]
 
     def __str__(self) -> str:
         return f"record {self.record_id} v{self.number}"

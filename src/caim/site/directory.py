@@ -1,0 +1,279 @@
+"""Entity and AI system pages (SPEC §1.5, §4): lists, and one page each with the public records naming them.
+
+Public rule: an entity or AI system is public only while at least one PublicRecord with withdrawn=False names
+it (through PublicEntityRole / PublicSystemLink). Everything else answers 404 on every page, so an entity named
+only in a draft cannot leak through them. These views read the public layer only, never the working copy.
+
+Query counts are constant: lists 2 (all public names for sorting and kind counts, then the page's rows),
+entity page 3 (entity, its public roles with their records, its public systems), system page 2.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from urllib.parse import quote
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from django.views.decorators.http import require_safe
+
+from caim.records.models import AISystem, Entity, PublicEntityRole, PublicSystemLink
+from caim.records.presenters import Text, pick, public_badges, record_url
+from caim.site.lists import page_language
+from caim.taxonomy.loader import get_taxonomy
+
+PAGE_SIZE = 50
+
+# Where an entity's `same_as` identifiers lead: {db: (name, URL pattern)}.
+ENTITY_DATABASES = {
+    "wikidata": ("Wikidata", "https://www.wikidata.org/wiki/{id}"),
+    "aiid": ("AI Incident Database", "https://incidentdatabase.ai/entities/{id}/"),
+}
+
+# Columns of a PublicRecord a linked record needs (title, URL, badges, ordering).
+RECORD_COLUMNS = ("record_type", "slug", "title_en", "title_fr", "severity", "verification", "contested",
+                  "hazard_status", "confidence", "event_date")  # fmt: skip
+
+
+def public_entity_filter() -> Exists:
+    return Exists(PublicEntityRole.objects.filter(entity=OuterRef("pk"), record__withdrawn=False))
+
+
+def public_system_filter() -> Exists:
+    return Exists(PublicSystemLink.objects.filter(system=OuterRef("pk"), record__withdrawn=False))
+
+
+def public_entities():
+    """Entities named in at least one public, not withdrawn, record."""
+    return Entity.objects.filter(public_entity_filter())
+
+
+def public_systems():
+    """AI systems named in at least one public, not withdrawn, record."""
+    return AISystem.objects.filter(public_system_filter())
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order ignoring case and accents ("École" files under E), the same on every database."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _sorted_page(rows: list[tuple[int, str]], page_param: str | None):
+    """A page of ids from (pk, name) rows, in alphabetical order."""
+    rows = sorted(rows, key=lambda r: (sort_key(r[1]), r[1], r[0]))
+    return Paginator([pk for pk, _name in rows], PAGE_SIZE).get_page(page_param)
+
+
+def _record_row(public, lang: str) -> dict:
+    """A public record as a link: type, title (marked when in English only), badges."""
+    other_only = lang == "fr" and not public.title_fr
+    return {
+        "type_label": get_taxonomy().label("record_type", public.record_type, lang),
+        "url": record_url(public.record_type, public.slug, lang),
+        "title": Text(public.title(lang), "en" if other_only else lang, fallback=other_only),
+        "badges": public_badges(public, lang),
+    }
+
+
+def _list_url(name: str, lang: str, param: str, value: str) -> str:
+    with override(lang):
+        return f"{reverse(name)}?{param}={quote(value)}"
+
+
+# -- entities -------------------------------------------------------------------------------------------------
+
+
+@require_safe
+def entity_list(request):
+    lang = page_language()
+    tax = get_taxonomy()
+    kinds = tax["entity_kind"]
+    kind = (request.GET.get("kind") or "").strip()
+    if kind and kind not in kinds:
+        message = _(
+            "“%(value)s” is not a valid value for the filter “%(param)s”. Valid values: %(known)s."
+        ) % {"value": kind, "param": "kind", "known": ", ".join(kinds.slugs())}
+        with override(lang):
+            back = reverse("entity_list")
+        return render(
+            request,
+            "site/bad_filter.html",
+            {"message": message, "back_url": back, "back_label": _("Show all entities")},
+            status=400,
+        )
+    everyone = list(public_entities().values_list("pk", "name", "kind"))
+    by_kind = Counter(k for _pk, _name, k in everyone)
+    chosen = [(pk, name) for pk, name, k in everyone if not kind or k == kind]
+    page = _sorted_page(chosen, request.GET.get("page"))
+    ids = list(page.object_list)
+    counted = Entity.objects.filter(pk__in=ids).annotate(
+        record_count=Count(
+            "public_roles__record", filter=Q(public_roles__record__withdrawn=False), distinct=True
+        )
+    )
+    by_id = {e.pk: e for e in counted}
+    rows = [
+        {
+            "entity": by_id[pk],
+            "kind_label": tax.label("entity_kind", by_id[pk].kind, lang),
+            "record_count": by_id[pk].record_count,
+        }
+        for pk in ids
+        if pk in by_id
+    ]
+    kind_options = [
+        {"slug": v.slug, "label": v.label_in(lang), "count": by_kind[v.slug], "selected": v.slug == kind}
+        for v in kinds.values
+        if by_kind[v.slug] or v.slug == kind
+    ]
+    return render(
+        request,
+        "site/entity_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "total": len(chosen),
+            "all_count": len(everyone),
+            "kind": kind,
+            "kind_label": kinds[kind].label_in(lang) if kind else "",
+            "kind_options": kind_options,
+            "page_query": f"kind={quote(kind)}&" if kind else "",
+        },
+    )
+
+
+def entity_same_as(entity: Entity) -> list[dict]:
+    out = []
+    for link in entity.same_as or []:
+        if not isinstance(link, dict) or not link.get("id"):
+            continue
+        name, pattern = ENTITY_DATABASES.get(link.get("db"), (link.get("db") or "", None))
+        url = link.get("url") or (pattern.format(id=quote(str(link["id"]))) if pattern else None)
+        if url and url.startswith(("https://", "http://")):
+            out.append({"name": name, "id": str(link["id"]), "url": url})
+    return out
+
+
+@require_safe
+def entity_detail(request, slug: str):
+    lang = page_language()
+    tax = get_taxonomy()
+    entity = public_entities().filter(slug=slug).first()
+    if entity is None:
+        raise Http404
+    roles = (
+        PublicEntityRole.objects.filter(entity=entity, record__withdrawn=False)
+        .select_related("record")
+        .only("role", *(f"record__{c}" for c in RECORD_COLUMNS))
+        .order_by("-record__event_date", "-record__pk")
+    )
+    grouped: dict[str, list] = {}
+    records: dict[int, object] = {}
+    for row in roles:
+        grouped.setdefault(row.role, []).append(row.record)
+        records[row.record_id] = row.record
+    order = tax["entity_role"].slugs()
+    role_groups = [
+        {
+            "slug": role,
+            "label": tax.label("entity_role", role, lang),
+            "records": [_record_row(p, lang) for p in grouped[role]],
+        }
+        for role in sorted(grouped, key=lambda r: (order.index(r) if r in order else len(order), r))
+    ]
+    types = {p.record_type for p in records.values()}
+    systems = AISystem.objects.filter(public_system_filter(), developer=entity).only(
+        "slug", "name", "system_type"
+    )
+    description = pick({"d_en": entity.description_en, "d_fr": entity.description_fr}, "d", lang)
+    return render(
+        request,
+        "site/entity_detail.html",
+        {
+            "entity": entity,
+            "kind_label": tax.label("entity_kind", entity.kind, lang),
+            "description": description,
+            "aliases": [a for a in entity.aliases or [] if isinstance(a, str) and a.strip()],
+            "same_as": entity_same_as(entity),
+            "role_groups": role_groups,
+            "record_count": len(records),
+            "systems": [
+                {"system": s, "type_label": tax.label("system_type", s.system_type, lang)}
+                for s in sorted(systems, key=lambda s: (sort_key(s.name), s.pk))
+            ],
+            "incident_list_url": _list_url("incident_list", lang, "entity", entity.slug)
+            if "incident" in types
+            else None,
+            "hazard_list_url": _list_url("hazard_list", lang, "entity", entity.slug) if "hazard" in types else None,
+        },
+    )
+
+
+# -- AI systems -----------------------------------------------------------------------------------------------
+
+
+def _with_public_developer(qs):
+    public_developer = PublicEntityRole.objects.filter(entity=OuterRef("developer"), record__withdrawn=False)
+    return qs.select_related("developer").annotate(developer_public=Exists(public_developer))
+
+
+@require_safe
+def system_list(request):
+    lang = page_language()
+    tax = get_taxonomy()
+    everyone = list(public_systems().values_list("pk", "name"))
+    page = _sorted_page(everyone, request.GET.get("page"))
+    ids = list(page.object_list)
+    counted = _with_public_developer(AISystem.objects.filter(pk__in=ids)).annotate(
+        record_count=Count("public_links__record", filter=Q(public_links__record__withdrawn=False), distinct=True)
+    )
+    by_id = {s.pk: s for s in counted}
+    rows = [
+        {
+            "system": by_id[pk],
+            "type_label": tax.label("system_type", by_id[pk].system_type, lang),
+            "record_count": by_id[pk].record_count,
+        }
+        for pk in ids
+        if pk in by_id
+    ]
+    return render(request, "site/system_list.html", {"page": page, "rows": rows, "total": len(everyone)})
+
+
+@require_safe
+def system_detail(request, slug: str):
+    lang = page_language()
+    tax = get_taxonomy()
+    system = _with_public_developer(public_systems().filter(slug=slug)).first()
+    if system is None:
+        raise Http404
+    links = (
+        PublicSystemLink.objects.filter(system=system, record__withdrawn=False)
+        .select_related("record")
+        .only("record_id", *(f"record__{c}" for c in RECORD_COLUMNS))
+        .order_by("-record__event_date", "-record__pk")
+    )
+    publics = [link.record for link in links]
+    types = {p.record_type for p in publics}
+    description = pick({"d_en": system.description_en, "d_fr": system.description_fr}, "d", lang)
+    return render(
+        request,
+        "site/system_detail.html",
+        {
+            "system": system,
+            "type_label": tax.label("system_type", system.system_type, lang),
+            "description": description,
+            "records": [_record_row(p, lang) for p in publics],
+            "incident_list_url": _list_url("incident_list", lang, "system", system.slug)
+            if "incident" in types
+            else None,
+            "hazard_list_url": _list_url("hazard_list", lang, "system", system.slug) if "hazard" in types else None,
+        },
+    )

@@ -1,0 +1,55 @@
+"""axe-core finds no serious or critical violation on the main pages, in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+PAGES = [
+    "/",
+    "/incidents/",
+    "/incidents/?severity=significant&q=clearview",
+    "/hazards/",
+    "/incidents/air-canada-chatbot-bereavement-fare/",
+    "/hazards/ai-voice-cloning-fraud/",
+    "/search/?q=deepfake",
+    "/about/",
+]
+OPTIONAL_PAGES = ["/stats/", "/entities/", "/entities/air-canada/", "/taxonomy/", "/methodology/"]
+
+
+@pytest.fixture(scope="module")
+def axe_context(browser):
+    context = browser.new_context(bypass_csp=True)  # axe is injected as a script the site's CSP would refuse
+    yield context
+    context.close()
+
+
+def violations(context, url: str) -> list[str]:
+    page = context.new_page()
+    response = page.goto(url)
+    if response.status == 404:
+        page.close()
+        return ["404"]
+    page.evaluate(AXE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    page.close()
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("lang", ["", "/fr"])
+def test_no_serious_violations(axe_context, demo_server, lang):
+    found = {}
+    for path in PAGES + OPTIONAL_PAGES:
+        problems = violations(axe_context, demo_server + lang + path)
+        if problems == ["404"] and path in OPTIONAL_PAGES:
+            continue
+        if problems:
+            found[lang + path] = problems
+    assert found == {}

@@ -1,0 +1,67 @@
+"""Filters work the same without JavaScript and with htmx; the browser history keeps the filter state."""
+
+from __future__ import annotations
+
+import re
+
+LIST = "/incidents/"
+
+
+def listed(page) -> list[str]:
+    return page.locator("ol.record-list h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+
+
+def test_filter_without_javascript_matches_htmx(browser, demo_server):
+    # Without JavaScript: the form is a plain GET form.
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(demo_server + LIST)
+    plain.select_option("#f-severity", "significant")
+    plain.click("form.filters button[type=submit]")
+    plain.wait_for_url(re.compile(r"severity=significant"))
+    without_js = listed(plain)
+    plain_count = plain.locator(".result-count").inner_text()
+    context.close()
+
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(demo_server + LIST)
+    with page.expect_response(
+        lambda r: "severity=significant" in r.url and r.request.headers.get("hx-request")
+    ):
+        page.select_option("#f-severity", "significant")  # htmx fires on change, no submit needed
+    page.wait_for_url(re.compile(r"severity=significant"))
+    assert listed(page) == without_js and without_js
+    assert page.locator(".result-count").inner_text() == plain_count
+    assert errors == []
+    context.close()
+
+
+def test_back_and_forward_keep_the_filter_state(page, demo_server):
+    page.goto(demo_server + LIST)
+    everything = listed(page)
+    with page.expect_response(lambda r: "severity=significant" in r.url):
+        page.select_option("#f-severity", "significant")
+    page.wait_for_url(re.compile(r"severity=significant"))
+    filtered = listed(page)
+    assert filtered != everything
+    page.go_back()
+    page.wait_for_url(demo_server + LIST)
+    page.wait_for_function("document.querySelector('#f-severity').value === ''")
+    assert listed(page) == everything
+    page.go_forward()
+    page.wait_for_url(re.compile(r"severity=significant"))
+    page.wait_for_function("document.querySelector('#f-severity').value === 'significant'")
+    assert listed(page) == filtered
+    assert page.console_errors == []
+
+
+def test_search_from_the_list(page, demo_server):
+    page.goto(demo_server + "/fr" + LIST)
+    page.fill("#f-q", "hypertrucage")
+    with page.expect_response(lambda r: "q=hypertrucage" in r.url):
+        page.press("#f-q", "Enter")
+    assert page.locator("mark").count() > 0
+    assert all("/fr/incidents/" in href for href in listed(page))
