@@ -1,4 +1,4 @@
-"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, compilemessages."""
+"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, generate, compilemessages."""
 
 from __future__ import annotations
 
@@ -167,6 +167,45 @@ def cmd_reindex(args) -> int:
     return 0
 
 
+def cmd_generate(args) -> int:
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from caim.demo.loader import ensure_role_user
+    from caim.interop.aiid_data import default_aiid_dir, read_aiid
+    from caim.interop.synthetic import generate
+    from caim.records.models import Record
+    from caim.records.roles import EDITOR, REVIEWER
+
+    aiid_dir = Path(args.aiid_dir) if args.aiid_dir else default_aiid_dir()
+    if not (aiid_dir / "snapshot-2026-02" / "incidents.csv").exists():
+        print(
+            f"No AIID data at {aiid_dir} (expected snapshot-2026-02/incidents.csv); use --aiid-dir.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.records < 1:
+        print("--records must be at least 1.", file=sys.stderr)
+        return 2
+    aiid = read_aiid(aiid_dir)
+    bot = ensure_role_user("synthetic-generator", EDITOR, REVIEWER)
+    start = Record.objects.filter(origin="synthetic").count() + 1
+    with Progress() as progress:
+        task = progress.add_task("Generating synthetic records", total=args.records)
+        result = generate(aiid, args.records, editor=bot, reviewer=bot, publish=args.publish, seed=args.seed,
+                          start=start, progress=lambda done: progress.update(task, completed=done))  # fmt: skip
+    state = (
+        f"{result['published']} published" if args.publish else "left as drafts (use --publish to publish)"
+    )
+    print(
+        f"{result['created']} synthetic records created from {len(aiid.incidents)} AIID incidents, {state}."
+    )
+    if result["refused"]:
+        print(f"{result['refused']} refused by the lint and left as drafts.")
+    return 0
+
+
 def cmd_compilemessages(args) -> int:
     compiled = compile_catalogs(quiet=False)
     print(f"{compiled} catalog(s) compiled.")
@@ -209,6 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", help="rebuild the search index from the published records")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("generate", help="create synthetic records from AIID texts, for benchmarks")
+    p.add_argument("--records", type=int, required=True, help="how many records to create")
+    p.add_argument("--publish", action="store_true", help="publish them (benchmark databases only)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--aiid-dir", help="the AIID data folder (default: CAIM_AIID_DIR or ../shared/data/aiid)")
+    p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("compilemessages", help="compile the translation catalogs")
     p.set_defaults(func=cmd_compilemessages)

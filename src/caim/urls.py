@@ -5,6 +5,7 @@ from django.views.generic.base import RedirectView
 
 from caim.site import directory, taxonomy_views
 from caim.site import views as site_views
+from caim.stats import views as stats_views
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
@@ -21,6 +22,8 @@ urlpatterns += i18n_patterns(
     path("standards/", site_views.prose, {"name": "standards"}, name="standards"),
     path("privacy/", site_views.prose, {"name": "privacy"}, name="privacy"),
     path("corrections/", site_views.corrections, name="corrections"),
+    path("stats/", stats_views.stats, name="stats"),
+    path("stats/<slug:chart>.csv", stats_views.stats_csv, name="stats_csv"),
     path("entities/", directory.entity_list, name="entity_list"),
     path("entities/<slug:slug>/", directory.entity_detail, name="entity_detail"),
     path("systems/", directory.system_list, name="system_list"),

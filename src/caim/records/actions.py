@@ -25,36 +25,22 @@ from caim.records.models import (
     Harm,
     Mitigation,
     PolicyRecommendation,
-    PublicEntityRole,
     PublicRecord,
-    PublicSystemLink,
-    PublicTag,
     Record,
-    RecordEmbedding,
     RecordEntity,
     RecordSource,
     RecordSystem,
     RecordType,
     RecordVersion,
-    RelatedRecord,
     Response,
     SlugRedirect,
     Source,
     Status,
     VersionKind,
 )
-from caim.records.signals import public_record_changed
-from caim.records.similarity import RELATED_COUNT, get_embedder, nearest, to_blob
+from caim.records.public import project_public
 from caim.records.versions import build_document, build_staff_document, load_record
 from caim.taxonomy.loader import get_taxonomy
-
-# Taxonomy lists of a document that become filterable tags: document key -> vocabulary.
-TAG_VOCABULARIES = {
-    "domains": "domain",
-    "harm_types": "harm_type",
-    "ai_pathways": "ai_pathway",
-    "lifecycle_phases": "lifecycle_phase",
-}
 
 __all__ = [
     "ActionRefused",
@@ -97,10 +83,11 @@ class PublishRefused(Exception):
         super().__init__(message)
 
 
-def audit(
+def audit_event(
     subject_type: str, subject_id: int, verb: str, actor, at: datetime, *, before=None, after=None, note=""
-):
-    return AuditEvent.objects.create(
+) -> AuditEvent:
+    """An unsaved audit event (batch actions insert many at once)."""
+    return AuditEvent(
         subject_type=subject_type,
         subject_id=subject_id,
         verb=verb,
@@ -110,6 +97,12 @@ def audit(
         after=after or {},
         note=note,
     )
+
+
+def audit(subject_type: str, subject_id: int, verb: str, actor, at: datetime, **details) -> AuditEvent:
+    event = audit_event(subject_type, subject_id, verb, actor, at, **details)
+    event.save()
+    return event
 
 
 def both_languages(en: str | None, fr: str | None, missing: Exception) -> tuple[str, str]:
@@ -532,115 +525,3 @@ def revert_record(record: Record, *, actor, to_version: int, clock: Clock | None
             changelog_en=f"Restored the content of version {to_version}.",
             changelog_fr=f"Rétablissement du contenu de la version {to_version}.",
         )
-
-
-# -- the public layer -----------------------------------------------------------------------------------------
-
-
-def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
-    """Write the PublicRecord row of a record from its current public version (publish and withdraw only)."""
-    doc = version.document
-    tax = get_taxonomy()
-    is_incident = doc["type"] == RecordType.INCIDENT
-    public, _ = PublicRecord.objects.update_or_create(
-        record_id=record_id,
-        defaults={
-            "version": version,
-            "record_type": doc["type"],
-            "slug": doc["slug"],
-            "title_en": doc["title_en"] or doc["title_fr"],
-            "title_fr": doc["title_fr"],
-            "summary_en": doc["summary_en"],
-            "summary_fr": doc["summary_fr"],
-            "severity": doc["severity"] or "",
-            "severity_rank": tax["severity"].rank(doc["severity"]),
-            "verification": doc.get("verification") or "",
-            "contested": doc.get("dispute") == "contested",
-            "hazard_status": doc.get("hazard_status") or "",
-            "confidence": doc.get("confidence") or "",
-            "occurred": doc.get("occurred"),
-            "occurred_precision": doc.get("occurred_precision") or "day",
-            "event_date": doc.get("occurred") if is_incident else doc.get("identified"),
-            "version_number": version.number,
-            "first_published_at": doc["first_published_at"],
-            "published_at": version.published_at,
-            "withdrawn": "withdrawn" in doc,
-            "has_french": bool(doc["title_fr"] and doc["summary_fr"]),
-            "response_count": len(doc["responses"]),
-            "source_count": len(doc["sources"]),
-        },
-    )
-    PublicTag.objects.filter(record=public).delete()
-    PublicTag.objects.bulk_create(
-        PublicTag(record=public, vocabulary=vocabulary, slug=slug)
-        for key, vocabulary in TAG_VOCABULARIES.items()
-        for slug in doc["taxonomy"][key]
-    )
-    _project_links(public, doc)
-    update_related(public, doc)
-    if is_incident:
-        hazard_ids = [link["id"] for link in doc.get("materialized_from", [])]
-        public.materialized_from.set(PublicRecord.objects.filter(pk__in=hazard_ids))
-    else:
-        # Incidents published before this hazard may name it in their public documents: link them now.
-        linking = PublicRecord.objects.filter(record__materialized_from=record_id).select_related("version")
-        for incident in linking:
-            if any(
-                link["id"] == record_id for link in incident.version.document.get("materialized_from", [])
-            ):
-                incident.materialized_from.add(public)
-    public_record_changed.send(sender=PublicRecord, public=public, document=doc)
-    return public
-
-
-def _project_links(public: PublicRecord, doc: dict) -> None:
-    """Entity roles and AI systems as published; a withdrawn record keeps none (it leaves entity pages)."""
-    PublicEntityRole.objects.filter(record=public).delete()
-    PublicSystemLink.objects.filter(record=public).delete()
-    if public.withdrawn:
-        return
-    entity_ids = dict(
-        Entity.objects.filter(slug__in=[e["slug"] for e in doc["entities"]]).values_list("slug", "pk")
-    )
-    PublicEntityRole.objects.bulk_create(
-        PublicEntityRole(record=public, entity_id=entity_ids[e["slug"]], role=role)
-        for e in doc["entities"]
-        if e["slug"] in entity_ids
-        for role in dict.fromkeys(e["roles"])
-    )
-    system_ids = AISystem.objects.filter(slug__in=[s["slug"] for s in doc["systems"]]).values_list(
-        "pk", flat=True
-    )
-    PublicSystemLink.objects.bulk_create(PublicSystemLink(record=public, system_id=pk) for pk in system_ids)
-
-
-def update_related(public: PublicRecord, doc: dict) -> None:
-    """Store the record's vector, its most similar public records, and offer it to theirs (SPEC §6.4)."""
-    RelatedRecord.objects.filter(record=public).delete()
-    if public.withdrawn:
-        RelatedRecord.objects.filter(related=public).delete()
-        RecordEmbedding.objects.filter(record=public).delete()
-        return
-    embedder = get_embedder()
-    vector = embedder.embed([doc])[0]
-    RecordEmbedding.objects.update_or_create(
-        record=public, defaults={"model_id": embedder.model_id, "vector": to_blob(vector)}
-    )
-    candidates = (
-        RecordEmbedding.objects.filter(model_id=embedder.model_id, record__withdrawn=False)
-        .exclude(record=public)
-        .values_list("record_id", "vector")
-        .iterator(chunk_size=2000)
-    )
-    top = nearest(vector, candidates)
-    RelatedRecord.objects.bulk_create(
-        RelatedRecord(record=public, related_id=pk, score=score) for pk, score in top
-    )
-    for pk, score in top:  # similarity is symmetric: the new record may belong in its neighbours' lists too
-        theirs = list(RelatedRecord.objects.filter(record_id=pk).order_by("-score"))
-        if any(link.related_id == public.pk for link in theirs):
-            RelatedRecord.objects.filter(record_id=pk, related=public).update(score=score)
-        elif len(theirs) < RELATED_COUNT or score > theirs[-1].score:
-            RelatedRecord.objects.create(record_id=pk, related=public, score=score)
-            if len(theirs) >= RELATED_COUNT:
-                theirs[-1].delete()

@@ -65,6 +65,7 @@ HAZARD_ONLY = {
 }
 # Keys of a document that are computed or fixed, never written by an edit.
 IGNORED_KEYS = {
+    "origin",
     "schema_version",
     "id",
     "type",

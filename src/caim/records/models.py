@@ -44,6 +44,12 @@ class RecordType(models.TextChoices):
     HAZARD = "hazard", "Hazard"
 
 
+class Origin(models.TextChoices):
+    EDITORIAL = "editorial", "Written by the editors"
+    SYNTHETIC = "synthetic", "Synthetic (benchmarks)"
+    IMPORTED = "imported", "Imported from another database"
+
+
 class Status(models.TextChoices):
     SCREENING = "screening", "Screening"
     VERIFICATION = "verification", "Verification"
@@ -74,6 +80,7 @@ class Record(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCREENING, db_index=True)
     lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic lock: bumped by every save.")
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.EDITORIAL, db_index=True)
     original_language = models.CharField(
         max_length=2, default="en", choices=[("en", "English"), ("fr", "French")]
     )

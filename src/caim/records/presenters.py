@@ -160,6 +160,10 @@ class RecordPage:
         return self.text(self.doc, "title")
 
     @property
+    def is_synthetic(self) -> bool:
+        return self.doc.get("origin") == "synthetic"
+
+    @property
     def version(self) -> int:
         return self.doc["version"]
 

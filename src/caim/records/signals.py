@@ -5,3 +5,6 @@ from django.dispatch import Signal
 # Sent inside the publish/withdraw transaction, after the public layer of a record was rewritten.
 # Arguments: public (PublicRecord; public.withdrawn tells a withdrawal), document (the version's document).
 public_record_changed = Signal()
+
+# Sent by batch publication, inside its transaction, once per batch. Argument: publics (list of PublicRecord).
+public_records_added = Signal()

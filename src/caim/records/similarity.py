@@ -12,7 +12,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -32,7 +32,11 @@ class Embedder(Protocol):
 
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    """Lower case without accents: "Société" -> "societe"."""
+    text = text or ""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
@@ -52,9 +56,15 @@ def _stemmer(lang: str):
     return snowballstemmer.stemmer("french" if lang == "fr" else "english")
 
 
+@lru_cache(maxsize=500_000)
+def stem(lang: str, word: str) -> str:
+    """The Snowball stem of a folded word. Stemming in pure Python is slow and vocabularies are small, so
+    every word is stemmed once per process."""
+    return _stemmer(lang).stemWord(word)
+
+
 def tokens(text: str, lang: str) -> list[str]:
-    words = [w for w in WORD_RE.findall(fold(text)) if w not in STOPWORDS and len(w) > 2]
-    return _stemmer(lang).stemWords(words)
+    return [stem(lang, w) for w in WORD_RE.findall(fold(text)) if w not in STOPWORDS and len(w) > 2]
 
 
 class LexicalEmbedder:

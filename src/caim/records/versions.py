@@ -28,23 +28,22 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def with_document_rows(records):
+    """`records` (a queryset) with every child row the document needs, in a fixed number of queries."""
+    return records.prefetch_related(
+        Prefetch("record_sources", queryset=RecordSource.objects.select_related("source")),
+        "harms",
+        Prefetch("record_entities", queryset=RecordEntity.objects.select_related("entity")),
+        Prefetch("record_systems", queryset=RecordSystem.objects.select_related("system__developer")),
+        Prefetch("responses", queryset=Response.objects.select_related("actor")),
+        "policy_recommendations",
+        "mitigations",
+        Prefetch("materialized_from", queryset=Record.objects.only("id", "slug", "record_type")),
+    )
+
+
 def load_record(pk: int) -> Record:
-    """A record with every child row the document needs, in a fixed number of queries."""
-    return (
-        Record.objects.prefetch_related(
-            Prefetch("record_sources", queryset=RecordSource.objects.select_related("source")),
-            "harms",
-            Prefetch("record_entities", queryset=RecordEntity.objects.select_related("entity")),
-            Prefetch(
-                "record_systems",
-                queryset=RecordSystem.objects.select_related("system__developer"),
-            ),
-            Prefetch("responses", queryset=Response.objects.select_related("actor")),
-            "policy_recommendations",
-            "mitigations",
-            Prefetch("materialized_from", queryset=Record.objects.only("id", "slug", "record_type")),
-        )
-    ).get(pk=pk)
+    return with_document_rows(Record.objects.all()).get(pk=pk)
 
 
 def bilingual_pair(obj, name: str) -> dict[str, str]:
@@ -90,6 +89,7 @@ def build_document(record: Record, *, version: int, published_at: datetime) -> d
         "slug": record.slug,
         "type": record.record_type,
         "version": version,
+        "origin": record.origin,
         "original_language": record.original_language,
         **{
             k: v

@@ -33,20 +33,35 @@ def record_texts(doc: dict, lang: str) -> tuple[str, str]:
     return _text(doc, "title", lang), "\n".join(p for p in parts if p)
 
 
+def _entries(kind: str, obj_id: int, texts: dict[str, tuple[str, str]]) -> list[SearchEntry]:
+    return [
+        SearchEntry(
+            kind=kind, obj_id=obj_id, lang=lang, title=title, body=body, stems=index_text(title, body, lang)
+        )
+        for lang, (title, body) in texts.items()
+    ]
+
+
 def _replace(kind: str, obj_id: int, texts: dict[str, tuple[str, str]] | None) -> None:
     backend = get_backend()
     old = list(SearchEntry.objects.filter(kind=kind, obj_id=obj_id).values_list("id", flat=True))
     backend.remove(old)
     SearchEntry.objects.filter(id__in=old).delete()
-    if not texts:
-        return
-    entries = SearchEntry.objects.bulk_create(
-        SearchEntry(
-            kind=kind, obj_id=obj_id, lang=lang, title=title, body=body, stems=index_text(title, body, lang)
-        )
-        for lang, (title, body) in texts.items()
-    )
-    backend.add([e.id for e in entries])
+    if texts:
+        entries = SearchEntry.objects.bulk_create(_entries(kind, obj_id, texts))
+        backend.add([e.id for e in entries])
+
+
+def entity_texts(entity: Entity) -> dict[str, tuple[str, str]]:
+    aliases = " ".join(entity.aliases)
+    return {
+        lang: (entity.name, f"{aliases}\n{_text(vars(entity), 'description', lang)}".strip())
+        for lang in LANGS
+    }
+
+
+def system_texts(system: AISystem) -> dict[str, tuple[str, str]]:
+    return {lang: (system.name, _text(vars(system), "description", lang)) for lang in LANGS}
 
 
 def index_record(public: PublicRecord, doc: dict) -> None:
@@ -56,22 +71,12 @@ def index_record(public: PublicRecord, doc: dict) -> None:
 
 def index_entity(entity: Entity) -> None:
     is_public = entity.public_roles.filter(record__withdrawn=False).exists()
-    texts = None
-    if is_public:
-        aliases = " ".join(entity.aliases)
-        texts = {
-            lang: (entity.name, f"{aliases}\n{_text(vars(entity), 'description', lang)}".strip())
-            for lang in LANGS
-        }
-    _replace("entity", entity.pk, texts)
+    _replace("entity", entity.pk, entity_texts(entity) if is_public else None)
 
 
 def index_system(system: AISystem) -> None:
     is_public = system.public_links.filter(record__withdrawn=False).exists()
-    texts = None
-    if is_public:
-        texts = {lang: (system.name, _text(vars(system), "description", lang)) for lang in LANGS}
-    _replace("system", system.pk, texts)
+    _replace("system", system.pk, system_texts(system) if is_public else None)
 
 
 def on_public_record_changed(sender, public: PublicRecord, document: dict, **kwargs) -> None:
@@ -82,6 +87,25 @@ def on_public_record_changed(sender, public: PublicRecord, document: dict, **kwa
         index_entity(entity)
     for system in AISystem.objects.filter(slug__in=system_slugs):
         index_system(system)
+
+
+def on_public_records_added(sender, publics: list[PublicRecord], **kwargs) -> None:
+    """Index a batch of newly published records, and the entities and systems they make public."""
+    record_ids = [p.pk for p in publics]
+    entries = []
+    for public in publics:
+        entries += _entries(
+            "record", public.pk, {lang: record_texts(public.version.document, lang) for lang in LANGS}
+        )
+    seen = set(SearchEntry.objects.filter(kind__in=("entity", "system")).values_list("kind", "obj_id"))
+    for entity in Entity.objects.filter(public_roles__record_id__in=record_ids).distinct():
+        if ("entity", entity.pk) not in seen:
+            entries += _entries("entity", entity.pk, entity_texts(entity))
+    for system in AISystem.objects.filter(public_links__record_id__in=record_ids).distinct():
+        if ("system", system.pk) not in seen:
+            entries += _entries("system", system.pk, system_texts(system))
+    SearchEntry.objects.bulk_create(entries, batch_size=1000)
+    get_backend().add([e.id for e in entries])
 
 
 def reindex_all(progress: Callable[[int], None] | None = None, batch: int = 500) -> dict[str, int]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString, mark_safe
 
-from caim.records.similarity import STOPWORDS, _stemmer, fold
+from caim.records.similarity import STOPWORDS, fold, stem
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 TOKEN_RE = re.compile(r"[a-z0-9]+")
@@ -21,8 +21,7 @@ MAX_QUERY_TERMS = 12
 
 
 def stems_of(text: str, lang: str) -> list[str]:
-    words = [w for w in TOKEN_RE.findall(fold(text)) if w not in STOPWORDS]
-    return _stemmer(lang).stemWords(words)
+    return [stem(lang, w) for w in TOKEN_RE.findall(fold(text)) if w not in STOPWORDS]
 
 
 def index_text(title: str, body: str, lang: str) -> str:
@@ -47,7 +46,7 @@ def parse_query(raw: str) -> Query:
     words = [w for w in TOKEN_RE.findall(fold(raw or "")) if w not in STOPWORDS][:MAX_QUERY_TERMS]
     terms = []
     for word in words:
-        options = frozenset({_stemmer("en").stemWord(word), _stemmer("fr").stemWord(word)})
+        options = frozenset({stem("en", word), stem("fr", word)})
         if options not in terms:
             terms.append(options)
     return Query(tuple(terms))
@@ -55,7 +54,7 @@ def parse_query(raw: str) -> Query:
 
 def _matches(word: str, stems: frozenset[str]) -> bool:
     folded = fold(word)
-    return bool(stems & {_stemmer("en").stemWord(folded), _stemmer("fr").stemWord(folded)})
+    return bool(stems & {stem("en", folded), stem("fr", folded)})
 
 
 def highlight(text: str, query: Query, *, words_around: int = 14, max_words: int = 40) -> SafeString:

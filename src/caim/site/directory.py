@@ -142,6 +142,7 @@ def entity_list(request):
             "total": len(chosen),
             "all_count": len(everyone),
             "kind": kind,
+            "kind_heading": kinds.label_in(lang),
             "kind_label": kinds[kind].label_in(lang) if kind else "",
             "kind_options": kind_options,
             "page_query": f"kind={quote(kind)}&" if kind else "",
@@ -198,6 +199,7 @@ def entity_detail(request, slug: str):
         "site/entity_detail.html",
         {
             "entity": entity,
+            "kind_heading": tax["entity_kind"].label_in(lang),
             "kind_label": tax.label("entity_kind", entity.kind, lang),
             "description": description,
             "aliases": [a for a in entity.aliases or [] if isinstance(a, str) and a.strip()],
@@ -211,7 +213,9 @@ def entity_detail(request, slug: str):
             "incident_list_url": _list_url("incident_list", lang, "entity", entity.slug)
             if "incident" in types
             else None,
-            "hazard_list_url": _list_url("hazard_list", lang, "entity", entity.slug) if "hazard" in types else None,
+            "hazard_list_url": _list_url("hazard_list", lang, "entity", entity.slug)
+            if "hazard" in types
+            else None,
         },
     )
 
@@ -224,6 +228,14 @@ def _with_public_developer(qs):
     return qs.select_related("developer").annotate(developer_public=Exists(public_developer))
 
 
+def _system_headings(lang: str) -> dict:
+    tax = get_taxonomy()
+    return {
+        "type_heading": tax["system_type"].label_in(lang),
+        "developer_heading": tax.label("entity_role", "developer", lang),
+    }
+
+
 @require_safe
 def system_list(request):
     lang = page_language()
@@ -232,7 +244,9 @@ def system_list(request):
     page = _sorted_page(everyone, request.GET.get("page"))
     ids = list(page.object_list)
     counted = _with_public_developer(AISystem.objects.filter(pk__in=ids)).annotate(
-        record_count=Count("public_links__record", filter=Q(public_links__record__withdrawn=False), distinct=True)
+        record_count=Count(
+            "public_links__record", filter=Q(public_links__record__withdrawn=False), distinct=True
+        )
     )
     by_id = {s.pk: s for s in counted}
     rows = [
@@ -244,7 +258,11 @@ def system_list(request):
         for pk in ids
         if pk in by_id
     ]
-    return render(request, "site/system_list.html", {"page": page, "rows": rows, "total": len(everyone)})
+    return render(
+        request,
+        "site/system_list.html",
+        {"page": page, "rows": rows, "total": len(everyone), **_system_headings(lang)},
+    )
 
 
 @require_safe
@@ -268,12 +286,15 @@ def system_detail(request, slug: str):
         "site/system_detail.html",
         {
             "system": system,
+            **_system_headings(lang),
             "type_label": tax.label("system_type", system.system_type, lang),
             "description": description,
             "records": [_record_row(p, lang) for p in publics],
             "incident_list_url": _list_url("incident_list", lang, "system", system.slug)
             if "incident" in types
             else None,
-            "hazard_list_url": _list_url("hazard_list", lang, "system", system.slug) if "hazard" in types else None,
+            "hazard_list_url": _list_url("hazard_list", lang, "system", system.slug)
+            if "hazard" in types
+            else None,
         },
     )

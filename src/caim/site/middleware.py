@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-# Everything is served from our own origin: no CDN, no inline scripts. Inline styles are allowed for the
-# server-built SVG charts only.
+# Everything is served from our own origin: no CDN, no inline scripts, no inline styles (the server-built SVG
+# charts use presentation attributes and classes).
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",

@@ -11,7 +11,7 @@
   table beside each chart.
 
 Labels cannot be measured on the server, so their width is estimated generously (`CHAR_EM` per character);
-bar charts put each label above its bar, so only the heat map relies on the estimate.
+bar charts put each label above its bar, so only their legend and the heat map rely on the estimate.
 """
 
 from __future__ import annotations
@@ -35,9 +35,12 @@ HEAT_FILLS = ("#ffffff", "#dcebf9", "#a9cbef", "#2f6db0", "#083f77")
 HEAT_TEXT = (INK, INK, INK, "#ffffff", "#ffffff")
 HEAT_STROKE = "#8c96a3"
 
-BAR_WIDTH = 640
-BAR_ROW = 40  # label line + bar
-BAR_HEIGHT = 16
+BAR_WIDTH = 480
+BAR_LABEL_MAX = 60  # characters: longer bar labels are shortened with "…" (the bar's <title> holds the whole)
+BAR_ROW = 36  # label line + bar
+BAR_LABEL_Y = 13  # baseline of the label, from the top of the row
+BAR_TOP = 17  # top of the bar, from the top of the row
+BAR_HEIGHT = 14
 BAR_VALUE_ROOM = 64  # room kept right of the longest bar for its value
 FONT_SIZE = 13
 
@@ -81,7 +84,9 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _svg_open(ident: str, width: float, height: float, title: str, description: str, font_size: int) -> list[str]:
+def _svg_open(
+    ident: str, width: float, height: float, title: str, description: str, font_size: int
+) -> list[str]:
     return [
         f"<svg {_attrs(xmlns='http://www.w3.org/2000/svg', class_='chart-svg', role='img', aria_labelledby=f'{ident}-title {ident}-desc', viewBox=f'0 0 {_n(width)} {_n(height)}', width=float(width), height=float(height), font_family=FONT_FAMILY, font_size=font_size)}>",
         f"<title {_attrs(id=f'{ident}-title')}>{escape(title)}</title>",
@@ -124,7 +129,7 @@ def bar_chart(
         for i, name in enumerate(series):
             fill = SERIES_FILLS[i % len(SERIES_FILLS)]
             out.append(
-                f"<rect {_attrs(class_=f'chart-bar chart-series-{i % len(SERIES_FILLS)}', x=x, y=6.0, width=12.0, height=12.0, fill=fill)}/>"
+                f"<rect {_attrs(class_=f'chart-swatch chart-series-{i % len(SERIES_FILLS)}', x=x, y=6.0, width=12.0, height=12.0, fill=fill)}/>"
             )
             out.append(
                 f"<text {_attrs(class_='chart-label', x=x + 18, y=16.0, fill=INK)}>{escape(name)}</text>"
@@ -134,9 +139,11 @@ def bar_chart(
     for row, bar in enumerate(bars):
         y = top + row * BAR_ROW
         out.append('<g class="chart-row">')
-        out.append(f"<text {_attrs(class_='chart-label', x=2.0, y=y + 14, fill=INK)}>{escape(bar.label)}</text>")
         out.append(
-            f"<rect {_attrs(class_='chart-track', x=2.0, y=y + 19, width=float(area), height=float(BAR_HEIGHT), fill=TRACK)}/>"
+            f"<text {_attrs(class_='chart-label', x=2.0, y=y + BAR_LABEL_Y, fill=INK)}>{escape(_shorten(bar.label, BAR_LABEL_MAX))}</text>"
+        )
+        out.append(
+            f"<rect {_attrs(class_='chart-track', x=2.0, y=y + BAR_TOP, width=float(area), height=float(BAR_HEIGHT), fill=TRACK)}/>"
         )
         x = 2.0
         for i, (value, text) in enumerate(zip(bar.values, bar.texts, strict=True)):
@@ -146,12 +153,12 @@ def bar_chart(
             tip = f"{bar.label}, {series[i]}: {text}" if multi else f"{bar.label}: {text}"
             colour = i % len(SERIES_FILLS)
             out.append(
-                f"<rect {_attrs(class_=f'chart-bar chart-series-{colour}', x=x, y=y + 19, width=width, height=float(BAR_HEIGHT), fill=SERIES_FILLS[colour], stroke='#ffffff', stroke_width=1.0)}>"
+                f"<rect {_attrs(class_=f'chart-bar chart-series-{colour}', x=x, y=y + BAR_TOP, width=width, height=float(BAR_HEIGHT), fill=SERIES_FILLS[colour], stroke='#ffffff', stroke_width=1.0)}>"
                 f"<title>{escape(tip)}</title></rect>"
             )
             x += width
         out.append(
-            f"<text {_attrs(class_='chart-value', x=x + 6, y=y + 32, fill=MUTED)}>{escape(bar.total)}</text>"
+            f"<text {_attrs(class_='chart-value', x=x + 6, y=y + BAR_TOP + BAR_HEIGHT / 2 + 4.5, fill=MUTED)}>{escape(bar.total)}</text>"
         )
         out.append("</g>")
     out.append("</svg>")

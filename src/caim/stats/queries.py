@@ -185,7 +185,9 @@ def incidents_by_verification(lang: str) -> Table:
             .annotate(n=Count("pk"))
             .order_by()
         )
-        rows = [(slug, label, (counts.get(slug, 0),)) for slug, label in _vocabulary_values("verification", lang)]
+        rows = [
+            (slug, label, (counts.get(slug, 0),)) for slug, label in _vocabulary_values("verification", lang)
+        ]
         if counts.get(NO_VALUE):
             rows.append((NO_VALUE, _("Not assessed"), (counts[NO_VALUE],)))
         return Table(

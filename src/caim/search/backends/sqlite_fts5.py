@@ -23,6 +23,9 @@ RANKED_SQL = (
 )
 
 
+CHUNK = 900  # ids per statement, under SQLite's limit on bound parameters
+
+
 def match_expression(query: Query) -> str:
     # Stems are [a-z0-9]+ only, so quoting them is enough to keep FTS5 syntax out of user input.
     return " AND ".join("(" + " OR ".join(f'"{stem}"' for stem in sorted(term)) + ")" for term in query.terms)
@@ -34,6 +37,10 @@ def _placeholders(values: list) -> str:
 
 class SqliteFts5Backend:
     def add(self, entry_ids: list[int]) -> None:
+        for start in range(0, len(entry_ids), CHUNK):
+            self._add(entry_ids[start : start + CHUNK])
+
+    def _add(self, entry_ids: list[int]) -> None:
         if entry_ids:
             with connection.cursor() as cursor:
                 sql = f"INSERT INTO search_fts(rowid, stems) SELECT id, stems FROM search_searchentry WHERE id IN ({_placeholders(entry_ids)})"  # noqa: S608 - placeholders only

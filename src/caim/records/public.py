@@ -1,0 +1,235 @@
+"""The writer of the public layer: PublicRecord rows, their tags, entity roles, system links and related
+records, all derived from a record's current public version document.
+
+Called only by the publish and withdraw actions (one record) and by the batch actions (many records); the row
+builders are shared so that both paths write exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from caim.records.models import (
+    AISystem,
+    Entity,
+    PublicEntityRole,
+    PublicRecord,
+    PublicSystemLink,
+    PublicTag,
+    RecordEmbedding,
+    RecordType,
+    RecordVersion,
+    RelatedRecord,
+)
+from caim.records.signals import public_record_changed
+from caim.records.similarity import MIN_SCORE, RELATED_COUNT, from_blobs, get_embedder, nearest, to_blob
+from caim.taxonomy.loader import get_taxonomy
+
+# Taxonomy lists of a document that become filterable tags: document key -> vocabulary.
+TAG_VOCABULARIES = {
+    "domains": "domain",
+    "harm_types": "harm_type",
+    "ai_pathways": "ai_pathway",
+    "lifecycle_phases": "lifecycle_phase",
+}
+
+
+def public_columns(doc: dict, version: RecordVersion) -> dict:
+    """The PublicRecord column values of a version."""
+    is_incident = doc["type"] == RecordType.INCIDENT
+    return {
+        "version": version,
+        "record_type": doc["type"],
+        "slug": doc["slug"],
+        "title_en": doc["title_en"] or doc["title_fr"],
+        "title_fr": doc["title_fr"],
+        "summary_en": doc["summary_en"],
+        "summary_fr": doc["summary_fr"],
+        "severity": doc["severity"] or "",
+        "severity_rank": get_taxonomy()["severity"].rank(doc["severity"]),
+        "verification": doc.get("verification") or "",
+        "contested": doc.get("dispute") == "contested",
+        "hazard_status": doc.get("hazard_status") or "",
+        "confidence": doc.get("confidence") or "",
+        "occurred": doc.get("occurred"),
+        "occurred_precision": doc.get("occurred_precision") or "day",
+        "event_date": doc.get("occurred") if is_incident else doc.get("identified"),
+        "version_number": version.number,
+        "first_published_at": doc["first_published_at"],
+        "published_at": version.published_at,
+        "withdrawn": "withdrawn" in doc,
+        "has_french": bool(doc["title_fr"] and doc["summary_fr"]),
+        "response_count": len(doc["responses"]),
+        "source_count": len(doc["sources"]),
+    }
+
+
+def tag_rows(record_id: int, doc: dict) -> list[PublicTag]:
+    return [
+        PublicTag(record_id=record_id, vocabulary=vocabulary, slug=slug)
+        for key, vocabulary in TAG_VOCABULARIES.items()
+        for slug in dict.fromkeys(doc["taxonomy"][key])
+    ]
+
+
+def link_rows(
+    record_id: int, doc: dict, entity_ids: dict[str, int], system_ids: dict[str, int]
+) -> tuple[list[PublicEntityRole], list[PublicSystemLink]]:
+    roles = [
+        PublicEntityRole(record_id=record_id, entity_id=entity_ids[e["slug"]], role=role)
+        for e in doc["entities"]
+        if e["slug"] in entity_ids
+        for role in dict.fromkeys(e["roles"])
+    ]
+    systems = [
+        PublicSystemLink(record_id=record_id, system_id=system_ids[s["slug"]])
+        for s in doc["systems"]
+        if s["slug"] in system_ids
+    ]
+    return roles, systems
+
+
+def _ids_by_slug(docs: Iterable[dict]) -> tuple[dict[str, int], dict[str, int]]:
+    docs = list(docs)
+    entity_slugs = {e["slug"] for d in docs for e in d["entities"]}
+    system_slugs = {s["slug"] for d in docs for s in d["systems"]}
+    entities = dict(Entity.objects.filter(slug__in=entity_slugs).values_list("slug", "pk"))
+    systems = dict(AISystem.objects.filter(slug__in=system_slugs).values_list("slug", "pk"))
+    return entities, systems
+
+
+def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
+    """Write the public layer of one record from its current public version."""
+    doc = version.document
+    public, _ = PublicRecord.objects.update_or_create(
+        record_id=record_id, defaults=public_columns(doc, version)
+    )
+    PublicTag.objects.filter(record=public).delete()
+    PublicTag.objects.bulk_create(tag_rows(public.pk, doc))
+    PublicEntityRole.objects.filter(record=public).delete()
+    PublicSystemLink.objects.filter(record=public).delete()
+    if not public.withdrawn:  # a withdrawn record leaves entity and system pages
+        roles, systems = link_rows(public.pk, doc, *_ids_by_slug([doc]))
+        PublicEntityRole.objects.bulk_create(roles)
+        PublicSystemLink.objects.bulk_create(systems)
+    update_related(public, doc)
+    if doc["type"] == RecordType.INCIDENT:
+        hazard_ids = [link["id"] for link in doc.get("materialized_from", [])]
+        public.materialized_from.set(PublicRecord.objects.filter(pk__in=hazard_ids))
+    else:
+        # Incidents published before this hazard may name it in their public documents: link them now.
+        linking = PublicRecord.objects.filter(record__materialized_from=record_id).select_related("version")
+        for incident in linking:
+            if any(
+                link["id"] == record_id for link in incident.version.document.get("materialized_from", [])
+            ):
+                incident.materialized_from.add(public)
+    public_record_changed.send(sender=PublicRecord, public=public, document=doc)
+    return public
+
+
+def update_related(public: PublicRecord, doc: dict) -> None:
+    """Store the record's vector, its most similar public records, and offer it to theirs (SPEC §6.4)."""
+    RelatedRecord.objects.filter(record=public).delete()
+    if public.withdrawn:
+        RelatedRecord.objects.filter(related=public).delete()
+        RecordEmbedding.objects.filter(record=public).delete()
+        return
+    embedder = get_embedder()
+    vector = embedder.embed([doc])[0]
+    RecordEmbedding.objects.update_or_create(
+        record=public, defaults={"model_id": embedder.model_id, "vector": to_blob(vector)}
+    )
+    candidates = (
+        RecordEmbedding.objects.filter(model_id=embedder.model_id, record__withdrawn=False)
+        .exclude(record=public)
+        .values_list("record_id", "vector")
+        .iterator(chunk_size=2000)
+    )
+    top = nearest(vector, candidates)
+    RelatedRecord.objects.bulk_create(
+        RelatedRecord(record=public, related_id=pk, score=score) for pk, score in top
+    )
+    for pk, score in top:  # similarity is symmetric: the new record may belong in its neighbours' lists too
+        theirs = list(RelatedRecord.objects.filter(record_id=pk).order_by("-score"))
+        if any(link.related_id == public.pk for link in theirs):
+            RelatedRecord.objects.filter(record_id=pk, related=public).update(score=score)
+        elif len(theirs) < RELATED_COUNT or score > theirs[-1].score:
+            RelatedRecord.objects.create(record_id=pk, related=public, score=score)
+            if len(theirs) >= RELATED_COUNT:
+                theirs[-1].delete()
+
+
+# -- many records at once -------------------------------------------------------------------------------------
+
+
+def bulk_project(versions: list[RecordVersion], batch: int = 1000) -> list[PublicRecord]:
+    """The public layer of records published for the first time, in bulk (batch actions only).
+
+    Links between records (materialized_from) and the search index are left to the caller: related records are
+    computed by `bulk_related` once every vector exists.
+    """
+    docs = [v.document for v in versions]
+    publics = [PublicRecord(record_id=v.record_id, **public_columns(v.document, v)) for v in versions]
+    PublicRecord.objects.bulk_create(publics, batch_size=batch)
+    entity_ids, system_ids = _ids_by_slug(docs)
+    tags, roles, systems = [], [], []
+    for version, doc in zip(versions, docs, strict=True):
+        tags += tag_rows(version.record_id, doc)
+        more_roles, more_systems = link_rows(version.record_id, doc, entity_ids, system_ids)
+        roles += more_roles
+        systems += more_systems
+    PublicTag.objects.bulk_create(tags, batch_size=batch)
+    PublicEntityRole.objects.bulk_create(roles, batch_size=batch)
+    PublicSystemLink.objects.bulk_create(systems, batch_size=batch)
+    embedder = get_embedder()
+    vectors = embedder.embed(docs)
+    RecordEmbedding.objects.bulk_create(
+        (
+            RecordEmbedding(record_id=v.record_id, model_id=embedder.model_id, vector=to_blob(vector))
+            for v, vector in zip(versions, vectors, strict=True)
+        ),
+        batch_size=batch,
+    )
+    return publics
+
+
+def bulk_related(record_ids: list[int], chunk: int = 256) -> int:
+    """Related records of `record_ids` among all public records, by blocks of matrix products."""
+    embedder = get_embedder()
+    rows = list(
+        RecordEmbedding.objects.filter(model_id=embedder.model_id, record__withdrawn=False).values_list(
+            "record_id", "vector"
+        )
+    )
+    if not rows:
+        return 0
+    all_ids = np.array([pk for pk, _ in rows])
+    matrix = from_blobs([bytes(blob) for _, blob in rows])
+    position = {pk: i for i, pk in enumerate(all_ids.tolist())}
+    wanted = [pk for pk in record_ids if pk in position]
+    RelatedRecord.objects.filter(record_id__in=wanted).delete()
+    created = 0
+    for start in range(0, len(wanted), chunk):
+        block = wanted[start : start + chunk]
+        scores = matrix[[position[pk] for pk in block]] @ matrix.T
+        for row, pk in enumerate(block):
+            scores[row, position[pk]] = -1.0  # never related to itself
+        k = min(RELATED_COUNT, scores.shape[1] - 1)
+        if k <= 0:
+            break
+        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        links = []
+        for row, pk in enumerate(block):
+            for col in sorted(best[row], key=lambda c: -scores[row, c]):
+                if scores[row, col] >= MIN_SCORE:
+                    links.append(
+                        RelatedRecord(
+                            record_id=pk, related_id=int(all_ids[col]), score=float(scores[row, col])
+                        )
+                    )
+        RelatedRecord.objects.bulk_create(links)
+        created += len(links)
+    return created

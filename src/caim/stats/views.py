@@ -1,0 +1,238 @@
+"""The statistics page (SPEC §4): each chart as inline SVG beside its data table, and each chart's data as CSV.
+
+The page and the CSV files are built from the same `queries` result, so the numbers of a table and of its CSV
+are the same. The page issues one query per chart plus one for the hazard watch list, whatever the number of
+records; a CSV file issues one.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from babel.numbers import format_decimal
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
+from django.views.decorators.http import require_safe
+
+from caim.records.presenters import public_badges, record_url
+from caim.stats import charts, queries
+from caim.stats.queries import Matrix, Table
+
+
+@dataclass(frozen=True)
+class Chart:
+    slug: str  # URL of its CSV: /stats/<slug>.csv
+    title: Promise
+    note: Promise
+    build: Callable[[str], Table | Matrix]
+    plot: tuple[str, ...] = ("incidents", "hazards")  # columns drawn as (stacked) bars
+    total: str = "total"  # column written after each bar
+    maximum: float | None = None
+
+
+SEVERAL = gettext_lazy(
+    "A record can carry several values, so the counts add up to more than the number of records."
+)
+CHARTS = (
+    Chart("domain", gettext_lazy("Records by domain"), SEVERAL, queries.records_by_domain),
+    Chart(
+        "severity",
+        gettext_lazy("Records by severity"),
+        gettext_lazy(
+            "Severity of the worst well-supported harm: harm that occurred (incidents) or that could "
+            "realistically occur (hazards)."
+        ),
+        queries.records_by_severity,
+    ),
+    Chart("harm-type", gettext_lazy("Records by harm type"), SEVERAL, queries.records_by_harm_type),
+    Chart(
+        "year",
+        gettext_lazy("Records by year"),
+        gettext_lazy("Year in which the incident occurred or the hazard was identified."),
+        queries.records_by_year,
+    ),
+    Chart(
+        "verification",
+        gettext_lazy("Incidents by verification level"),
+        gettext_lazy("How well the facts of each incident are established by its sources."),
+        queries.incidents_by_verification,
+        plot=("incidents",),
+        total="incidents",
+    ),
+    Chart(
+        "response-coverage",
+        gettext_lazy("Response coverage"),
+        gettext_lazy(
+            "Share of records with at least one documented response: an investigation, a ruling, a policy "
+            "change, a statement…"
+        ),
+        queries.response_coverage,
+        plot=("share_percent",),
+        total="share_percent",
+        maximum=100.0,
+    ),
+    Chart(
+        "hazard-status",
+        gettext_lazy("Hazards by status"),
+        gettext_lazy("Where each hazard stands now, as last assessed by the editors."),
+        queries.hazards_by_status,
+        plot=("hazards",),
+        total="hazards",
+    ),
+    Chart(
+        "co-occurrence",
+        gettext_lazy("Harm types and AI pathways"),
+        gettext_lazy(
+            "Number of records that carry both the harm type (row) and the AI pathway (column). A record with "
+            "several harm types and pathways counts in each of their pairs."
+        ),
+        queries.harm_pathway_cooccurrence,
+    ),
+)
+CHARTS_BY_SLUG = {chart.slug: chart for chart in CHARTS}
+
+
+def _lang() -> str:
+    return "fr" if (get_language() or "en").startswith("fr") else "en"
+
+
+def format_number(value: float, lang: str, *, percent: bool = False) -> str:
+    """A count or a percentage as the page shows it: "1,234" / "1 234", "42.9%" / "42,9 %"."""
+    locale = "fr_CA" if lang == "fr" else "en_CA"
+    if percent:
+        return format_decimal(value, format="#,##0.0", locale=locale) + ("\u00a0%" if lang == "fr" else "%")
+    return format_decimal(value, locale=locale)
+
+
+def _table_section(chart: Chart, table: Table, lang: str) -> dict:
+    names = [column.name for column in table.columns]
+    shown = [
+        (
+            key,
+            label,
+            [format_number(v, lang, percent=c.percent) for v, c in zip(values, table.columns, strict=True)],
+        )
+        for key, label, values in table.rows
+    ]
+    plotted = [names.index(name) for name in chart.plot]
+    bars = [
+        charts.Bar(
+            label=label,
+            values=tuple(float(values[i]) for i in plotted),
+            texts=tuple(texts[i] for i in plotted),
+            total=texts[names.index(chart.total)],
+        )
+        for (_key, label, values), (_k, _l, texts) in zip(table.rows, shown, strict=True)
+    ]
+    svg = charts.bar_chart(
+        ident=f"chart-{chart.slug}",
+        title=str(chart.title),
+        description=str(chart.note),
+        bars=bars,
+        series=[table.columns[i].label for i in plotted],
+        maximum=chart.maximum,
+    )
+    return {
+        "head": [table.key_label, *(column.label for column in table.columns)],
+        "body": [(label, texts) for _key, label, texts in shown],
+        "svg": svg,
+    }
+
+
+def _matrix_section(chart: Chart, matrix: Matrix, lang: str) -> dict:
+    texts = [[format_number(n, lang) for n in row] for row in matrix.cells]
+    svg = charts.heat_map(
+        ident=f"chart-{chart.slug}",
+        title=str(chart.title),
+        description=str(chart.note),
+        row_labels=[label for _key, label in matrix.rows],
+        column_labels=[label for _key, label in matrix.columns],
+        cells=matrix.cells,
+        texts=texts,
+    )
+    return {
+        "head": [matrix.row_label, *(label for _key, label in matrix.columns)],
+        "body": [(label, texts[i]) for i, (_key, label) in enumerate(matrix.rows)],
+        "svg": svg,
+        "wide": True,
+    }
+
+
+@require_safe
+def stats(request):
+    lang = _lang()
+    sections = []
+    coverage = None
+    for chart in CHARTS:
+        data = chart.build(lang)
+        if chart.build is queries.response_coverage:
+            coverage = data
+        section = (
+            _matrix_section(chart, data, lang)
+            if isinstance(data, Matrix)
+            else _table_section(chart, data, lang)
+        )
+        section.update(
+            slug=chart.slug,
+            title=chart.title,
+            note=chart.note,
+            csv_url=reverse("stats_csv", kwargs={"chart": chart.slug}),
+        )
+        sections.append(section)
+    totals = coverage.column("records") if coverage else {}
+    watch = [
+        {
+            "url": record_url(p.record_type, p.slug, lang),
+            "title": p.title(lang),
+            "title_fallback": lang == "fr" and not p.title_fr,
+            "badges": public_badges(p, lang),
+        }
+        for p in queries.hazard_watch()
+    ]
+    return render(
+        request,
+        "stats/stats.html",
+        {
+            "sections": sections,
+            "watch": watch,
+            "incident_count": totals.get("incident", 0),
+            "hazard_count": totals.get("hazard", 0),
+        },
+    )
+
+
+def _csv_value(value: object) -> object:
+    return f"{value:.1f}" if isinstance(value, float) else value
+
+
+@require_safe
+def stats_csv(request, chart: str):
+    spec = CHARTS_BY_SLUG.get(chart)
+    if spec is None:
+        raise Http404
+    lang = _lang()
+    data = spec.build(lang)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="caim-stats-{spec.slug}-{lang}.csv"'
+    writer = csv.writer(response)
+    if isinstance(data, Matrix):
+        writer.writerow(
+            [
+                data.row_name,
+                f"{data.row_name}_label",
+                data.column_name,
+                f"{data.column_name}_label",
+                "records",
+            ]
+        )
+        writer.writerows(data.pairs())
+    else:
+        writer.writerow([data.key_name, "label", *(column.name for column in data.columns)])
+        for key, label, values in data.rows:
+            writer.writerow([key, label, *(_csv_value(v) for v in values)])
+    return response
