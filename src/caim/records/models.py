@@ -13,6 +13,8 @@ depends on them, so they are choices.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -435,6 +437,29 @@ class PublicRecord(models.Model):
 
     def title(self, lang: str) -> str:
         return (self.title_fr if lang == "fr" else self.title_en) or self.title_en
+
+
+class PublicState(models.Model):
+    """One row whose `token` changes with every change to the public layer, in the same transaction.
+
+    Processes that keep derived data in memory (the list index) compare it to know when to rebuild. A random
+    token rather than a counter, so that a rolled-back change can never leave a value that comes back later.
+    """
+
+    token = models.CharField(max_length=32, default="")
+
+    def __str__(self) -> str:
+        return f"public layer state {self.token}"
+
+    @classmethod
+    def bump(cls) -> None:
+        token = uuid.uuid4().hex
+        if not cls.objects.filter(pk=1).update(token=token):
+            cls.objects.update_or_create(pk=1, defaults={"token": token})
+
+    @classmethod
+    def current(cls) -> str:
+        return cls.objects.filter(pk=1).values_list("token", flat=True).first() or ""
 
 
 class PublicEntityRole(models.Model):

@@ -16,6 +16,7 @@ from caim.records.models import (
     Entity,
     PublicEntityRole,
     PublicRecord,
+    PublicState,
     PublicSystemLink,
     PublicTag,
     RecordEmbedding,
@@ -126,6 +127,7 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
                 link["id"] == record_id for link in incident.version.document.get("materialized_from", [])
             ):
                 incident.materialized_from.add(public)
+    PublicState.bump()
     public_record_changed.send(sender=PublicRecord, public=public, document=doc)
     return public
 
@@ -193,6 +195,7 @@ def bulk_project(versions: list[RecordVersion], batch: int = 1000) -> list[Publi
         ),
         batch_size=batch,
     )
+    PublicState.bump()
     return publics
 
 

@@ -4,56 +4,59 @@ its facet counts are computed (SPEC §4).
 A filter state is a query string, so every state has a shareable URL. Each facet holds one value at a time;
 its counts are computed over the records matching every *other* active filter, so the count shown beside a
 value is exactly the number of records the list shows after choosing it.
+
+Filtering and counting run on the in-memory ListIndex (listindex.py); only the words of a query go to the
+search backend, and only the records of the page are read from the database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
-from django.db.models import Count, QuerySet
+import numpy as np
+from django.db import connection
 from django.http import QueryDict
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from caim.records.models import AISystem, Entity, PublicEntityRole, PublicRecord, PublicSystemLink, PublicTag
 from caim.search.backends import get_backend
 from caim.search.text import Query, parse_query
+from caim.site.listindex import ListIndex, get_index
 from caim.taxonomy.loader import get_taxonomy
 
 PAGE_SIZE = 25
 RELEVANCE_LIMIT = 2000
+TOP_NAMED = 15  # entities and systems offered in their facet
 YEAR_MIN, YEAR_MAX = 1950, 2100
 
 
 @dataclass(frozen=True)
 class Facet:
     param: str  # query-string name
-    vocabulary: str  # taxonomy vocabulary of its values ("" for entity/system/year/french)
-    kind: str  # tag | field | entity | system | french
+    vocabulary: str  # taxonomy vocabulary of its values ("" for entity/system/french)
+    kind: str  # field | tag | named | french
     types: tuple[str, ...] = ("incident", "hazard")  # lists where the facet exists
-    column: str = ""  # PublicRecord column, for kind "field"
 
 
 FACETS = (
-    Facet("verification", "verification", "field", ("incident",), "verification"),
-    Facet("severity", "severity", "field", column="severity"),
-    Facet("hazard_status", "hazard_status", "field", ("hazard",), "hazard_status"),
-    Facet("confidence", "confidence", "field", ("hazard",), "confidence"),
+    Facet("verification", "verification", "field", ("incident",)),
+    Facet("severity", "severity", "field"),
+    Facet("hazard_status", "hazard_status", "field", ("hazard",)),
+    Facet("confidence", "confidence", "field", ("hazard",)),
     Facet("domain", "domain", "tag"),
     Facet("harm_type", "harm_type", "tag"),
     Facet("ai_pathway", "ai_pathway", "tag"),
     Facet("lifecycle_phase", "lifecycle_phase", "tag"),
-    Facet("entity", "", "entity"),
-    Facet("system", "", "system"),
+    Facet("entity", "", "named"),
+    Facet("system", "", "named"),
     Facet("fr", "", "french"),
 )
 
 SORTS = {
-    "occurred": (gettext_lazy("Newest event"), ("-event_date", "-pk")),
-    "published": (gettext_lazy("Newest published"), ("-first_published_at", "-pk")),
-    "severity": (gettext_lazy("Most severe"), ("-severity_rank", "-event_date", "-pk")),
-    "relevance": (gettext_lazy("Best match"), ()),
+    "occurred": gettext_lazy("Newest event"),
+    "published": gettext_lazy("Newest published"),
+    "severity": gettext_lazy("Most severe"),
+    "relevance": gettext_lazy("Best match"),
 }
 LIST_COLUMNS = ("slug", "record_type", "title_en", "title_fr", "summary_en", "summary_fr", "severity",
                 "verification", "contested", "hazard_status", "confidence", "occurred", "occurred_precision",
@@ -77,14 +80,19 @@ class ListState:
     q: str = ""
     query: Query = field(default_factory=lambda: Query(()))
     sort: str = "occurred"
-    entity: Entity | None = None
-    system: AISystem | None = None
 
     def facets(self) -> list[Facet]:
         return [f for f in FACETS if self.record_type in f.types]
 
 
-def parse_state(record_type: str, params: QueryDict) -> ListState:
+@dataclass
+class ListResult:
+    total: int
+    ids: list[int]  # the page's record ids, in display order
+    counts: dict[str, list[tuple[str, str, int]]]  # facet param (and "year") -> (value, label, count)
+
+
+def parse_state(record_type: str, params: QueryDict, index: ListIndex) -> ListState:
     """Validate the query string; raise BadFilter with a clear message on any unusable value."""
     tax = get_taxonomy()
     state = ListState(record_type=record_type)
@@ -97,16 +105,10 @@ def parse_state(record_type: str, params: QueryDict) -> ListState:
                 _("“%(value)s” is not a valid value for the filter “%(param)s”. Valid values: %(known)s.")
                 % {"value": value, "param": facet.param, "known": ", ".join(tax[facet.vocabulary].slugs())}
             )
-        if facet.kind == "entity":
-            state.entity = Entity.objects.filter(slug=value, public_roles__record__withdrawn=False).first()
-            if state.entity is None:
-                raise BadFilter(_("No entity “%(value)s” appears in a published record.") % {"value": value})
-        if facet.kind == "system":
-            state.system = AISystem.objects.filter(slug=value, public_links__record__withdrawn=False).first()
-            if state.system is None:
-                raise BadFilter(
-                    _("No AI system “%(value)s” appears in a published record.") % {"value": value}
-                )
+        if facet.param == "entity" and value not in index.slugs["entity"]:
+            raise BadFilter(_("No entity “%(value)s” appears in a published record.") % {"value": value})
+        if facet.param == "system" and value not in index.slugs["system"]:
+            raise BadFilter(_("No AI system “%(value)s” appears in a published record.") % {"value": value})
         if facet.kind == "french" and value != "1":
             raise BadFilter(_("The filter “fr” only takes the value 1 (records with a French version)."))
         state.values[facet.param] = value
@@ -133,92 +135,103 @@ def parse_state(record_type: str, params: QueryDict) -> ListState:
     return state
 
 
-def base_queryset(record_type: str) -> QuerySet:
-    return PublicRecord.objects.filter(withdrawn=False, record_type=record_type)
+def _matching_ids(query: Query) -> list[int]:
+    sql = get_backend().matching(query, "record")
+    with connection.cursor() as cursor:
+        cursor.execute(sql.sql, sql.params)
+        return [row[0] for row in cursor.fetchall()]
 
 
-def apply_filters(qs: QuerySet, state: ListState, *, skip: str | None = None) -> QuerySet:
-    """Narrow `qs` by every active filter of `state` except the facet named `skip`."""
+def filter_masks(index: ListIndex, state: ListState) -> dict[str, np.ndarray]:
+    """One boolean mask per active filter (and "type" for the list's record type)."""
+    masks = {"type": index.fields["record_type"].codes == index.fields["record_type"].code(state.record_type)}
     for facet in state.facets():
         value = state.values.get(facet.param)
-        if not value or facet.param == skip:
+        if not value:
             continue
         if facet.kind == "field":
-            qs = qs.filter(**{facet.column: value})
+            column = index.fields[facet.param]
+            masks[facet.param] = column.codes == column.code(value)
         elif facet.kind == "tag":
-            qs = qs.filter(
-                pk__in=PublicTag.objects.filter(vocabulary=facet.vocabulary, slug=value).values("record_id")
-            )
-        elif facet.kind == "entity":
-            qs = qs.filter(pk__in=PublicEntityRole.objects.filter(entity=state.entity).values("record_id"))
-        elif facet.kind == "system":
-            qs = qs.filter(pk__in=PublicSystemLink.objects.filter(system=state.system).values("record_id"))
-        elif facet.kind == "french":
-            qs = qs.filter(has_french=True)
-    if skip != "year":
-        if state.year_from:
-            qs = qs.filter(event_date__gte=date(state.year_from, 1, 1))
-        if state.year_to:
-            qs = qs.filter(event_date__lte=date(state.year_to, 12, 31))
+            tags = index.multi[facet.vocabulary]
+            masks[facet.param] = tags.mask(tags.values.index(value), index.size)
+        elif facet.kind == "named":
+            masks[facet.param] = index.multi[facet.param].mask(index.slugs[facet.param][value], index.size)
+        else:
+            masks[facet.param] = index.has_french
+    if state.year_from or state.year_to:
+        years = index.years
+        masks["year"] = (years >= (state.year_from or YEAR_MIN)) & (years <= (state.year_to or YEAR_MAX))
     if state.query:
-        qs = qs.filter(pk__in=get_backend().matching(state.query, "record"))
-    return qs
+        words = np.zeros(index.size, dtype=bool)
+        words[index.positions_of(_matching_ids(state.query))] = True
+        masks["q"] = words
+    return masks
 
 
-def ordered_page_ids(qs: QuerySet, state: ListState, page: int) -> tuple[int, list[int]]:
-    """(total, ids of the page in display order)."""
+def _combine(masks: dict[str, np.ndarray], size: int, skip: str | None = None) -> np.ndarray:
+    out = np.ones(size, dtype=bool)
+    for name, mask in masks.items():
+        if name != skip:
+            out &= mask
+    return out
+
+
+def run_list(state: ListState, page: int, index: ListIndex) -> ListResult:
+    masks = filter_masks(index, state)
+    selected = _combine(masks, index.size)
     start = (page - 1) * PAGE_SIZE
     if state.sort == "relevance":
         ranked = [pk for pk, _score in get_backend().ranked(state.query, "record", RELEVANCE_LIMIT)]
-        allowed = set(qs.filter(pk__in=ranked).values_list("pk", flat=True))
-        ids = [pk for pk in ranked if pk in allowed]
-        return len(ids), ids[start : start + PAGE_SIZE]
-    total = qs.count()
-    ids = list(qs.order_by(*SORTS[state.sort][1]).values_list("pk", flat=True)[start : start + PAGE_SIZE])
-    return total, ids
+        positions = index.positions_of(ranked)
+        chosen = index.ids[positions[selected[positions]]]
+        # keep the backend's order, which positions_of preserves
+        ids = [int(pk) for pk in chosen]
+        total = len(ids)
+        page_ids = ids[start : start + PAGE_SIZE]
+    else:
+        order = index.orders[state.sort]
+        in_order = order[selected[order]]
+        total = len(in_order)
+        page_ids = [int(pk) for pk in index.ids[in_order[start : start + PAGE_SIZE]]]
+    return ListResult(total, page_ids, facet_counts(index, state, masks))
 
 
-def facet_counts(state: ListState) -> dict[str, list[tuple[str, str, int]]]:
-    """For each facet: (value, label, count) in vocabulary order, counts over the other active filters."""
+def facet_counts(index: ListIndex, state: ListState, masks: dict[str, np.ndarray]) -> dict:
     tax = get_taxonomy()
     lang = page_language()
-    base = base_queryset(state.record_type)
     out: dict[str, list[tuple[str, str, int]]] = {}
     for facet in state.facets():
-        scoped = apply_filters(base, state, skip=facet.param)
+        scope = _combine(masks, index.size, skip=facet.param)
+        selected = state.values.get(facet.param)
         if facet.kind == "field":
-            counts = dict(scoped.values_list(facet.column).annotate(n=Count("pk")).order_by())
-            values = [(v.slug, v.label_in(lang), counts.get(v.slug, 0)) for v in tax[facet.vocabulary].values]
+            column = index.fields[facet.param]
+            codes = column.codes[scope]
+            counts = np.bincount(codes[codes >= 0], minlength=len(column.values))
+            by_value = dict(zip(column.values, counts.tolist(), strict=True))
+            values = [
+                (v.slug, v.label_in(lang), by_value.get(v.slug, 0)) for v in tax[facet.vocabulary].values
+            ]
         elif facet.kind == "tag":
-            rows = PublicTag.objects.filter(vocabulary=facet.vocabulary, record__in=scoped.values("pk"))
-            counts = dict(rows.values_list("slug").annotate(n=Count("record_id")).order_by())
-            values = [(v.slug, v.label_in(lang), counts.get(v.slug, 0)) for v in tax[facet.vocabulary].values]
-        elif facet.kind == "entity":
-            rows = (
-                PublicEntityRole.objects.filter(record__in=scoped.values("pk"))
-                .values_list("entity__slug", "entity__name")
-                .annotate(n=Count("record_id", distinct=True))
-                .order_by("-n", "entity__name")[:15]
-            )
-            values = list(rows)
-            if state.entity and state.entity.slug not in {v[0] for v in values}:
-                values.append((state.entity.slug, state.entity.name, 0))
-        elif facet.kind == "system":
-            rows = (
-                PublicSystemLink.objects.filter(record__in=scoped.values("pk"))
-                .values_list("system__slug", "system__name")
-                .annotate(n=Count("record_id", distinct=True))
-                .order_by("-n", "system__name")[:15]
-            )
-            values = list(rows)
-            if state.system and state.system.slug not in {v[0] for v in values}:
-                values.append((state.system.slug, state.system.name, 0))
-        else:  # french
-            values = [("1", _("Available in French"), scoped.filter(has_french=True).count())]
-        out[facet.param] = [v for v in values if v[2] or state.values.get(facet.param) == v[0]]
-    years = apply_filters(base, state, skip="year").filter(event_date__isnull=False)
-    by_year = years.values_list("event_date__year").annotate(n=Count("pk")).order_by("event_date__year")
-    out["year"] = [(str(y), str(y), n) for y, n in by_year]
+            tags = index.multi[facet.vocabulary]
+            counts = tags.counts(scope).tolist()
+            values = [
+                (v.slug, v.label_in(lang), counts[i]) for i, v in enumerate(tax[facet.vocabulary].values)
+            ]
+        elif facet.kind == "named":
+            named = index.multi[facet.param]
+            counts = named.counts(scope)
+            top = [int(i) for i in np.argsort(-counts, kind="stable")[:TOP_NAMED] if counts[i]]
+            if selected and index.slugs[facet.param][selected] not in top:
+                top.append(index.slugs[facet.param][selected])
+            values = [(named.values[i][1], named.values[i][2], int(counts[i])) for i in top]
+        else:
+            values = [("1", _("Available in French"), int(np.count_nonzero(scope & index.has_french)))]
+        out[facet.param] = [v for v in values if v[2] or selected == v[0]]
+    scope = _combine(masks, index.size, skip="year")
+    years = index.years[scope]
+    counts = np.bincount(years[years > 0]) if np.any(years > 0) else np.zeros(0, dtype=np.int64)
+    out["year"] = [(str(y), str(y), int(n)) for y, n in enumerate(counts.tolist()) if n]
     return out
 
 
@@ -228,3 +241,7 @@ def facet_labels() -> dict[str, str]:
     labels = {f.param: tax[f.vocabulary].label_in(lang) for f in FACETS if f.vocabulary}
     labels.update({"entity": _("Entity"), "system": _("AI system"), "fr": _("Language"), "year": _("Year")})
     return labels
+
+
+__all__ = ["FACETS", "LIST_COLUMNS", "PAGE_SIZE", "SORTS", "BadFilter", "ListState", "get_index", "parse_state",
+           "run_list"]  # fmt: skip

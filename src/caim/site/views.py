@@ -199,15 +199,16 @@ def _page_number(params: QueryDict) -> int:
 @require_safe
 def record_list(request, record_type: str):
     lang = _lang()
+    index = lists.get_index()
     try:
-        state = lists.parse_state(record_type, request.GET)
+        state = lists.parse_state(record_type, request.GET, index)
         page_number = _page_number(request.GET)
     except lists.BadFilter as exc:
         return render(
             request, "site/bad_filter.html", {"message": str(exc), "record_type": record_type}, status=400
         )
-    qs = lists.apply_filters(lists.base_queryset(record_type), state)
-    total, ids = lists.ordered_page_ids(qs, state, page_number)
+    result = lists.run_list(state, page_number, index)
+    total, ids, counts = result.total, result.ids, result.counts
     by_id = {p.pk: p for p in PublicRecord.objects.filter(pk__in=ids).only(*lists.LIST_COLUMNS)}
     rows = _rows([by_id[pk] for pk in ids if pk in by_id], lang)
     if state.query:
@@ -215,7 +216,6 @@ def record_list(request, record_type: str):
         for row in rows:
             row["snippet"] = snippets.get(row["record"].pk)
     labels = lists.facet_labels()
-    counts = lists.facet_counts(state)
     facets = [
         {
             "param": param,
@@ -256,9 +256,7 @@ def record_list(request, record_type: str):
         "facets": facets,
         "years": counts["year"],
         "active_filters": active,
-        "sorts": [
-            (key, label) for key, (label, _order) in lists.SORTS.items() if key != "relevance" or state.query
-        ],
+        "sorts": [(key, label) for key, label in lists.SORTS.items() if key != "relevance" or state.query],
         "page_number": page_number,
         "pages": pages,
         "previous_url": with_params(request.GET, page=str(page_number - 1) if page_number > 2 else None)
