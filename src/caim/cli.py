@@ -41,7 +41,13 @@ def compile_catalogs(quiet: bool = True) -> int:
 def cmd_migrate(args) -> int:
     from django.core.management import call_command
 
+    from caim.records.models import PublicRecord
+    from caim.search.models import SearchEntry
+
     call_command("migrate", interactive=False, verbosity=args.verbosity)
+    # The search index is derived data that a migration may empty: rebuild it when it is missing.
+    if not SearchEntry.objects.exists() and PublicRecord.objects.filter(withdrawn=False).exists():
+        return cmd_reindex(args)
     return 0
 
 

@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic.base import RedirectView
 
+from caim.api import views as api_views
 from caim.site import directory, taxonomy_views
 from caim.site import views as site_views
 from caim.stats import views as stats_views
@@ -11,6 +12,9 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("caim/favicon.svg"), permanent=True)),
     path("api/v3/taxonomy.json", taxonomy_views.taxonomy_json, name="taxonomy_json"),
+    path("api/v3/records.json", api_views.records_json, name="api_records"),
+    path("api/v3/records/<slug:slug>.json", api_views.record_json, name="api_record"),
+    path("api/v3/records/<slug:slug>/versions.json", api_views.versions_json, name="api_record_versions"),
 ]
 urlpatterns += i18n_patterns(
     path("", site_views.home, name="home"),

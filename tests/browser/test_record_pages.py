@@ -29,7 +29,9 @@ def test_citation_link_jumps_to_its_source(page, demo_server):
 
 
 def test_main_pages_have_no_console_errors(page, demo_server):
-    for path in ("/", "/fr/", "/incidents/", "/hazards/", "/fr/hazards/", RECORD, "/about/", "/staff/login/"):
+    for path in ("/", "/fr/", "/incidents/", "/hazards/", "/fr/hazards/", RECORD, "/about/", "/staff/login/",
+                 "/stats/", "/fr/stats/", "/entities/", "/entities/air-canada/", "/search/?q=deepfake",
+                 "/taxonomy/", "/methodology/", "/corrections/"):  # fmt: skip
         page.goto(demo_server + path)
         assert page.console_errors == [], (path, page.console_errors)
 

@@ -24,8 +24,11 @@ def stems_of(text: str, lang: str) -> list[str]:
     return [stem(lang, w) for w in TOKEN_RE.findall(fold(text)) if w not in STOPWORDS]
 
 
-def index_text(title: str, body: str, lang: str) -> str:
-    return " ".join(stems_of(f"{title} {title} {body}", lang))
+def index_text(texts: dict[str, tuple[str, str]]) -> str:
+    """The stems of {lang: (title, body)}: each language with its own stemmer, titles counted twice."""
+    return " ".join(
+        " ".join(stems_of(f"{title} {title} {body}", lang)) for lang, (title, body) in texts.items()
+    )
 
 
 @dataclass(frozen=True)

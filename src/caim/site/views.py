@@ -274,8 +274,8 @@ def record_list(request, record_type: str):
 
 
 def _record_snippets(ids: list[int], query, lang: str) -> dict:
-    entries = SearchEntry.objects.filter(kind="record", obj_id__in=ids, lang=lang).only("obj_id", "body")
-    return {e.obj_id: highlight(e.body, query) for e in entries}
+    entries = SearchEntry.objects.filter(kind="record", obj_id__in=ids).only("obj_id", "body_en", "body_fr")
+    return {e.obj_id: highlight(e.body(lang), query) for e in entries}
 
 
 SEARCH_LIMIT = 20
@@ -308,9 +308,7 @@ def _named_hits(model, ranked, query, lang: str) -> list[dict]:
     ids = [pk for pk, _score in ranked]
     objects = {o.pk: o for o in model.objects.filter(pk__in=ids)}
     kind = "entity" if model is Entity else "system"
-    bodies = dict(
-        SearchEntry.objects.filter(kind=kind, obj_id__in=ids, lang=lang).values_list("obj_id", "body")
-    )
+    bodies = {e.obj_id: e.body(lang) for e in SearchEntry.objects.filter(kind=kind, obj_id__in=ids)}
     return [
         {
             "object": objects[pk],

@@ -11,11 +11,11 @@ from caim.search.text import Query
 
 
 class SearchBackend(Protocol):
-    def add(self, entry_ids: list[int]) -> None:
-        """Index these SearchEntry rows (after they were written)."""
+    def add(self, kind: str, rows: list[tuple[int, str]]) -> None:
+        """Index (obj_id, stems) pairs of one kind (after their SearchEntry rows were written)."""
 
-    def remove(self, entry_ids: list[int]) -> None:
-        """Drop these SearchEntry rows from the full-text structure (before they are deleted)."""
+    def remove(self, kind: str, obj_ids: list[int]) -> None:
+        """Drop objects of one kind from the full-text structure."""
 
     def rebuild(self) -> None:
         """Re-index every SearchEntry row."""

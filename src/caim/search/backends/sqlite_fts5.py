@@ -1,6 +1,7 @@
-"""SQLite FTS5 over the pre-stemmed `stems` column: a separate FTS5 table (search_fts) keyed by SearchEntry id.
+"""SQLite FTS5 over the pre-stemmed `stems`: one FTS5 table per kind (search_fts_record, _entity, _system) whose
+rowid is the object's id, so a match gives ids directly, ranked by bm25, with no join.
 
-All SQL here is constant; user input only ever arrives as bound parameters.
+Table names come from a fixed set; user input only ever arrives as bound parameters.
 """
 
 from __future__ import annotations
@@ -10,19 +11,7 @@ from django.db.models.expressions import RawSQL
 
 from caim.search.text import Query
 
-MATCHING_SQL = (
-    "SELECT e.obj_id FROM search_fts f JOIN search_searchentry e ON e.id = f.rowid "
-    "WHERE search_fts MATCH %s AND e.kind = %s"
-)
-# bm25() is only allowed in a plain full-text query: rank in a materialised CTE (never flattened into the
-# grouping query), then keep each object's best row.
-RANKED_SQL = (
-    "WITH r AS MATERIALIZED (SELECT rowid, bm25(search_fts) AS score FROM search_fts WHERE search_fts MATCH %s) "
-    "SELECT e.obj_id, MIN(r.score) AS best FROM r JOIN search_searchentry e ON e.id = r.rowid "
-    "WHERE e.kind = %s GROUP BY e.obj_id ORDER BY best, e.obj_id LIMIT %s"
-)
-
-
+TABLES = {"record": "search_fts_record", "entity": "search_fts_entity", "system": "search_fts_system"}
 CHUNK = 900  # ids per statement, under SQLite's limit on bound parameters
 
 
@@ -31,38 +20,36 @@ def match_expression(query: Query) -> str:
     return " AND ".join("(" + " OR ".join(f'"{stem}"' for stem in sorted(term)) + ")" for term in query.terms)
 
 
-def _placeholders(values: list) -> str:
-    return ",".join(["%s"] * len(values))
-
-
 class SqliteFts5Backend:
-    def add(self, entry_ids: list[int]) -> None:
-        for start in range(0, len(entry_ids), CHUNK):
-            self._add(entry_ids[start : start + CHUNK])
+    def add(self, kind: str, rows: list[tuple[int, str]]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {TABLES[kind]}(rowid, stems) VALUES (%s, %s)", rows)  # noqa: S608
 
-    def _add(self, entry_ids: list[int]) -> None:
-        if entry_ids:
-            with connection.cursor() as cursor:
-                sql = f"INSERT INTO search_fts(rowid, stems) SELECT id, stems FROM search_searchentry WHERE id IN ({_placeholders(entry_ids)})"  # noqa: S608 - placeholders only
-                cursor.execute(sql, entry_ids)
-
-    def remove(self, entry_ids: list[int]) -> None:
-        if entry_ids:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"DELETE FROM search_fts WHERE rowid IN ({_placeholders(entry_ids)})",  # noqa: S608 - placeholders only
-                    entry_ids,
-                )
+    def remove(self, kind: str, obj_ids: list[int]) -> None:
+        with connection.cursor() as cursor:
+            for start in range(0, len(obj_ids), CHUNK):
+                chunk = obj_ids[start : start + CHUNK]
+                placeholders = ",".join(["%s"] * len(chunk))
+                cursor.execute(f"DELETE FROM {TABLES[kind]} WHERE rowid IN ({placeholders})", chunk)  # noqa: S608
 
     def rebuild(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM search_fts")
-            cursor.execute("INSERT INTO search_fts(rowid, stems) SELECT id, stems FROM search_searchentry")
+            for kind, table in TABLES.items():
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+                cursor.execute(
+                    f"INSERT INTO {table}(rowid, stems) SELECT obj_id, stems FROM search_searchentry WHERE kind = %s",  # noqa: S608
+                    [kind],
+                )
 
     def matching(self, query: Query, kind: str) -> RawSQL:
-        return RawSQL(MATCHING_SQL, (match_expression(query), kind))  # noqa: S611 - constant SQL, bound values
+        sql = f"SELECT rowid FROM {TABLES[kind]} WHERE {TABLES[kind]} MATCH %s"  # noqa: S608
+        return RawSQL(sql, (match_expression(query),))  # noqa: S611 - fixed table names, bound values
 
     def ranked(self, query: Query, kind: str, limit: int) -> list[tuple[int, float]]:
+        table = TABLES[kind]
         with connection.cursor() as cursor:
-            cursor.execute(RANKED_SQL, [match_expression(query), kind, limit])
+            cursor.execute(
+                f"SELECT rowid, rank FROM {table} WHERE {table} MATCH %s ORDER BY rank LIMIT %s",  # noqa: S608
+                [match_expression(query), limit],
+            )
             return [(obj_id, -score) for obj_id, score in cursor.fetchall()]
