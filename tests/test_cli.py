@@ -9,7 +9,19 @@ from django.contrib.auth import get_user_model
 
 from caim.cli import build_parser, main
 
-COMMANDS = {"demo", "serve", "migrate", "createuser", "lint", "reindex", "generate", "compilemessages"}
+COMMANDS = {
+    "demo",
+    "serve",
+    "migrate",
+    "createuser",
+    "lint",
+    "reindex",
+    "generate",
+    "dump",
+    "load",
+    "export-api",
+    "compilemessages",
+}
 
 
 def test_lint_over_the_demo_reports_no_error(db, capsys):

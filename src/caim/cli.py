@@ -1,4 +1,5 @@
-"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, generate, compilemessages."""
+"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, generate, dump, load,
+export-api, compilemessages."""
 
 from __future__ import annotations
 
@@ -212,6 +213,52 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_dump(args) -> int:
+    from pathlib import Path
+
+    from caim.export.dump import dump
+
+    header = dump(Path(args.file), with_passwords=args.with_passwords)
+    total = sum(header["counts"].values())
+    print(f"Dumped {total} rows of {len(header['counts'])} tables to {args.file}"
+          + ("" if args.with_passwords else " (without password hashes)."))  # fmt: skip
+    return 0
+
+
+def cmd_load(args) -> int:
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from caim.export.dump import DumpError, load
+
+    if not Path(args.file).is_file():
+        print(f"No file {args.file}.", file=sys.stderr)
+        return 2
+    cmd_migrate(argparse.Namespace(verbosity=0))
+    try:
+        with Progress(transient=True) as progress:
+            task = progress.add_task("Loading", total=None)
+            header = load(
+                Path(args.file), progress=lambda label, n: progress.update(task, description=f"{label}: {n}")
+            )
+    except DumpError as exc:
+        print(f"Nothing was loaded: {exc}", file=sys.stderr)
+        return 1
+    print(f"Loaded {sum(header['counts'].values())} rows from {args.file} (dumped {header['created_at']}).")
+    return cmd_reindex(args)
+
+
+def cmd_export_api(args) -> int:
+    from pathlib import Path
+
+    from caim.export.api_files import write_api_files
+
+    written = write_api_files(Path(args.out))
+    print(f"Wrote the API files of {written} records to {Path(args.out) / 'api' / 'v3'}.")
+    return 0
+
+
 def cmd_compilemessages(args) -> int:
     compiled = compile_catalogs(quiet=False)
     print(f"{compiled} catalog(s) compiled.")
@@ -261,6 +308,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--aiid-dir", help="the AIID data folder (default: CAIM_AIID_DIR or ../shared/data/aiid)")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("dump", help="write a complete backup (JSON lines; .gz to compress)")
+    p.add_argument("file")
+    p.add_argument("--with-passwords", action="store_true", help="include password hashes")
+    p.set_defaults(func=cmd_dump)
+
+    p = sub.add_parser("load", help="restore a backup into a new, empty database")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("export-api", help="write the API corpus files (records.json, ...) to a folder")
+    p.add_argument("out")
+    p.set_defaults(func=cmd_export_api)
 
     p = sub.add_parser("compilemessages", help="compile the translation catalogs")
     p.set_defaults(func=cmd_compilemessages)

@@ -1,0 +1,190 @@
+"""A complete, versioned backup (`caim dump FILE`) and its restore into an empty database (`caim load FILE`).
+
+Format: JSON lines. The first line is a header (format version, the migrations the data is at, the counts),
+then one Django-serialised object per line, models in dependency order. User password hashes are left out
+(accounts come back with unusable passwords) unless asked for. The search index is derived data: it is not
+dumped, and `load` rebuilds it. Works across SQLite and PostgreSQL in both directions.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from django.apps import apps
+from django.core import serializers
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+FORMAT = "caim-dump"
+FORMAT_VERSION = 1
+# Models in the order they are restored (each only points to models listed before it, except the record's
+# current version, whose constraint is checked at commit).
+MODELS = [
+    "auth.group",
+    "auth.user",
+    "records.entity",
+    "records.aisystem",
+    "records.source",
+    "records.record",
+    "records.recordversion",
+    "records.recordsource",
+    "records.harm",
+    "records.recordentity",
+    "records.recordsystem",
+    "records.response",
+    "records.policyrecommendation",
+    "records.mitigation",
+    "records.slugredirect",
+    "records.auditevent",
+    "records.publicrecord",
+    "records.publictag",
+    "records.publicentityrole",
+    "records.publicsystemlink",
+    "records.recordembedding",
+    "records.relatedrecord",
+    "records.publicstate",
+]
+OPTIONAL_APPS = ("interop",)  # the AIID reference corpus, when installed
+UNUSABLE_PASSWORD = "!"  # noqa: S105 - Django's marker for "no usable password", not a secret
+
+
+class DumpError(ValueError):
+    pass
+
+
+def dump_models() -> list[str]:
+    labels = list(MODELS)
+    for app_label in OPTIONAL_APPS:
+        if apps.is_installed(f"caim.{app_label}"):
+            labels += [m._meta.label_lower for m in apps.get_app_config(app_label).get_models()]
+    return labels
+
+
+def _open(path: Path, mode: str):
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8")
+    return path.open(mode, encoding="utf-8")
+
+
+def applied_migrations() -> dict[str, str]:
+    latest: dict[str, str] = {}
+    for app, name in MigrationRecorder(connection).applied_migrations():
+        if app in ("auth", "records", "search", "taxonomy", *OPTIONAL_APPS):
+            latest[app] = max(latest.get(app, ""), name)
+    return latest
+
+
+def dump(
+    path: Path, *, with_passwords: bool = False, progress: Callable[[str, int], None] | None = None
+) -> dict:
+    labels = dump_models()
+    counts = {label: apps.get_model(label)._default_manager.count() for label in labels}
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_at": timezone.now().isoformat(),
+        "migrations": applied_migrations(),
+        "counts": counts,
+        "passwords": with_passwords,
+    }
+    with _open(path, "w") as out, transaction.atomic():  # one consistent snapshot
+        out.write(json.dumps(header, sort_keys=True) + "\n")
+        for label in labels:
+            model = apps.get_model(label)
+            queryset = model._default_manager.order_by("pk")
+            written = 0
+            for start in range(0, counts[label], 2000):
+                chunk = list(queryset[start : start + 2000])
+                for line in serializers.serialize("jsonl", chunk).splitlines():
+                    if label == "auth.user" and not with_passwords:
+                        obj = json.loads(line)
+                        obj["fields"]["password"] = UNUSABLE_PASSWORD
+                        line = json.dumps(obj)
+                    out.write(line + "\n")
+                written += len(chunk)
+                if progress:
+                    progress(label, written)
+    return header
+
+
+def _objects(lines: Iterator[str]):
+    for line in lines:
+        if line.strip():
+            yield from serializers.deserialize("jsonl", line)
+
+
+def load(path: Path, *, progress: Callable[[str, int], None] | None = None) -> dict:
+    """Restore a dump into this (migrated, empty) database, in one transaction."""
+    from caim.records.models import Record
+
+    with _open(path, "r") as source:
+        try:
+            header = json.loads(source.readline())
+        except json.JSONDecodeError as exc:
+            raise DumpError(f"{path} is not a caim dump: {exc}") from exc
+        if header.get("format") != FORMAT:
+            raise DumpError(f"{path} is not a caim dump.")
+        if header.get("format_version") != FORMAT_VERSION:
+            raise DumpError(
+                f"Dump format {header.get('format_version')} cannot be read (expected {FORMAT_VERSION})."
+            )
+        ours = applied_migrations()
+        missing = {app: name for app, name in header["migrations"].items() if ours.get(app, "") < name}
+        if missing:
+            raise DumpError(
+                f"The dump needs migrations this code does not have: {missing}. Update the code first."
+            )
+        if Record.objects.exists() or apps.get_model("auth.user").objects.exists():
+            raise DumpError("The database is not empty: load a dump only into a new, migrated database.")
+        loaded: dict[str, int] = {}
+        with transaction.atomic():
+            batch: list = []
+            for item in _objects(source):
+                if batch and type(batch[-1].object) is not type(item.object):
+                    _save(batch, loaded, progress)
+                    batch = []
+                batch.append(item)
+                if len(batch) >= 2000:
+                    _save(batch, loaded, progress)
+                    batch = []
+            _save(batch, loaded, progress)
+            _reset_sequences()
+    expected = {label: n for label, n in header["counts"].items() if n}
+    if loaded != expected:
+        raise DumpError(f"Loaded counts {loaded} differ from the dump's header {expected}.")
+    return header
+
+
+def _save(batch: list, loaded: dict[str, int], progress) -> None:
+    if not batch:
+        return
+    model = type(batch[0].object)
+    model._default_manager.bulk_create([item.object for item in batch])
+    for name in {name for item in batch for name in (item.m2m_data or {})}:
+        field = model._meta.get_field(name)
+        through = field.remote_field.through
+        source, target = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
+        through._default_manager.bulk_create(
+            through(**{source: item.object.pk, target: value})
+            for item in batch
+            for value in (item.m2m_data or {}).get(name, [])
+        )
+    label = model._meta.label_lower
+    loaded[label] = loaded.get(label, 0) + len(batch)
+    if progress:
+        progress(label, loaded[label])
+
+
+def _reset_sequences() -> None:
+    """After rows were inserted with their ids, make the next ids follow them (PostgreSQL sequences)."""
+    models = [apps.get_model(label) for label in dump_models()]
+    statements = connection.ops.sequence_reset_sql(no_style(), models)
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

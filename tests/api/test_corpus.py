@@ -1,0 +1,69 @@
+"""The corpus files: every published record with its computed fields; CORS, ETag, conditional GETs."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from caim.records import actions
+from caim.records.models import PublicRecord
+from tests import factories
+
+
+def records_json(client) -> dict:
+    response = client.get("/api/v3/records.json")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    return json.loads(b"".join(response.streaming_content))
+
+
+def test_records_json_holds_every_published_record(client, db):
+    data = records_json(client)
+    public = PublicRecord.objects.filter(withdrawn=False)
+    assert data["meta"]["schema_version"] == "3.1" and data["meta"]["record_count"] == public.count()
+    assert [r["id"] for r in data["records"]] == sorted(public.values_list("pk", flat=True))
+    record = next(r for r in data["records"] if r["slug"] == "air-canada-chatbot-bereavement-fare")
+    assert record["url"].endswith("/incidents/air-canada-chatbot-bereavement-fare/")
+    assert record["url_fr"].endswith("/fr/incidents/air-canada-chatbot-bereavement-fare/")
+    assert record["source_count"] == len(record["sources"]) and record["has_french"] is True
+    assert "private_persons" not in record and "Moffatt" not in json.dumps(record)
+    hazard = next(r for r in data["records"] if r["slug"] == "customer-service-chatbot-misinformation")
+    assert {"id": record["id"], "slug": record["slug"]} in hazard["materialized_incidents"]
+
+
+def test_drafts_and_withdrawn_records_are_absent(client, editor, reviewer, entities, clock, incident):
+    draft = factories.draft(editor, "incident", factories.incident_data(title_en="Unpublished zebra"), clock)
+    text = json.dumps(records_json(client))
+    assert incident.slug in text and "zebra" not in text
+    assert client.get(f"/api/v3/records/{draft.slug}.json").status_code == 404
+    actions.withdraw_record(incident, actor=reviewer, reason_en="Duplicate.", reason_fr="Doublon.")
+    assert incident.slug not in json.dumps(records_json(client))
+    assert client.get(f"/api/v3/records/{incident.slug}.json").status_code == 404
+
+
+def test_one_record_and_its_versions(client, incident, editor, reviewer):
+    actions.update_record(incident, actor=editor, expected_lock_version=incident.lock_version,
+                          data={"title_en": "Second title"})  # fmt: skip
+    actions.publish_record(incident, actor=reviewer, changelog_en="Retitled.", changelog_fr="Nouveau titre.")
+    one = client.get(f"/api/v3/records/{incident.slug}.json").json()
+    assert one["title_en"] == "Second title" and one["version"] == 2
+    versions = client.get(f"/api/v3/records/{incident.slug}/versions.json").json()
+    assert [v["version"] for v in versions["versions"]] == [1, 2]
+    assert versions["versions"][0]["document"]["title_en"] == factories.INCIDENT["title_en"]
+    assert versions["versions"][1]["changelog_fr"] == "Nouveau titre."
+
+
+def test_conditional_get_touches_no_record(client, db):
+    etag = client.get("/api/v3/records.json")["ETag"]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v3/records.json", headers={"If-None-Match": etag})
+    assert response.status_code == 304 and len(ctx.captured_queries) == 1  # the public-layer token only
+    assert client.get("/api/v3/records.json", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_etag_changes_when_a_record_is_published(client, editor, reviewer, entities, clock):
+    before = client.get("/api/v3/records.json")["ETag"]
+    factories.published_incident(editor, reviewer, clock)
+    assert client.get("/api/v3/records.json")["ETag"] != before
