@@ -25,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("methodology/", site_views.methodology, name="methodology"),
     path("standards/", site_views.prose, {"name": "standards"}, name="standards"),
     path("privacy/", site_views.prose, {"name": "privacy"}, name="privacy"),
+    path("api/", site_views.prose, {"name": "api"}, name="api_docs"),
     path("corrections/", site_views.corrections, name="corrections"),
     path("stats/", stats_views.stats, name="stats"),
     path("stats/<slug:chart>.csv", stats_views.stats_csv, name="stats_csv"),
