@@ -37,3 +37,26 @@ def test_sign_in_form(client, editor):
     assert good.status_code == 302
     fr = client.get("/fr/staff/login/").content.decode()
     assert "Connexion de l" in fr and "Nom d" in fr
+
+
+def test_sign_in_is_rate_limited(client, editor):
+    from django.core.cache import cache
+
+    cache.clear()
+    editor.set_password("a-long-test-password")
+    editor.save()
+    for _ in range(5):
+        assert (
+            client.post("/staff/login/", {"username": editor.username, "password": "wrong"}).status_code
+            == 200
+        )
+    locked = client.post("/staff/login/", {"username": editor.username, "password": "a-long-test-password"})
+    assert locked.status_code == 429 and "Too many failed sign-in attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    cache.clear()
+    assert (
+        client.post(
+            "/staff/login/", {"username": editor.username, "password": "a-long-test-password"}
+        ).status_code
+        == 302
+    )
