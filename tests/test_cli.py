@@ -17,6 +17,7 @@ COMMANDS = {
     "lint",
     "reindex",
     "generate",
+    "import-aiid",
     "dump",
     "load",
     "export-api",

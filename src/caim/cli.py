@@ -1,5 +1,5 @@
-"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, generate, dump, load,
-export-api, compilemessages."""
+"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, generate,
+import-aiid, dump, load, export-api, compilemessages."""
 
 from __future__ import annotations
 
@@ -213,6 +213,49 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_import_aiid(args) -> int:
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from caim.interop.aiid import REQUIRED_FILES, AiidDataError, import_aiid, missing_files
+
+    path = Path(args.path)
+    missing = missing_files(path)
+    if missing:
+        print(
+            f"{path} does not hold the AIID data: {', '.join(missing)} not found "
+            f"(expected {', '.join(REQUIRED_FILES)}; see ../shared/data/aiid/README.md).",
+            file=sys.stderr,
+        )
+        return 2
+    if args.batch < 1:
+        print("--batch must be at least 1.", file=sys.stderr)
+        return 2
+    try:
+        with Progress() as progress:
+            task = progress.add_task("Reading the AIID files", total=None)
+            result = import_aiid(
+                path,
+                batch=args.batch,
+                as_drafts=args.as_drafts,
+                progress=lambda stage, done, total: progress.update(
+                    task, description=stage, completed=done, total=total
+                ),
+            )
+    except AiidDataError as exc:
+        print(f"Nothing was imported: {exc}", file=sys.stderr)
+        return 1
+    for problem in result.problems[:20]:
+        print(f"Skipped: {problem}")
+    if len(result.problems) > 20:
+        print(
+            f"... and {len(result.problems) - 20} more (all in the import run log, AiidImportRun {result.run_id})."
+        )
+    print("\n".join(result.summary()))
+    return 0
+
+
 def cmd_dump(args) -> int:
     from pathlib import Path
 
@@ -308,6 +351,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--aiid-dir", help="the AIID data folder (default: CAIM_AIID_DIR or ../shared/data/aiid)")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("import-aiid", help="load the AI Incident Database data as a reference corpus")
+    p.add_argument("path", help="the AIID data folder (such as ../shared/data/aiid)")
+    p.add_argument("--as-drafts", action="store_true", help="also create draft records (never published)")
+    p.add_argument("--batch", type=int, default=200, help="incidents per transaction (default 200)")
+    p.set_defaults(func=cmd_import_aiid)
 
     p = sub.add_parser("dump", help="write a complete backup (JSON lines; .gz to compress)")
     p.add_argument("file")

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "caim.taxonomy",
     "caim.records",
     "caim.search",
+    "caim.interop",
     "caim.stats",
     "caim.site",
     "caim.editorial",

@@ -4,9 +4,14 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from caim.api import views as api_views
+from caim.interop import views as interop_views
 from caim.site import directory, taxonomy_views
 from caim.site import views as site_views
 from caim.stats import views as stats_views
+
+INCIDENT_OECD = {"record_type": "incident", "fmt": "oecd"}
+INCIDENT_AIID = {"record_type": "incident", "fmt": "aiid"}
+HAZARD_OECD = {"record_type": "hazard", "fmt": "oecd"}
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
@@ -34,6 +39,28 @@ urlpatterns += i18n_patterns(
     path("systems/", directory.system_list, name="system_list"),
     path("systems/<slug:slug>/", directory.system_detail, name="system_detail"),
     path("taxonomy/", taxonomy_views.taxonomy_page, name="taxonomy"),
+    # One-record exports for other databases: OECD reporting framework (both types), AIID submission (incidents).
+    path("incidents/<str:ident>/oecd.json", interop_views.record_export, INCIDENT_OECD, name="incident_oecd"),
+    path(
+        "incidents/<str:ident>/v/<int:number>/oecd.json",
+        interop_views.record_export,
+        INCIDENT_OECD,
+        name="incident_version_oecd",
+    ),
+    path("incidents/<str:ident>/aiid.json", interop_views.record_export, INCIDENT_AIID, name="incident_aiid"),
+    path(
+        "incidents/<str:ident>/v/<int:number>/aiid.json",
+        interop_views.record_export,
+        INCIDENT_AIID,
+        name="incident_version_aiid",
+    ),
+    path("hazards/<str:ident>/oecd.json", interop_views.record_export, HAZARD_OECD, name="hazard_oecd"),
+    path(
+        "hazards/<str:ident>/v/<int:number>/oecd.json",
+        interop_views.record_export,
+        HAZARD_OECD,
+        name="hazard_version_oecd",
+    ),
     path("", include("caim.records.urls")),
     path("staff/", include("caim.editorial.urls")),
     prefix_default_language=False,

@@ -247,11 +247,17 @@ def test_revert_publishes_a_new_version(editor, reviewer, incident, clock):
     assert RecordVersion.objects.get(record=incident, number=2).document["title_en"] == "A wrong title"
 
 
-def test_hazard_published_after_its_incident_gets_linked(editor, reviewer, entities, clock, client):
+def test_an_incident_links_only_to_published_hazards(editor, reviewer, entities, clock, client):
     hazard = factories.draft(editor, "hazard", factories.hazard_data(), clock)
-    incident = factories.published_incident(editor, reviewer, clock, hazard=hazard)
-    assert PublicRecord.objects.get(pk=incident.pk).materialized_from.count() == 0
+    incident = factories.draft(
+        editor, "incident", factories.incident_data(materialized_from=[hazard.slug]), clock
+    )
+    actions.set_status(incident, actor=editor, status=Status.REVIEW, clock=clock)
+    with pytest.raises(actions.PublishRefused) as excinfo:
+        actions.publish_record(incident, actor=reviewer, changelog_en="a", changelog_fr="b", clock=clock)
+    assert [i.rule for i in excinfo.value.issues if i.level == "error"] == ["materialized-from-unpublished"]
     factories.submit_and_publish(hazard, editor, reviewer, clock)
+    actions.publish_record(incident, actor=reviewer, changelog_en="a", changelog_fr="b", clock=clock)
     assert list(PublicRecord.objects.get(pk=incident.pk).materialized_from.values_list("pk", flat=True)) == [
         hazard.pk
     ]

@@ -252,13 +252,13 @@ def test_missing_translation_warns_but_does_not_block(editor, reviewer, entities
     factories.submit_and_publish(record, editor, reviewer, clock)
 
 
-def test_link_to_unpublished_hazard_warns(editor, reviewer, entities, clock):
+def test_link_to_unpublished_hazard_blocks_publication(editor, reviewer, entities, clock):
     hazard = factories.draft(editor, "hazard", factories.hazard_data(), clock)
     record = factories.draft(
         editor, "incident", factories.incident_data(materialized_from=[hazard.slug]), clock
     )
-    issues = check_record(record, today=clock.now().date())
-    assert [i.rule for i in issues if i.level == "warning"] == ["materialized-from-unpublished"]
+    issue = only_issue(publish_refusal(record, editor, reviewer, clock), "materialized-from-unpublished")
+    assert "publish it first, or remove the link" in issue.message
 
 
 def test_lint_messages_are_translated(editor, entities, clock):
@@ -279,3 +279,50 @@ def test_citation_keys_are_unique_per_record(editor, entities, clock):
         factories.draft(editor, "incident", data, clock)
     assert "sources[2].citation_key: “Test Regulator, 2025” is used by two sources" in str(excinfo.value)
     assert (Record.objects.count(), RecordSource.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("url", "https://news.example.ca/2025/jane-roe-v-acme"), ("citation_key", "Jane Roe, 2025"),
+     ("title", "JANE-ROE v. Acme")],
+)  # fmt: skip
+def test_private_person_in_source_urls_keys_and_titles(editor, reviewer, entities, clock, field, value):
+    data = factories.incident_data()
+    data["sources"][1][field] = value
+    if field == "citation_key":
+        for name in ("narrative_en", "narrative_fr"):
+            data[name] = data[name].replace("Daily News, 2025", value)
+    issues = refused_incident(editor, reviewer, clock, sources=data["sources"],
+                              narrative_en=data["narrative_en"], narrative_fr=data["narrative_fr"])  # fmt: skip
+    assert "private-person-named" in {i.rule for i in issues}, issues
+
+
+def test_private_person_in_changelog_note_or_withdrawal_reason(editor, reviewer, entities, clock, incident):
+    actions.update_record(
+        incident, actor=editor, expected_lock_version=incident.lock_version, data={"title_en": "T"}
+    )
+    with pytest.raises(PublishRefused) as excinfo:
+        actions.publish_record(incident, actor=reviewer, changelog_en="Removed Jane Roe's name.",
+                               changelog_fr="Nom retiré.", clock=clock)  # fmt: skip
+    assert [i.field for i in excinfo.value.issues if i.rule == "private-person-named"] == ["changelog_en"]
+    with pytest.raises(actions.ActionRefused, match="private person"):
+        actions.withdraw_record(
+            incident, actor=reviewer, reason_en="Duplicate.", reason_fr="Jane Roé l'a demandé."
+        )
+    assert RecordVersion.objects.filter(record=incident).count() == 1
+
+
+def test_canada_nexus_missing_warns(editor, entities, clock):
+    record = factories.draft(editor, "incident", factories.incident_data(canada_nexus=""), clock)
+    warnings = [i for i in check_record(record, today=clock.now().date()) if i.level == "warning"]
+    assert [(i.rule, i.field) for i in warnings] == [("canada-nexus-missing", "canada_nexus")]
+    assert "Canada nexus criterion" in warnings[0].message
+
+
+def test_translation_statuses(editor, reviewer, entities, clock):
+    data = factories.incident_data(summary_fr="", translation_status={"title_fr": "machine"})
+    record = factories.draft(editor, "incident", data, clock)
+    version = factories.submit_and_publish(record, editor, reviewer, clock)
+    statuses = version.document["translation_status"]
+    assert statuses["title_en"] == "original" and statuses["title_fr"] == "machine"
+    assert statuses["summary_fr"] == "missing" and statuses["narrative_fr"] == "human"

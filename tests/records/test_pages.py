@@ -299,3 +299,38 @@ def test_demo_records_have_related_records(client, db):
     page = html(client, "/incidents/rcmp-use-of-clearview-ai/")
     related = page.split('id="h-related"', 1)[1].split("</section>", 1)[0]
     assert "clearview" in related or "facial" in related
+
+
+def test_earlier_versions_after_a_rename_and_a_withdrawal(client, editor, reviewer, incident):
+    old = incident.slug
+    actions.update_record(incident, actor=editor, expected_lock_version=incident.lock_version,
+                          data={"slug": "t-renamed-later"})  # fmt: skip
+    actions.publish_record(incident, actor=reviewer, changelog_en="Renamed.", changelog_fr="Renommée.")
+    v1 = html(client, "/incidents/t-renamed-later/v/1/")
+    for url in re.findall(r'href="(/incidents/[^"]+/cite\.[a-z.]+)"', v1):
+        assert client.get(url).status_code == 200, url
+    assert (
+        client.get(f"/incidents/{old}/v/1/cite.bib")["Location"] == "/incidents/t-renamed-later/v/1/cite.bib"
+    )
+    actions.withdraw_record(incident, actor=reviewer, reason_en="Duplicate record.", reason_fr="Doublon.")
+    assert "This record has been withdrawn." in html(client, "/incidents/t-renamed-later/v/1/")
+
+
+def test_slugs_need_a_letter(editor, entities, clock):
+    with pytest.raises(actions.InvalidRecordData, match="at least one letter"):
+        factories.draft(editor, "incident", factories.incident_data(), clock, slug="2024")
+
+
+def test_a_never_public_slug_gets_no_redirect(client, editor, reviewer, incident):
+    original = incident.slug
+    actions.update_record(
+        incident, actor=editor, expected_lock_version=incident.lock_version, data={"slug": "t-middle"}
+    )
+    incident.refresh_from_db()
+    actions.update_record(
+        incident, actor=editor, expected_lock_version=incident.lock_version, data={"slug": "t-final"}
+    )
+    actions.publish_record(incident, actor=reviewer, changelog_en="Renamed.", changelog_fr="Renommée.")
+    assert client.get("/incidents/t-middle/").status_code == 404
+    assert client.get(f"/incidents/{original}/")["Location"] == "/incidents/t-final/"
+    assert client.get("/incidents/t-final/").status_code == 200

@@ -99,3 +99,18 @@ def test_highlight_escapes_and_marks():
     query = parse_query("société")
     html = highlight("<b>La Société</b> et les sociétés", query)
     assert html == "&lt;b&gt;La <mark>Société</mark>&lt;/b&gt; et les <mark>sociétés</mark>"
+
+
+def test_an_entity_dropped_from_its_only_record_leaves_the_index(client, editor, reviewer, entities, clock):
+    lonely = actions.create_entity(actor=editor, slug="t-lonely-corp", name="Lonelycorp", kind="company")
+    data = factories.incident_data()
+    data["entities"] = [*data["entities"], {"slug": lonely.slug, "roles": ["developer"]}]
+    record = factories.published_incident(editor, reviewer, clock, entities=data["entities"])
+    assert "<mark>Lonelycorp</mark>" in found(client, "lonelycorp")
+    actions.update_record(record, actor=editor, expected_lock_version=record.lock_version,
+                          data={"entities": factories.INCIDENT["entities"]})  # fmt: skip
+    actions.publish_record(
+        record, actor=reviewer, changelog_en="Entity removed.", changelog_fr="Entité retirée."
+    )
+    assert "Nothing matches" in found(client, "lonelycorp")
+    assert client.get(f"/entities/{lonely.slug}/").status_code == 404

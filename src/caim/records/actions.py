@@ -12,11 +12,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from caim.records import roles
 from caim.records.changes import InvalidRecordData, ParsedChanges, parse_changes
 from caim.records.clock import Clock, get_clock
-from caim.records.lint import LintIssue, errors, lint_document
+from caim.records.lint import ERROR, LintIssue, errors, lint_document, names_found
 from caim.records.models import (
     DRAFT_STATUSES,
     AISystem,
@@ -271,10 +272,11 @@ def update_record(
         record.save()
         _apply_children(record, parsed)
         if new_slug and new_slug != old_slug:
-            SlugRedirect.objects.filter(
-                old_slug=new_slug
-            ).delete()  # a record taking back an old slug of its own
-            SlugRedirect.objects.create(old_slug=old_slug, record=record, created_at=now)
+            # A record taking back an old slug of its own no longer needs its redirect; a slug that was never
+            # public gets none (a redirect would reveal it).
+            SlugRedirect.objects.filter(old_slug=new_slug).delete()
+            if PublicRecord.objects.filter(pk=record.pk, slug=old_slug).exists():
+                SlugRedirect.objects.create(old_slug=old_slug, record=record, created_at=now)
         before, after = _diff(before, _editable_view(record))
         audit("record", record.pk, verb, actor, now, before=before, after=after)
     return record
@@ -382,6 +384,23 @@ def _link_states(doc: dict) -> dict[int, tuple[str, bool]]:
     }
 
 
+def private_names_in_notes(record: Record, notes: dict[str, str]) -> list[LintIssue]:
+    """Changelog notes and withdrawal reasons are public too: the record's private persons stay out of them."""
+    return [
+        LintIssue(
+            "private-person-named",
+            ERROR,
+            field,
+            gettext(
+                "A private person listed in the record (“%(name)s”) is named here. Describe the person instead."
+            )
+            % {"name": name},
+        )
+        for field, text in notes.items()
+        for name in names_found(text, record.private_persons)
+    ]
+
+
 def publish_record(
     record: Record,
     *,
@@ -409,6 +428,7 @@ def publish_record(
         number = (record.current_version.number if record.current_version_id else 0) + 1
         doc = build_document(record, version=number, published_at=now)
         issues = lint_document(doc, build_staff_document(record), today=now.date(), links=_link_states(doc))
+        issues += private_names_in_notes(record, {"changelog_en": changelog_en, "changelog_fr": changelog_fr})
         blocking = errors(issues)
         if blocking:
             raise PublishRefused(
@@ -457,6 +477,9 @@ def withdraw_record(
         record = Record.objects.select_for_update().get(pk=record.pk)
         if record.status != Status.PUBLISHED:
             raise ActionRefused("Only a published record can be withdrawn.")
+        named = private_names_in_notes(record, {"reason_en": reason_en, "reason_fr": reason_fr})
+        if named:
+            raise ActionRefused(named[0].message)
         previous = record.current_version
         doc = {
             **previous.document,
@@ -502,10 +525,10 @@ def revert_record(record: Record, *, actor, to_version: int, clock: Clock | None
     old = RecordVersion.objects.filter(record=record, number=to_version).first()
     if old is None or old.kind == VersionKind.WITHDRAWAL:
         raise ActionRefused(f"There is no published version {to_version} to restore.")
+    # The content of the version; its URL (slug) and translation statuses stay as they are now.
     content: dict[str, Any] = {
-        k: v for k, v in old.document.items() if k not in ("translation_status", "same_as")
+        k: v for k, v in old.document.items() if k not in ("translation_status", "slug")
     }
-    content["same_as"] = old.document.get("same_as", [])
     content["private_persons"] = old.staff_document.get("private_persons", [])
     with transaction.atomic():
         current = Record.objects.get(pk=record.pk)  # a revert applies over whatever the draft holds now

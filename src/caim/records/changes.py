@@ -13,6 +13,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.db.models import Q
+
 from caim.records.models import (
     BILINGUAL_RECORD_FIELDS,
     CHILD_LISTS,
@@ -24,7 +26,8 @@ from caim.records.models import (
 )
 from caim.taxonomy.loader import Taxonomy
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Lowercase words joined by hyphens, with at least one letter (an all-digit slug would read as a record id).
+SLUG_RE = re.compile(r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$")
 TEXT_FIELDS = {f"{name}_{lang}" for name in BILINGUAL_RECORD_FIELDS for lang in ("en", "fr")}
 VOCAB_FIELDS = {
     "severity": "severity",
@@ -219,7 +222,8 @@ class _Parser:
             elif key == "slug":
                 if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > 200:
                     self.error(
-                        "slug", "use lowercase letters, digits and single hyphens (at most 200 characters)"
+                        "slug",
+                        "use lowercase letters, digits and single hyphens, with at least one letter (at most 200 characters)",
                     )
                 else:
                     cols["slug"] = value
@@ -418,11 +422,15 @@ class _Parser:
         if not isinstance(value, list):
             self.error("materialized_from", "expected a list of hazard slugs")
             return []
-        refs = [v.get("slug") if isinstance(v, dict) else v for v in value]
-        hazards = {r.slug: r for r in Record.objects.filter(slug__in=[r for r in refs if isinstance(r, str)])}
+        # A reference is a slug, or a document's {id, slug} (by id, so that a renamed hazard is still found).
+        refs = [(v.get("id") or v.get("slug")) if isinstance(v, dict) else v for v in value]
+        ids = [r for r in refs if isinstance(r, int)]
+        slugs = [r for r in refs if isinstance(r, str)]
+        found = Record.objects.filter(Q(pk__in=ids) | Q(slug__in=slugs))
+        hazards = {key: r for r in found for key in (r.pk, r.slug)}
         out = []
         for i, ref in enumerate(refs, 1):
-            hazard = hazards.get(ref) if isinstance(ref, str) else None
+            hazard = hazards.get(ref) if isinstance(ref, (int, str)) else None
             if hazard is None:
                 self.error(f"materialized_from[{i}]", f"no record with the slug {ref!r}")
             elif hazard.record_type != RecordType.HAZARD:

@@ -50,8 +50,11 @@ def parse_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+PUBLIC_CHILD_TEXT = ("title", "publisher", "citation_key", "url", "archived_url", "name")
+
+
 def public_texts(doc: dict) -> Iterator[tuple[str, str]]:
-    """(field path, text) for every public text of a document."""
+    """(field path, text) for every public text of a document, URLs and citation keys included."""
     for key, value in doc.items():
         if isinstance(value, str) and (key.endswith(("_en", "_fr"))):
             yield key, value
@@ -60,8 +63,19 @@ def public_texts(doc: dict) -> Iterator[tuple[str, str]]:
     for list_name in CHILD_LISTS:
         for i, item in enumerate(doc.get(list_name, [])):
             for key, value in item.items():
-                if isinstance(value, str) and (key.endswith(("_en", "_fr")) or key in ("title", "publisher")):
+                if isinstance(value, str) and (key.endswith(("_en", "_fr")) or key in PUBLIC_CHILD_TEXT):
                     yield f"{list_name}[{i + 1}].{key}", value
+
+
+def _words(text: str) -> str:
+    """Folded text with every run of non-word characters as one space: "/jane-roe_v" -> " jane roe v"."""
+    return " " + re.sub(r"[\W_]+", " ", fold(text)) + " "
+
+
+def names_found(text: str, names: Iterable[str]) -> list[str]:
+    """The private names that appear in `text` as whole words (case, accents and punctuation ignored)."""
+    words = _words(text)
+    return [name for name in names if name.strip() and _words(name).strip() and _words(name) in words]
 
 
 class _Linter:
@@ -303,23 +317,18 @@ class _Linter:
         names = [n for n in self.staff.get("private_persons", []) if n and n.strip()]
         if not names:
             return
-        patterns = [
-            (name, re.compile(r"(?<!\w)" + re.escape(fold(name).strip()) + r"(?!\w)")) for name in names
-        ]
         for field, text in public_texts(self.doc):
-            folded = fold(text)
-            for name, pattern in patterns:
-                if pattern.search(folded):
-                    self.add(
-                        "private-person-named",
-                        ERROR,
-                        field,
-                        _(
-                            "A private person listed in the record (“%(name)s”) is named here. Describe the person "
-                            "instead (“the complainant”, “a passenger”)."
-                        )
-                        % {"name": name},
+            for name in names_found(text, names):
+                self.add(
+                    "private-person-named",
+                    ERROR,
+                    field,
+                    _(
+                        "A private person listed in the record (“%(name)s”) is named here. Describe the person "
+                        "instead (“the complainant”, “a passenger”)."
                     )
+                    % {"name": name},
+                )
 
     # -- links ------------------------------------------------------------------------------------------------
     def links_and_references(self) -> None:
@@ -363,9 +372,9 @@ class _Linter:
             elif not public:
                 self.add(
                     "materialized-from-unpublished",
-                    WARNING,
+                    ERROR,
                     "materialized_from",
-                    _("The hazard %(slug)s is not published yet: the link stays hidden until it is.")
+                    _("The hazard %(slug)s is not published: publish it first, or remove the link.")
                     % {"slug": link["slug"]},
                 )
 

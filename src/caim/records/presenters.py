@@ -133,7 +133,16 @@ def public_badges(public, lang: str) -> list[Badge]:
 
 class RecordPage:
     def __init__(
-        self, doc: dict, lang: str, *, changelog: list, linked: list, current_number: int, related=()
+        self,
+        doc: dict,
+        lang: str,
+        *,
+        changelog: list,
+        linked: list,
+        current_number: int,
+        related=(),
+        slug: str = "",
+        current_withdrawal: dict | None = None,
     ):
         self.doc, self.lang = doc, lang
         self.tax = get_taxonomy()
@@ -142,6 +151,9 @@ class RecordPage:
         self.related_records = list(related)
         self.current_number = current_number
         self.is_incident = doc["type"] == "incident"
+        # The record's current slug: links from an earlier version go to where the record is now.
+        self.slug = slug or doc["slug"]
+        self.current_withdrawal = current_withdrawal
         self.numbers = {s["citation_key"]: s["number"] for s in doc["sources"]}
 
     def label(self, vocabulary: str, slug: str | None) -> str:
@@ -173,7 +185,8 @@ class RecordPage:
 
     @cached_property
     def withdrawn(self) -> Text | None:
-        info = self.doc.get("withdrawn")
+        """The withdrawal notice, also on the pages of earlier versions of a withdrawn record."""
+        info = self.doc.get("withdrawn") or self.current_withdrawal
         return self.text(info, "reason") if info else None
 
     @cached_property
@@ -409,7 +422,7 @@ class RecordPage:
                 "number": v.number,
                 "date": format_day(v.published_at, self.lang),
                 "note": pick({"note_en": v.changelog_en, "note_fr": v.changelog_fr}, "note", self.lang),
-                "url": record_url(self.doc["type"], self.doc["slug"], self.lang, version=v.number),
+                "url": record_url(self.doc["type"], self.slug, self.lang, version=v.number),
                 "is_this": v.number == self.version,
             }
             for v in self.changelog_versions
@@ -418,7 +431,7 @@ class RecordPage:
     @cached_property
     def citation_downloads(self) -> list[tuple[str, str]]:
         name = "incident" if self.is_incident else "hazard"
-        pinned = {"ident": self.doc["slug"], "number": self.version}
+        pinned = {"ident": self.slug, "number": self.version}
         with override(self.lang):
             return [
                 (label, reverse(f"records:{name}_version_cite", kwargs={**pinned, "fmt": fmt}))
@@ -428,7 +441,7 @@ class RecordPage:
     def citation(self, site_name: str, site_url: str) -> SafeString:
         """A formatted citation pinned to this version."""
         year = (self.doc.get("published_at") or "")[:4]
-        url = site_url + record_url(self.doc["type"], self.doc["slug"], self.lang, version=self.version)
+        url = site_url + record_url(self.doc["type"], self.slug, self.lang, version=self.version)
         label = _("Version %(n)s") % {"n": self.version}
         return format_html(
             '{}. ({}). <cite>{}</cite> ({}). {}. <a href="{}">{}</a>',

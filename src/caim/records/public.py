@@ -109,6 +109,11 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
     )
     PublicTag.objects.filter(record=public).delete()
     PublicTag.objects.bulk_create(tag_rows(public.pk, doc))
+    # Entities and systems the record named before this version may stop being public: tell the listeners.
+    previous_entities = set(
+        PublicEntityRole.objects.filter(record=public).values_list("entity_id", flat=True)
+    )
+    previous_systems = set(PublicSystemLink.objects.filter(record=public).values_list("system_id", flat=True))
     PublicEntityRole.objects.filter(record=public).delete()
     PublicSystemLink.objects.filter(record=public).delete()
     if not public.withdrawn:  # a withdrawn record leaves entity and system pages
@@ -116,19 +121,17 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
         PublicEntityRole.objects.bulk_create(roles)
         PublicSystemLink.objects.bulk_create(systems)
     update_related(public, doc)
-    if doc["type"] == RecordType.INCIDENT:
+    if doc["type"] == RecordType.INCIDENT:  # the lint only lets an incident link to public hazards
         hazard_ids = [link["id"] for link in doc.get("materialized_from", [])]
         public.materialized_from.set(PublicRecord.objects.filter(pk__in=hazard_ids))
-    else:
-        # Incidents published before this hazard may name it in their public documents: link them now.
-        linking = PublicRecord.objects.filter(record__materialized_from=record_id).select_related("version")
-        for incident in linking:
-            if any(
-                link["id"] == record_id for link in incident.version.document.get("materialized_from", [])
-            ):
-                incident.materialized_from.add(public)
     PublicState.bump()
-    public_record_changed.send(sender=PublicRecord, public=public, document=doc)
+    public_record_changed.send(
+        sender=PublicRecord,
+        public=public,
+        document=doc,
+        previous_entities=previous_entities,
+        previous_systems=previous_systems,
+    )
     return public
 
 

@@ -3,7 +3,8 @@
 from django.dispatch import Signal
 
 # Sent inside the publish/withdraw transaction, after the public layer of a record was rewritten.
-# Arguments: public (PublicRecord; public.withdrawn tells a withdrawal), document (the version's document).
+# Arguments: public (PublicRecord; public.withdrawn tells a withdrawal), document (the version's document),
+# previous_entities and previous_systems (ids of those the record's previous public version named).
 public_record_changed = Signal()
 
 # Sent by batch publication, inside its transaction, once per batch. Argument: publics (list of PublicRecord).

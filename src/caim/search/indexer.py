@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import Q
 
 from caim.records.models import AISystem, Entity, PublicRecord
 from caim.search.backends import get_backend
@@ -86,11 +87,17 @@ def index_system(system: AISystem) -> None:
     _replace("system", system.pk, system_texts(system) if is_public else None)
 
 
-def on_public_record_changed(sender, public: PublicRecord, document: dict, **kwargs) -> None:
+def on_public_record_changed(
+    sender, public: PublicRecord, document: dict, previous_entities=(), previous_systems=(), **kwargs
+) -> None:
     index_record(public, document)
-    for entity in Entity.objects.filter(slug__in=[e["slug"] for e in document.get("entities", [])]):
+    entities = Q(slug__in=[e["slug"] for e in document.get("entities", [])]) | Q(
+        pk__in=list(previous_entities)
+    )
+    for entity in Entity.objects.filter(entities):
         index_entity(entity)
-    for system in AISystem.objects.filter(slug__in=[s["slug"] for s in document.get("systems", [])]):
+    systems = Q(slug__in=[s["slug"] for s in document.get("systems", [])]) | Q(pk__in=list(previous_systems))
+    for system in AISystem.objects.filter(systems):
         index_system(system)
 
 

@@ -82,6 +82,8 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
         linked=linked,
         related=related,
         current_number=public.version_number,
+        slug=public.slug,
+        current_withdrawal=public.version.document.get("withdrawn") if public.withdrawn else None,
     )
     site_name = settings.CAIM_SITE_NAME_FR if lang() == "fr" else settings.CAIM_SITE_NAME
     return render(
@@ -118,8 +120,8 @@ CITATION_FORMATS = {
 @require_safe
 def record_citation(request, record_type: str, ident: str, fmt: str, number: int | None = None):
     found = resolve_public(record_type, ident)
-    if isinstance(found, HttpResponsePermanentRedirect):
-        raise Http404  # citations are only served at the canonical URL
+    if isinstance(found, HttpResponsePermanentRedirect):  # an id or an old slug: to the canonical URL
+        return HttpResponsePermanentRedirect(found.url + (f"v/{number}/" if number else "") + f"cite.{fmt}")
     if fmt not in CITATION_FORMATS:
         raise Http404
     number = number or found.version_number

@@ -1,0 +1,62 @@
+"""One-record exports for other databases: OECD reporting framework fields and AIID submission JSON.
+
+Served at `<record URL>oecd.json` and `aiid.json` (incidents only), current version or `v/<n>/`, in the page
+language (`/fr/...` exports French texts). They read the public layer like the record pages (`resolve_public`):
+drafts have no row there and answer 404; withdrawn records answer 404 too, as in the API, because a withdrawn
+record is not to be reported elsewhere. Each export is a pure function of one version's public document.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.views.decorators.http import require_safe
+
+from caim.interop.aiid_export import aiid_submission
+from caim.interop.oecd import oecd_export
+from caim.records.models import RecordVersion
+from caim.records.presenters import record_url
+from caim.records.views.public import lang, resolve_public
+
+FORMATS = ("oecd", "aiid")
+
+
+def export_document(record_type: str, fmt: str, doc: dict, url: str, page_lang: str) -> dict:
+    if fmt == "oecd":
+        country = getattr(settings, "CAIM_COUNTRY", "CA")
+        return oecd_export(doc, record_url=url, lang=page_lang, country=country)
+    site_name = settings.CAIM_SITE_NAME_FR if page_lang == "fr" else settings.CAIM_SITE_NAME
+    return aiid_submission(doc, record_url=url, lang=page_lang, site_name=site_name)
+
+
+@require_safe
+def record_export(request, record_type: str, ident: str, fmt: str, number: int | None = None):
+    if fmt not in FORMATS or (fmt == "aiid" and record_type != "incident"):
+        raise Http404
+    found = resolve_public(record_type, ident)
+    if isinstance(found, HttpResponsePermanentRedirect):
+        # an id or an old slug: the same export at the record's canonical URL (never a hazard's AIID export)
+        target = found.url + (f"v/{number}/" if number is not None else "") + f"{fmt}.json"
+        if fmt == "aiid" and "/hazards/" in found.url:
+            raise Http404
+        return HttpResponsePermanentRedirect(target)
+    if found.withdrawn:
+        raise Http404
+    number = number or found.version_number
+    if number == found.version_number:
+        version = found.version
+    else:
+        version = RecordVersion.objects.filter(record_id=found.pk, number=number).first()
+    if version is None:
+        raise Http404
+    page_lang = lang()
+    url = settings.CAIM_SITE_URL + record_url(found.record_type, found.slug, page_lang, version=number)
+    data = export_document(found.record_type, fmt, version.document, url, page_lang)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", content_type="application/json"
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Content-Disposition"] = f'inline; filename="{found.slug}-v{number}.{fmt}.json"'
+    return response
