@@ -170,6 +170,7 @@ CAIM_BANNER_FR = os.environ.get(
     "Phase pilote : les fiches sont provisoires, fondées sur des sources publiques, et n'ont pas encore été "
     "révisées par des pairs. Vos commentaires sont les bienvenus.",
 )
+CAIM_COUNTRY = os.environ.get("CAIM_COUNTRY", "CA")  # ISO 3166 code of the monitor's country, in exports
 CAIM_CONTACT_EMAIL = os.environ.get("CAIM_CONTACT_EMAIL", "corrections@localhost")
 CAIM_FEEDBACK_URL = os.environ.get("CAIM_FEEDBACK_URL", "/about/#feedback")
 CAIM_TAXONOMY_FILE = Path(os.environ.get("CAIM_TAXONOMY_FILE", PACKAGE_DIR / "taxonomy" / "taxonomy.yaml"))

@@ -37,10 +37,21 @@ def test_drafts_and_withdrawn_records_are_absent(client, editor, reviewer, entit
     draft = factories.draft(editor, "incident", factories.incident_data(title_en="Unpublished zebra"), clock)
     text = json.dumps(records_json(client))
     assert incident.slug in text and "zebra" not in text
-    assert client.get(f"/api/v3/records/{draft.slug}.json").status_code == 404
+    missing = client.get(f"/api/v3/records/{draft.slug}.json")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    assert missing["Access-Control-Allow-Origin"] == "*"
     actions.withdraw_record(incident, actor=reviewer, reason_en="Duplicate.", reason_fr="Doublon.")
     assert incident.slug not in json.dumps(records_json(client))
-    assert client.get(f"/api/v3/records/{incident.slug}.json").status_code == 404
+    # like its page, a withdrawn record's own file stays, with the withdrawal
+    kept = client.get(f"/api/v3/records/{incident.slug}.json").json()
+    assert kept["withdrawn"]["reason_en"] == "Duplicate."
+
+
+def test_cors_preflight_and_other_methods(client, db):
+    preflight = client.options("/api/v3/records.json")
+    assert preflight.status_code == 204 and "If-None-Match" in preflight["Access-Control-Allow-Headers"]
+    refused = client.post("/api/v3/records.json")
+    assert refused.status_code == 405 and refused.json()["error"] == "method_not_allowed"
 
 
 def test_one_record_and_its_versions(client, incident, editor, reviewer):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from caim.interop.aiid_export import NotAnIncident, aiid_submission
+from caim.interop.aiid_export import AIID_FIELD_NAMES, NotAnIncident, aiid_submission
 from caim.interop.oecd import oecd_export
 from caim.records import actions
 from caim.records.lint import fold
@@ -254,6 +254,21 @@ def test_aiid_submission_of_a_demo_incident(client, db):
     assert cset["Sector of Deployment"] == ["transportation and storage", "information and communication",
                                            "wholesale and retail trade"]  # fmt: skip
     assert cset["AI Harm Level"] == ["AI tangible harm event", "AI tangible harm near-miss"]
+
+
+def test_every_aiid_crosswalk_field_is_named_in_the_suggestions():
+    used = {
+        field
+        for values in VOCABS.values()
+        for value in values
+        if isinstance(value["crosswalk"]["aiid"], dict)
+        for field in value["crosswalk"]["aiid"]
+    } - {"aiid_record_type", "aiid_entity_role"}
+    assert used <= set(AIID_FIELD_NAMES), used - set(AIID_FIELD_NAMES)
+    for key, (namespace, name) in AIID_FIELD_NAMES.items():
+        prefix = {"CSETv1": "cset_v1_", "MIT": "mit_"}.get(namespace)
+        if prefix:
+            assert key == prefix + name.lower().replace(" ", "_"), key
 
 
 def test_aiid_roles_and_source_domain(editor, reviewer, entities, clock):

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from caim.records.models import PublicRecord, RecordVersion
 from caim.records.presenters import record_url
+from caim.records.versions import SCHEMA_VERSION
 
-SCHEMA_VERSION = "3.1"
 CHUNK = 500
 
 

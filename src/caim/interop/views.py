@@ -12,8 +12,8 @@ import json
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
-from django.views.decorators.http import require_safe
 
+from caim.api.http import json_endpoint
 from caim.interop.aiid_export import aiid_submission
 from caim.interop.oecd import oecd_export
 from caim.records.models import RecordVersion
@@ -25,13 +25,13 @@ FORMATS = ("oecd", "aiid")
 
 def export_document(record_type: str, fmt: str, doc: dict, url: str, page_lang: str) -> dict:
     if fmt == "oecd":
-        country = getattr(settings, "CAIM_COUNTRY", "CA")
+        country = settings.CAIM_COUNTRY
         return oecd_export(doc, record_url=url, lang=page_lang, country=country)
     site_name = settings.CAIM_SITE_NAME_FR if page_lang == "fr" else settings.CAIM_SITE_NAME
     return aiid_submission(doc, record_url=url, lang=page_lang, site_name=site_name)
 
 
-@require_safe
+@json_endpoint
 def record_export(request, record_type: str, ident: str, fmt: str, number: int | None = None):
     if fmt not in FORMATS or (fmt == "aiid" and record_type != "incident"):
         raise Http404

@@ -12,11 +12,11 @@ import json
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_safe
 
+from caim.api.http import cacheable, json_endpoint, not_modified
 from caim.site.lists import FACETS, page_language
 from caim.taxonomy.loader import Taxonomy, get_taxonomy
 
@@ -117,20 +117,9 @@ def taxonomy_payload() -> tuple[bytes, str]:
     return _json_cache[1], _json_cache[2]
 
 
-@require_http_methods(["GET", "HEAD", "OPTIONS"])
+@json_endpoint
 def taxonomy_json(request):
-    if request.method == "OPTIONS":  # CORS preflight, e.g. for a script revalidating with If-None-Match
-        response = HttpResponse(status=204)
-        response["Access-Control-Allow-Origin"] = "*"
-        response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "If-None-Match"
-        response["Access-Control-Max-Age"] = "86400"
-        return response
     body, etag = taxonomy_payload()
-    response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={JSON_MAX_AGE}"
-    response = get_conditional_response(request, etag=etag, response=response)
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Access-Control-Expose-Headers"] = "ETag"
-    return response
+    return not_modified(request, etag, JSON_MAX_AGE) or cacheable(
+        HttpResponse(body, content_type="application/json"), etag, max_age=JSON_MAX_AGE
+    )
