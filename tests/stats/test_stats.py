@@ -23,7 +23,10 @@ from tests import factories
 
 SLUGS = [chart.slug for chart in CHARTS]
 SPLIT = {"domain": "domains", "harm-type": "harm_types"}  # chart -> taxonomy key of the document
-PAGE_QUERIES = 9  # one GROUP BY per chart (8) and the hazard watch list
+# The public-layer token, one GROUP BY per chart (8) and the hazard watch list; charts are then cached until
+# the next publication, which leaves the token and the hazard watch.
+PAGE_QUERIES = 10
+CACHED_PAGE_QUERIES = 2
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -360,14 +363,15 @@ def test_statistics_in_the_main_navigation(client, db):
 @pytest.mark.parametrize("prefix", ["", "/fr"])
 def test_page_query_count_is_constant(client, editor, reviewer, entities, clock, prefix):
     counts = []
-    for extra in (0, 3):
-        for _ in range(extra):
+    for extra in (1, 3):
+        for _ in range(extra):  # a publication: the charts are computed again
             factories.published_incident(editor, reviewer, clock)
             factories.published_hazard(editor, reviewer, clock, hazard_status="escalating")
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(f"{prefix}/stats/").status_code == 200
-        counts.append(len(ctx.captured_queries))
-    assert counts == [PAGE_QUERIES, PAGE_QUERIES], counts
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(f"{prefix}/stats/").status_code == 200
+            counts.append(len(ctx.captured_queries))
+    assert counts == [PAGE_QUERIES, CACHED_PAGE_QUERIES] * 2, counts
 
 
 @pytest.mark.parametrize("slug", SLUGS)

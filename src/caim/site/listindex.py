@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
+from django.db.models.functions import ExtractYear
 
 from caim.records.models import AISystem, Entity, PublicRecord, PublicState
 from caim.taxonomy.loader import get_taxonomy
@@ -78,67 +79,58 @@ def _rows(sql: str) -> list[tuple]:
 
 
 def build() -> ListIndex:
+    """Read the public layer into arrays. Dates never reach Python: the database gives years and orders."""
     version = PublicState.current()
-    rows = list(
-        PublicRecord.objects.filter(withdrawn=False)
-        .order_by("pk")
-        .values_list("pk", *FIELDS, "has_french", "event_date", "first_published_at", "severity_rank")
-    )
+    public = PublicRecord.objects.filter(withdrawn=False)
+    rows = list(public.order_by("pk").values_list("pk", *FIELDS, "has_french", ExtractYear("event_date")))
     size = len(rows)
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=size)
     fields = {}
     for column, name in enumerate(FIELDS, 1):
         values = sorted({r[column] for r in rows if r[column]})
         lookup = {v: i for i, v in enumerate(values)}
-        codes = np.fromiter((lookup.get(r[column], -1) for r in rows), dtype=np.int16, count=size)
-        fields[name] = Field(codes, values)
+        fields[name] = Field(
+            np.fromiter((lookup.get(r[column], -1) for r in rows), dtype=np.int16, count=size), values
+        )
     has_french = np.fromiter((bool(r[6]) for r in rows), dtype=bool, count=size)
-    years = np.fromiter((r[7].year if r[7] else 0 for r in rows), dtype=np.int16, count=size)
-    event = np.fromiter((r[7].toordinal() if r[7] else 0 for r in rows), dtype=np.int64, count=size)
-    published = np.fromiter((r[8].timestamp() for r in rows), dtype=np.float64, count=size)
-    rank = np.fromiter((r[9] for r in rows), dtype=np.int16, count=size)
-    # np.lexsort sorts by the last key first; every order breaks ties by newest id.
+    years = np.fromiter((r[7] or 0 for r in rows), dtype=np.int16, count=size)
+    # Every order breaks ties by newest id, like the list's SQL did.
     orders = {
-        "occurred": np.lexsort((-ids, -event)),
-        "published": np.lexsort((-ids, -published)),
-        "severity": np.lexsort((-ids, -event, -rank)),
+        name: np.searchsorted(
+            ids, np.fromiter(public.order_by(*order).values_list("pk", flat=True), np.int64, size)
+        )
+        for name, order in (
+            ("occurred", ("-event_date", "-pk")),
+            ("published", ("-first_published_at", "-pk")),
+            ("severity", ("-severity_rank", "-event_date", "-pk")),
+        )
     }
-    position = {int(pk): i for i, pk in enumerate(ids.tolist())}
     multi: dict[str, Multi] = {}
-    tag_pairs = _rows(
-        "SELECT t.record_id, t.vocabulary, t.slug FROM records_publictag t "
-        "JOIN records_publicrecord p ON p.record_id = t.record_id WHERE NOT p.withdrawn"
-    )
     for vocabulary in TAGS:
         values = get_taxonomy()[vocabulary].slugs()
-        lookup = {v: i for i, v in enumerate(values)}
-        pairs = [
-            (position[r], lookup[s])
-            for r, v, s in tag_pairs
-            if v == vocabulary and s in lookup and r in position
-        ]
-        multi[vocabulary] = _multi(pairs, values)
+        rows = _rows(f"SELECT record_id, slug FROM records_publictag WHERE vocabulary = '{vocabulary}'")  # noqa: S608
+        multi[vocabulary] = _pairs(ids, rows, values, key=lambda slug: slug)
     slugs = {}
     for name, table, column, model in (
         ("entity", "records_publicentityrole", "entity_id", Entity),
         ("system", "records_publicsystemlink", "system_id", AISystem),
     ):
-        links = _rows(
-            f"SELECT DISTINCT l.record_id, l.{column} FROM {table} l "  # noqa: S608 - constant names above
-            "JOIN records_publicrecord p ON p.record_id = l.record_id WHERE NOT p.withdrawn"
-        )
-        objects = sorted(
-            model.objects.filter(pk__in={o for _r, o in links}).values_list("pk", "slug", "name")
-        )
-        lookup = {pk: i for i, (pk, _slug, _name) in enumerate(objects)}
-        multi[name] = _multi([(position[r], lookup[o]) for r, o in links if r in position], objects)
+        rows = _rows(f"SELECT DISTINCT record_id, {column} FROM {table}")  # noqa: S608 - constant names above
+        objects = sorted(model.objects.filter(pk__in={o for _r, o in rows}).values_list("pk", "slug", "name"))
+        multi[name] = _pairs(ids, rows, objects, key=lambda obj: obj[0])
         slugs[name] = {slug: i for i, (_pk, slug, _name) in enumerate(objects)}
     return ListIndex(version, ids, fields, has_french, years, orders, multi, slugs)
 
 
-def _multi(pairs: list[tuple[int, int]], values: list) -> Multi:
-    array = np.array(pairs, dtype=np.int32).reshape(-1, 2)
-    return Multi(array[:, 0].copy(), array[:, 1].copy(), values)
+def _pairs(ids: np.ndarray, rows: list[tuple], values: list, key) -> Multi:
+    """(record id, value) rows as position/index arrays; rows of records not in `ids` (withdrawn) are dropped."""
+    lookup = {key(v): i for i, v in enumerate(values)}
+    records = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    indexes = np.fromiter((lookup.get(r[1], -1) for r in rows), dtype=np.int32, count=len(rows))
+    positions = np.searchsorted(ids, records)
+    keep = (indexes >= 0) & (positions < len(ids))
+    keep[keep] &= ids[positions[keep]] == records[keep]
+    return Multi(positions[keep].astype(np.int32), indexes[keep], values)
 
 
 _lock = threading.Lock()

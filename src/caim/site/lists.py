@@ -182,18 +182,21 @@ def run_list(state: ListState, page: int, index: ListIndex) -> ListResult:
     selected = _combine(masks, index.size)
     start = (page - 1) * PAGE_SIZE
     if state.sort == "relevance":
-        ranked = [pk for pk, _score in get_backend().ranked(state.query, "record", RELEVANCE_LIMIT)]
-        positions = index.positions_of(ranked)
-        chosen = index.ids[positions[selected[positions]]]
-        # keep the backend's order, which positions_of preserves
-        ids = [int(pk) for pk in chosen]
-        total = len(ids)
-        page_ids = ids[start : start + PAGE_SIZE]
+        # The best matches first (the backend scores at most RELEVANCE_LIMIT of them), then every other
+        # match, newest first: the total always counts every match, like the facets.
+        ranked = index.positions_of(
+            pk for pk, _score in get_backend().ranked(state.query, "record", RELEVANCE_LIMIT)
+        )
+        ranked = ranked[selected[ranked]]
+        rest = selected.copy()
+        rest[ranked] = False
+        order = index.orders["occurred"]
+        in_order = np.concatenate([ranked, order[rest[order]]])
     else:
         order = index.orders[state.sort]
         in_order = order[selected[order]]
-        total = len(in_order)
-        page_ids = [int(pk) for pk in index.ids[in_order[start : start + PAGE_SIZE]]]
+    total = len(in_order)
+    page_ids = [int(pk) for pk in index.ids[in_order[start : start + PAGE_SIZE]]]
     return ListResult(total, page_ids, facet_counts(index, state, masks))
 
 

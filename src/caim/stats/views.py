@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from babel.numbers import format_decimal
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_safe
 
+from caim.records.models import PublicState
 from caim.records.presenters import public_badges, record_url
 from caim.stats import charts, queries
 from caim.stats.queries import Matrix, Table
@@ -163,13 +165,23 @@ def _matrix_section(chart: Chart, matrix: Matrix, lang: str) -> dict:
     }
 
 
+STATS_CACHE_SECONDS = 24 * 3600
+
+
+def chart_data(chart: Chart, lang: str, token: str | None = None):
+    """A chart's numbers, computed once per state of the public layer (its token is in the cache key)."""
+    key = f"caim:stats:{token if token is not None else PublicState.current()}:{chart.slug}:{lang}"
+    return cache.get_or_set(key, lambda: chart.build(lang), STATS_CACHE_SECONDS)
+
+
 @require_safe
 def stats(request):
     lang = _lang()
     sections = []
     coverage = None
+    token = PublicState.current()
     for chart in CHARTS:
-        data = chart.build(lang)
+        data = chart_data(chart, lang, token)
         if chart.build is queries.response_coverage:
             coverage = data
         section = (
@@ -216,7 +228,7 @@ def stats_csv(request, chart: str):
     if spec is None:
         raise Http404
     lang = _lang()
-    data = spec.build(lang)
+    data = chart_data(spec, lang)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="caim-stats-{spec.slug}-{lang}.csv"'
     writer = csv.writer(response)

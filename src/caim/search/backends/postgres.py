@@ -11,6 +11,8 @@ from django.db.models.expressions import RawSQL
 
 from caim.search.text import Query
 
+RANK_WINDOW = 2000  # matches scored at most
+
 
 def tsquery(query: Query) -> str:
     # Stems are [a-z0-9]+ only: safe inside to_tsquery syntax.
@@ -35,10 +37,13 @@ class PostgresBackend:
         )
 
     def ranked(self, query: Query, kind: str, limit: int) -> list[tuple[int, float]]:
+        # As on SQLite: past RANK_WINDOW matches, only the newest RANK_WINDOW are scored.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT obj_id, ts_rank(tsv, q) AS score FROM search_searchentry, to_tsquery('simple', %s) q "
-                "WHERE tsv @@ q AND kind = %s ORDER BY score DESC, obj_id LIMIT %s",
-                [tsquery(query), kind, limit],
+                "WITH newest AS (SELECT obj_id, tsv FROM search_searchentry "
+                "WHERE tsv @@ to_tsquery('simple', %s) AND kind = %s ORDER BY obj_id DESC LIMIT %s) "
+                "SELECT obj_id, ts_rank(tsv, to_tsquery('simple', %s)) AS score FROM newest "
+                "ORDER BY score DESC, obj_id LIMIT %s",
+                [tsquery(query), kind, RANK_WINDOW, tsquery(query), limit],
             )
             return list(cursor.fetchall())

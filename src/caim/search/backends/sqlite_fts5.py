@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from caim.search.text import Query
 
 TABLES = {"record": "search_fts_record", "entity": "search_fts_entity", "system": "search_fts_system"}
+RANK_WINDOW = 2000  # matches scored at most (see ranked)
 CHUNK = 900  # ids per statement, under SQLite's limit on bound parameters
 
 
@@ -46,10 +47,17 @@ class SqliteFts5Backend:
         return RawSQL(sql, (match_expression(query),))  # noqa: S611 - fixed table names, bound values
 
     def ranked(self, query: Query, kind: str, limit: int) -> list[tuple[int, float]]:
-        table = TABLES[kind]
+        table, match = TABLES[kind], match_expression(query)
         with connection.cursor() as cursor:
+            # Words found almost everywhere rank nothing apart, and scoring every match is what costs:
+            # past RANK_WINDOW matches, only the newest RANK_WINDOW are scored.
             cursor.execute(
-                f"SELECT rowid, rank FROM {table} WHERE {table} MATCH %s ORDER BY rank LIMIT %s",  # noqa: S608
-                [match_expression(query), limit],
+                f"SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s",  # noqa: S608
+                [match, RANK_WINDOW],
+            )
+            cutoff = cursor.fetchone()
+            cursor.execute(
+                f"SELECT rowid, rank FROM {table} WHERE {table} MATCH %s AND rowid > %s ORDER BY rank LIMIT %s",  # noqa: S608
+                [match, cutoff[0] if cutoff else 0, limit],
             )
             return [(obj_id, -score) for obj_id, score in cursor.fetchall()]
