@@ -8,20 +8,32 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-MAX_FAILURES = 5
+# Failures allowed in the window: per account from one address (guessing one password), and per address
+# over all accounts (trying many). Counting per account alone would let anyone lock an editor out.
+LIMITS = {"pair": 5, "address": 20}
 WINDOW_SECONDS = 15 * 60
 
 
-def _keys(request) -> list[str]:
-    address = request.META.get("REMOTE_ADDR", "")
+def client_address(request) -> str:
+    """The client's address; behind the TLS proxy, the last address it appended to X-Forwarded-For."""
+    if settings.BEHIND_TLS_PROXY:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _keys(request) -> dict[str, str]:
+    address = client_address(request)
     username = (request.POST.get("username") or "").strip().lower()
-    digest = hashlib.sha256(username.encode()).hexdigest()[:32]  # no username in cache keys
-    return [f"caim:signin:addr:{address}", f"caim:signin:user:{digest}"]
+    digest = hashlib.sha256(f"{address}|{username}".encode()).hexdigest()[:32]  # no username in cache keys
+    return {"pair": f"caim:signin:pair:{digest}", "address": f"caim:signin:addr:{address}"}
 
 
 class RateLimitedLoginView(LoginView):
@@ -29,14 +41,16 @@ class RateLimitedLoginView(LoginView):
 
     def post(self, request, *args, **kwargs):
         keys = _keys(request)
-        if any((cache.get(key) or 0) >= MAX_FAILURES for key in keys):
+        if any((cache.get(key) or 0) >= LIMITS[kind] for kind, key in keys.items()):
             message = _("Too many failed sign-in attempts. Wait 15 minutes and try again.")
             return render(
                 request, self.template_name, {"form": self.get_form(), "locked": message}, status=429
             )
         response = super().post(request, *args, **kwargs)
-        if response.status_code != 302:  # the form came back: the attempt failed
-            for key in keys:
+        if response.status_code == 302:  # signed in: this account's failures from here are forgiven
+            cache.delete(keys["pair"])
+        else:  # the form came back: the attempt failed
+            for key in keys.values():
                 cache.add(key, 0, WINDOW_SECONDS)
                 cache.incr(key)
         return response

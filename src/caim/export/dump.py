@@ -84,30 +84,34 @@ def dump(
     path: Path, *, with_passwords: bool = False, progress: Callable[[str, int], None] | None = None
 ) -> dict:
     labels = dump_models()
-    counts = {label: apps.get_model(label)._default_manager.count() for label in labels}
-    header = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "created_at": timezone.now().isoformat(),
-        "migrations": applied_migrations(),
-        "counts": counts,
-        "passwords": with_passwords,
-    }
-    with _open(path, "w") as out, transaction.atomic():  # one consistent snapshot
+    with _open(path, "w") as out, transaction.atomic():
+        if connection.vendor == "postgresql":  # one snapshot for the counts and every table
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        counts = {label: apps.get_model(label)._default_manager.count() for label in labels}
+        header = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": timezone.now().isoformat(),
+            "migrations": applied_migrations(),
+            "counts": counts,
+            "passwords": with_passwords,
+        }
         out.write(json.dumps(header, sort_keys=True) + "\n")
         for label in labels:
-            model = apps.get_model(label)
-            queryset = model._default_manager.order_by("pk")
-            written = 0
-            for start in range(0, counts[label], 2000):
-                chunk = list(queryset[start : start + 2000])
+            queryset = apps.get_model(label)._default_manager.order_by("pk")
+            written, last = 0, None
+            while True:  # keyset pages: constant cost per page, whatever the table size
+                chunk = list((queryset.filter(pk__gt=last) if last is not None else queryset)[:2000])
+                if not chunk:
+                    break
                 for line in serializers.serialize("jsonl", chunk).splitlines():
                     if label == "auth.user" and not with_passwords:
                         obj = json.loads(line)
                         obj["fields"]["password"] = UNUSABLE_PASSWORD
                         line = json.dumps(obj)
                     out.write(line + "\n")
-                written += len(chunk)
+                written, last = written + len(chunk), chunk[-1].pk
                 if progress:
                     progress(label, written)
     return header
@@ -154,10 +158,10 @@ def load(path: Path, *, progress: Callable[[str, int], None] | None = None) -> d
                     _save(batch, loaded, progress)
                     batch = []
             _save(batch, loaded, progress)
+            expected = {label: n for label, n in header["counts"].items() if n}
+            if loaded != expected:  # inside the transaction: a short or damaged file loads nothing
+                raise DumpError(f"Loaded counts {loaded} differ from the dump's header {expected}.")
             _reset_sequences()
-    expected = {label: n for label, n in header["counts"].items() if n}
-    if loaded != expected:
-        raise DumpError(f"Loaded counts {loaded} differ from the dump's header {expected}.")
     return header
 
 

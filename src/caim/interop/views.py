@@ -14,11 +14,12 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 
 from caim.api.http import json_endpoint
+from caim.i18n import page_language
 from caim.interop.aiid_export import aiid_submission
 from caim.interop.oecd import oecd_export
 from caim.records.models import RecordVersion
 from caim.records.presenters import record_url
-from caim.records.views.public import lang, resolve_public
+from caim.records.views.public import resolve_public
 
 FORMATS = ("oecd", "aiid")
 
@@ -51,7 +52,7 @@ def record_export(request, record_type: str, ident: str, fmt: str, number: int |
         version = RecordVersion.objects.filter(record_id=found.pk, number=number).first()
     if version is None:
         raise Http404
-    page_lang = lang()
+    page_lang = page_language()
     url = settings.CAIM_SITE_URL + record_url(found.record_type, found.slug, page_lang, version=number)
     data = export_document(found.record_type, fmt, version.document, url, page_lang)
     response = HttpResponse(

@@ -18,6 +18,7 @@ from django.db.models import Q
 from caim.records.models import (
     BILINGUAL_RECORD_FIELDS,
     CHILD_LISTS,
+    TAXONOMY_LISTS,
     AISystem,
     Entity,
     Precision,
@@ -36,12 +37,6 @@ VOCAB_FIELDS = {
     "hazard_status": "hazard_status",
     "confidence": "confidence",
     "canada_nexus": "canada_nexus",
-}
-TAXONOMY_LISTS = {
-    "domains": "domain",
-    "harm_types": "harm_type",
-    "ai_pathways": "ai_pathway",
-    "lifecycle_phases": "lifecycle_phase",
 }
 DATE_FIELDS = {"occurred", "occurred_end", "reported", "identified", "last_assessed"}
 PRECISION_FIELDS = {"occurred_precision", "occurred_end_precision", "identified_precision"}

@@ -23,7 +23,7 @@ ERROR, WARNING = "error", "warning"
 
 # Verification levels that need evidence of a given strength, and what counts as that evidence.
 PRIMARY_SOURCE_TYPES = {"official", "court", "regulator", "disclosure"}
-CITING_FIELDS = ("summary", "narrative", "editorial_assessment")
+CITING_FIELDS = ("summary", "narrative", "editorial_assessment", "governance_gap")
 
 
 @dataclass(frozen=True)
@@ -404,24 +404,20 @@ class _Linter:
                     _("No %(language)s text yet; the page falls back to the other language.")
                     % {"language": _("French") if field.endswith("_fr") else _("English")},
                 )
-        for list_name in (
-            "harms",
-            "entities",
-            "systems",
-            "responses",
-            "policy_recommendations",
-            "mitigations",
-        ):
+        for list_name in CHILD_LISTS:
             for i, item in enumerate(self.doc[list_name], 1):
                 for key, value in item.items():
-                    if key.endswith("_en") and (value or "").strip():
-                        other = key[:-3] + "_fr"
-                        if other in item and not (item[other] or "").strip():
+                    if not key.endswith("_en"):
+                        continue
+                    pair = {"en": (value or "").strip(), "fr": (item.get(key[:-3] + "_fr") or "").strip()}
+                    for lang, other in (("fr", "en"), ("en", "fr")):
+                        if pair[other] and not pair[lang]:
                             self.add(
                                 "translation-missing",
                                 WARNING,
-                                f"{list_name}[{i}].{other}",
-                                _("No French text yet; the page falls back to English."),
+                                f"{list_name}[{i}].{key[:-3]}_{lang}",
+                                _("No %(language)s text yet; the page falls back to the other language.")
+                                % {"language": _("French") if lang == "fr" else _("English")},
                             )
 
 

@@ -41,6 +41,15 @@ CHILD_LISTS = (
 )
 
 
+# The taxonomy lists of a record: document key -> vocabulary (also the list filter's parameter).
+TAXONOMY_LISTS = {
+    "domains": "domain",
+    "harm_types": "harm_type",
+    "ai_pathways": "ai_pathway",
+    "lifecycle_phases": "lifecycle_phase",
+}
+
+
 class RecordType(models.TextChoices):
     INCIDENT = "incident", "Incident"
     HAZARD = "hazard", "Hazard"

@@ -16,6 +16,7 @@ from django.utils.translation import override
 
 from caim.records.formatting import format_day, format_period, format_precise
 from caim.records.inline_citations import render_cited_paragraphs
+from caim.records.models import TAXONOMY_LISTS
 from caim.taxonomy.loader import get_taxonomy
 
 OTHER_DATABASES = {
@@ -23,12 +24,6 @@ OTHER_DATABASES = {
     "oecd": ("OECD AI Incidents Monitor", "https://oecd.ai/en/incidents/{id}"),
     "wikidata": ("Wikidata", "https://www.wikidata.org/wiki/{id}"),
 }
-TAXONOMY_GROUPS = (
-    ("domains", "domain", "domain"),
-    ("harm_types", "harm_type", "harm_type"),
-    ("ai_pathways", "ai_pathway", "ai_pathway"),
-    ("lifecycle_phases", "lifecycle_phase", "lifecycle_phase"),
-)
 
 
 @dataclass(frozen=True)
@@ -208,8 +203,8 @@ class RecordPage:
         return self.cited("summary")
 
     @cached_property
-    def governance_gap(self) -> Text:
-        return self.text(self.doc, "governance_gap")
+    def governance_gap(self) -> Html:
+        return self.cited("governance_gap")
 
     @cached_property
     def dispute_note(self) -> Text:
@@ -369,14 +364,15 @@ class RecordPage:
         with override(self.lang):
             base = reverse(list_name)
         groups = []
-        for key, vocabulary, param in TAXONOMY_GROUPS:
+        for key, vocabulary in TAXONOMY_LISTS.items():
             values = self.doc["taxonomy"][key]
             if values:
                 groups.append(
                     {
                         "label": self.tax[vocabulary].label_in(self.lang),
                         "values": [
-                            {"label": self.label(vocabulary, v), "url": f"{base}?{param}={v}"} for v in values
+                            {"label": self.label(vocabulary, v), "url": f"{base}?{vocabulary}={v}"}
+                            for v in values
                         ],
                     }
                 )

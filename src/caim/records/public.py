@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from caim.records.models import (
+    TAXONOMY_LISTS,
     AISystem,
     Entity,
     PublicEntityRole,
@@ -27,14 +28,6 @@ from caim.records.models import (
 from caim.records.signals import public_record_changed
 from caim.records.similarity import MIN_SCORE, RELATED_COUNT, from_blobs, get_embedder, nearest, to_blob
 from caim.taxonomy.loader import get_taxonomy
-
-# Taxonomy lists of a document that become filterable tags: document key -> vocabulary.
-TAG_VOCABULARIES = {
-    "domains": "domain",
-    "harm_types": "harm_type",
-    "ai_pathways": "ai_pathway",
-    "lifecycle_phases": "lifecycle_phase",
-}
 
 
 def public_columns(doc: dict, version: RecordVersion) -> dict:
@@ -70,7 +63,7 @@ def public_columns(doc: dict, version: RecordVersion) -> dict:
 def tag_rows(record_id: int, doc: dict) -> list[PublicTag]:
     return [
         PublicTag(record_id=record_id, vocabulary=vocabulary, slug=slug)
-        for key, vocabulary in TAG_VOCABULARIES.items()
+        for key, vocabulary in TAXONOMY_LISTS.items()
         for slug in dict.fromkeys(doc["taxonomy"][key])
     ]
 

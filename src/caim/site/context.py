@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import translate_url
-from django.utils.translation import get_language
+
+from caim.i18n import page_language
 
 
 def site(request):
-    lang = "fr" if (get_language() or "en").startswith("fr") else "en"
+    lang = page_language()
     other = "en" if lang == "fr" else "fr"
     path = request.path
+    query = request.META.get("QUERY_STRING", "")
+    suffix = f"?{query}" if query else ""  # the other language keeps the filters of a list
     return {
         "site_name": settings.CAIM_SITE_NAME_FR if lang == "fr" else settings.CAIM_SITE_NAME,
         "site_url": settings.CAIM_SITE_URL,
@@ -23,6 +26,6 @@ def site(request):
         "page_lang": lang,
         "other_lang": other,
         "other_lang_name": "Français" if other == "fr" else "English",
-        "other_lang_url": translate_url(path, other),
+        "other_lang_url": translate_url(path, other) + suffix,
         "alternates": {"en": translate_url(path, "en"), "fr": translate_url(path, "fr")},
     }

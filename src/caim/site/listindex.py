@@ -18,11 +18,11 @@ import numpy as np
 from django.db import connection
 from django.db.models.functions import ExtractYear
 
-from caim.records.models import AISystem, Entity, PublicRecord, PublicState
+from caim.records.models import TAXONOMY_LISTS, AISystem, Entity, PublicRecord, PublicState
 from caim.taxonomy.loader import get_taxonomy
 
 FIELDS = ("record_type", "severity", "verification", "hazard_status", "confidence")
-TAGS = ("domain", "harm_type", "ai_pathway", "lifecycle_phase")
+TAGS = tuple(TAXONOMY_LISTS.values())
 
 
 @dataclass

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.db import connection
 from django.http import QueryDict
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from caim.i18n import page_language
 from caim.search.backends import get_backend
 from caim.search.text import Query, parse_query
 from caim.site.listindex import ListIndex, get_index
@@ -61,10 +62,6 @@ SORTS = {
 LIST_COLUMNS = ("slug", "record_type", "title_en", "title_fr", "summary_en", "summary_fr", "severity",
                 "verification", "contested", "hazard_status", "confidence", "occurred", "occurred_precision",
                 "event_date", "first_published_at", "severity_rank")  # fmt: skip
-
-
-def page_language() -> str:
-    return "fr" if (get_language() or "en").startswith("fr") else "en"
 
 
 class BadFilter(ValueError):

@@ -7,10 +7,10 @@ from django.db.models import Count, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from caim.i18n import page_language
 from caim.records.formatting import as_date, format_day
 from caim.records.models import AISystem, Entity, PublicRecord, RecordVersion, VersionKind
 from caim.records.presenters import pick, public_badges, record_url
@@ -39,10 +39,6 @@ METHODOLOGY_VOCABULARIES = (
 )
 
 
-def _lang() -> str:
-    return "fr" if (get_language() or "en").startswith("fr") else "en"
-
-
 def _rows(records, lang):
     return [
         {
@@ -60,7 +56,7 @@ def _rows(records, lang):
 
 @require_safe
 def home(request):
-    lang = _lang()
+    lang = page_language()
     public = PublicRecord.objects.filter(withdrawn=False)
     counts = {row["record_type"]: row["n"] for row in _count_by_type(public)}
     latest = public.order_by("-first_published_at", "-pk")[:HOME_LATEST]
@@ -93,14 +89,14 @@ def _page(name: str, lang: str) -> tuple[str, str, str]:
 
 @require_safe
 def prose(request, name: str):
-    title, html, _text_lang = _page(name, _lang())
+    title, html, _text_lang = _page(name, page_language())
     return render(request, "site/prose.html", {"title": title, "body": html, "name": name})
 
 
 @require_safe
 def methodology(request):
     """The methodology prose, then the definitions of the controlled vocabularies, from the data file."""
-    lang = _lang()
+    lang = page_language()
     title, html, text_lang = _page("methodology", lang)
     taxonomy = get_taxonomy()
     vocabularies = [
@@ -139,7 +135,7 @@ def corrections(request):
     Reads published versions only, and only of records that have a PublicRecord row (published or
     withdrawn): a draft has no row there, so nothing of it can show. Two queries whatever the page holds.
     """
-    lang = _lang()
+    lang = page_language()
     versions = (
         RecordVersion.objects.filter(kind=VersionKind.CORRECTION, record__public__isnull=False)
         .select_related("record__public")
@@ -198,7 +194,7 @@ def _page_number(params: QueryDict) -> int:
 
 @require_safe
 def record_list(request, record_type: str):
-    lang = _lang()
+    lang = page_language()
     index = lists.get_index()
     try:
         state = lists.parse_state(record_type, request.GET, index)
@@ -254,7 +250,10 @@ def record_list(request, record_type: str):
         "rows": rows,
         "total": total,
         "facets": facets,
-        "years": counts["year"],
+        "years": [
+            {"label": label, "count": n, "url": with_params(request.GET, year_from=y, year_to=y)}
+            for y, label, n in counts["year"]
+        ],
         "active_filters": active,
         "sorts": [(key, label) for key, label in lists.SORTS.items() if key != "relevance" or state.query],
         "page_number": page_number,
@@ -283,7 +282,7 @@ SEARCH_LIMIT = 20
 
 @require_safe
 def search(request):
-    lang = _lang()
+    lang = page_language()
     q = (request.GET.get("q") or "").strip()[:200]
     query = parse_query(q)
     context = {"q": q, "records": [], "entities": [], "systems": [], "searched": bool(q)}

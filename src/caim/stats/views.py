@@ -17,9 +17,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from caim.i18n import page_language
 from caim.records.models import PublicState
 from caim.records.presenters import public_badges, record_url
 from caim.stats import charts, queries
@@ -99,10 +100,6 @@ CHARTS = (
 CHARTS_BY_SLUG = {chart.slug: chart for chart in CHARTS}
 
 
-def _lang() -> str:
-    return "fr" if (get_language() or "en").startswith("fr") else "en"
-
-
 def format_number(value: float, lang: str, *, percent: bool = False) -> str:
     """A count or a percentage as the page shows it: "1,234" / "1 234", "42.9%" / "42,9 %"."""
     locale = "fr_CA" if lang == "fr" else "en_CA"
@@ -176,7 +173,7 @@ def chart_data(chart: Chart, lang: str, token: str | None = None):
 
 @require_safe
 def stats(request):
-    lang = _lang()
+    lang = page_language()
     sections = []
     coverage = None
     token = PublicState.current()
@@ -227,7 +224,7 @@ def stats_csv(request, chart: str):
     spec = CHARTS_BY_SLUG.get(chart)
     if spec is None:
         raise Http404
-    lang = _lang()
+    lang = page_language()
     data = chart_data(spec, lang)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="caim-stats-{spec.slug}-{lang}.csv"'

@@ -12,17 +12,13 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from caim.i18n import page_language
 from caim.records import citations
 from caim.records.models import PublicRecord, RecordVersion, RelatedRecord, SlugRedirect
 from caim.records.presenters import RecordPage, record_url
-
-
-def lang() -> str:
-    return "fr" if (get_language() or "en").startswith("fr") else "en"
 
 
 def resolve_public(record_type: str, ident: str) -> PublicRecord | HttpResponsePermanentRedirect:
@@ -31,17 +27,17 @@ def resolve_public(record_type: str, ident: str) -> PublicRecord | HttpResponseP
         found = PublicRecord.objects.filter(pk=int(ident)).only("record_type", "slug").first()
         if found is None:
             raise Http404
-        return HttpResponsePermanentRedirect(record_url(found.record_type, found.slug, lang()))
+        return HttpResponsePermanentRedirect(record_url(found.record_type, found.slug, page_language()))
     found = PublicRecord.objects.select_related("version").filter(slug=ident).first()
     if found is not None:
         if found.record_type != record_type:
-            return HttpResponsePermanentRedirect(record_url(found.record_type, found.slug, lang()))
+            return HttpResponsePermanentRedirect(record_url(found.record_type, found.slug, page_language()))
         return found
     moved = SlugRedirect.objects.filter(old_slug=ident).values_list("record_id", flat=True).first()
     if moved:
         target = PublicRecord.objects.filter(pk=moved).only("record_type", "slug").first()
         if target:
-            return HttpResponsePermanentRedirect(record_url(target.record_type, target.slug, lang()))
+            return HttpResponsePermanentRedirect(record_url(target.record_type, target.slug, page_language()))
     raise Http404
 
 
@@ -77,7 +73,7 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
     ]
     page = RecordPage(
         version.document,
-        lang(),
+        page_language(),
         changelog=changelog,
         linked=linked,
         related=related,
@@ -85,7 +81,7 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
         slug=public.slug,
         current_withdrawal=public.version.document.get("withdrawn") if public.withdrawn else None,
     )
-    site_name = settings.CAIM_SITE_NAME_FR if lang() == "fr" else settings.CAIM_SITE_NAME
+    site_name = settings.CAIM_SITE_NAME_FR if page_language() == "fr" else settings.CAIM_SITE_NAME
     return render(
         request,
         "records/record_detail.html",
@@ -95,7 +91,10 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
             "citation": page.citation(site_name, settings.CAIM_SITE_URL),
             "correction_url": correction_mailto(public, page.version),
             "canonical_path": record_url(
-                public.record_type, public.slug, lang(), version=None if page.is_current else page.version
+                public.record_type,
+                public.slug,
+                page_language(),
+                version=None if page.is_current else page.version,
             ),
         },
     )
@@ -103,7 +102,7 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
 
 def correction_mailto(public: PublicRecord, version: int) -> str:
     subject = _("Correction: %(title)s (record %(id)s, version %(n)s)") % {
-        "title": public.title(lang()),
+        "title": public.title(page_language()),
         "id": public.pk,
         "n": version,
     }
@@ -132,7 +131,7 @@ def record_citation(request, record_type: str, ident: str, fmt: str, number: int
     )
     if version is None:
         raise Http404
-    page_lang = lang()
+    page_lang = page_language()
     url = settings.CAIM_SITE_URL + record_url(found.record_type, found.slug, page_lang, version=number)
     site_name = settings.CAIM_SITE_NAME_FR if page_lang == "fr" else settings.CAIM_SITE_NAME
     item = citations.csl_item(
