@@ -84,8 +84,10 @@ def dump(
     path: Path, *, with_passwords: bool = False, progress: Callable[[str, int], None] | None = None
 ) -> dict:
     labels = dump_models()
+    outermost = not connection.in_atomic_block
+    connection.ensure_connection()  # so that the connection's own set-up is not the transaction's first query
     with _open(path, "w") as out, transaction.atomic():
-        if connection.vendor == "postgresql":  # one snapshot for the counts and every table
+        if connection.vendor == "postgresql" and outermost:  # one snapshot for the counts and every table
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         counts = {label: apps.get_model(label)._default_manager.count() for label in labels}

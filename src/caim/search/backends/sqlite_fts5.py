@@ -48,16 +48,13 @@ class SqliteFts5Backend:
 
     def ranked(self, query: Query, kind: str, limit: int) -> list[tuple[int, float]]:
         table, match = TABLES[kind], match_expression(query)
+        # Words found almost everywhere rank nothing apart, and scoring every match is what costs: past
+        # RANK_WINDOW matches, only the newest RANK_WINDOW are scored (the subquery finds where they start).
+        sql = (
+            f"SELECT rowid, rank FROM {table} WHERE {table} MATCH %s AND rowid > COALESCE("  # noqa: S608
+            f"(SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s), 0) "
+            "ORDER BY rank LIMIT %s"
+        )
         with connection.cursor() as cursor:
-            # Words found almost everywhere rank nothing apart, and scoring every match is what costs:
-            # past RANK_WINDOW matches, only the newest RANK_WINDOW are scored.
-            cursor.execute(
-                f"SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s",  # noqa: S608
-                [match, RANK_WINDOW],
-            )
-            cutoff = cursor.fetchone()
-            cursor.execute(
-                f"SELECT rowid, rank FROM {table} WHERE {table} MATCH %s AND rowid > %s ORDER BY rank LIMIT %s",  # noqa: S608
-                [match, cutoff[0] if cutoff else 0, limit],
-            )
+            cursor.execute(sql, [match, match, RANK_WINDOW, limit])
             return [(obj_id, -score) for obj_id, score in cursor.fetchall()]
