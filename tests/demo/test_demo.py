@@ -82,3 +82,24 @@ def test_two_version_record_shows_changelog_and_v1(client, demo):
     old = client.get(f"{path}v/1/").content.decode()
     assert "You are reading version 1 of this record" in old
     assert PublicRecord.objects.get(pk=record.pk).version_number >= 2
+
+
+def test_a_full_demo_incident_page_has_every_part_in_order(client, db):
+    page = client.get("/incidents/air-canada-chatbot-bereavement-fare/").content.decode()
+    markers = ["Pilot phase", 'id="record-title"', "badge-verification", "summary-text", "Occurred", "Reported",
+               'id="h-narrative"', "Materialized From", 'id="h-harms"', 'id="h-responses"', 'id="h-evidence"',
+               "Policy Recommendations", "Mitigations", "Editorial Assessment", "Entities Involved", "AI Systems",
+               ">Taxonomy", "Related records", "In other databases", "AI Incident Database 639", 'id="h-changelog"',
+               "Cite this record", "Suggest a correction", "Lire cette fiche en français"]  # fmt: skip
+    positions = [page.index(m) for m in markers]
+    assert positions == sorted(positions), [m for _, m in sorted(zip(positions, markers, strict=True))]
+
+
+def test_a_contested_demo_record_shows_its_dispute(client, db):
+    record = (
+        Record.objects.filter(dispute="contested", status="published").exclude(slug__startswith="t-").first()
+    )
+    page = client.get(f"/incidents/{record.slug}/").content.decode()
+    assert "badge-dispute" in page and "Contested:" in page
+    fr = client.get(f"/fr/incidents/{record.slug}/").content.decode()
+    assert "Contesté" in fr

@@ -183,3 +183,23 @@ def test_lists_never_show_unpublished_records(client, editor, entities, clock):
     # an entity named only by drafts is not public: filtering by it is refused, without revealing anything
     response = client.get("/incidents/", {"entity": "t-acme-ai"})
     assert response.status_code == 400 and "Acme" not in response.content.decode()
+
+
+def test_facet_counts_under_a_word_search_match_the_listing(client, db):
+    base = {"q": "facial"}
+    slugs, total, page = listed(client, "/incidents/", base)
+    assert total == len(slugs) > 0
+    docs = {d["slug"]: d for d in public_docs("incident") if d["slug"] in slugs}
+    checked = 0
+    for facet, options in FACET_OPTION.findall(page):
+        for value, count in OPTION.findall(options):
+            narrowed, narrowed_total, _ = listed(client, "/incidents/", {**base, facet: value})
+            assert int(count) == narrowed_total and narrowed <= slugs, (facet, value)
+            if facet in ("severity", "verification"):
+                assert narrowed == {s for s, d in docs.items() if d.get(facet) == value}
+            checked += 1
+    assert checked > 5
+    years = re.findall(r'<a href="([^"]*year_from=(\d+)[^"]*)">\d+</a>[^:]*: (\d+)', page)
+    assert years
+    for _url, year, count in years:
+        assert int(count) == len({s for s, d in docs.items() if (d.get("occurred") or "")[:4] == year})
