@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_safe
 
+from caim.i18n import page_language
 from caim.records.models import AISystem, Entity, PublicEntityRole, PublicSystemLink
 from caim.records.presenters import Text, pick, public_badges, record_url
-from caim.site.lists import page_language
 from caim.taxonomy.loader import get_taxonomy
 
 PAGE_SIZE = 50
