@@ -334,3 +334,14 @@ def test_a_never_public_slug_gets_no_redirect(client, editor, reviewer, incident
     assert client.get("/incidents/t-middle/").status_code == 404
     assert client.get(f"/incidents/{original}/")["Location"] == "/incidents/t-final/"
     assert client.get("/incidents/t-final/").status_code == 200
+
+
+def test_page_metadata(client, incident):
+    page = html(client, f"/fr/incidents/{incident.slug}/")
+    assert f'<link rel="canonical" href="http://127.0.0.1:8000/fr/incidents/{incident.slug}/">' in page
+    assert f'<meta property="og:url" content="http://127.0.0.1:8000/fr/incidents/{incident.slug}/">' in page
+    assert (
+        'hreflang="en"' in page
+        and 'hreflang="fr"' in page
+        and 'property="og:description" content="Un assistant' in page
+    )
