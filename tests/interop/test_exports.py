@@ -85,7 +85,7 @@ def test_oecd_export_of_a_demo_incident(client, db):
     assert (
         data["record"]["url"] == f"{settings.CAIM_SITE_URL}/incidents/{INCIDENT}/v/{public.version_number}/"
     )
-    assert data["record"]["same_as"] == [{"db": "aiid", "id": "639"}]
+    assert data["record"]["same_as"] == [{"db": "aiid", "id": "639"}, {"db": "oecd", "id": "2024-02-15-7d63"}]
     assert data["language"] == "en" and data["country"] == "CA"
     assert data["title"] == doc["title_en"] and data["description"] == doc["summary_en"]
     assert data["type"] == "AI incident" and data["monitor_type"] == "incident"
