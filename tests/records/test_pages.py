@@ -263,8 +263,9 @@ def test_list_query_count_is_constant(client, editor, reviewer, entities, clock)
         factories.published_incident(editor, reviewer, clock)
     # the public-state token, then the page's rows: facets and counts come from the index
     assert steady_queries("/incidents/?severity=significant") == before == 2
-    # words add the full-text match, the ranking (best match first) and the snippets
-    assert steady_queries("/incidents/?q=assistant") == 5
+    # words add the full-text match, the ranking (best match first) and the snippets; PostgreSQL first asks
+    # its planner how common the words are, to choose how to rank them
+    assert steady_queries("/incidents/?q=assistant") == (6 if connection.vendor == "postgresql" else 5)
 
 
 def test_home_page(client, incident, hazard):

@@ -3,7 +3,7 @@
 `stems` holds the accent-folded Snowball stems of the English text (English stemmer) and of the French text
 (French stemmer), the title counted twice to weigh it. Each backend adds its own full-text structure over it,
 created by this app's migrations: on SQLite one FTS5 table per kind whose rowid is the object's id, on
-PostgreSQL a generated tsvector column with a GIN index.
+PostgreSQL a narrow table search_vector (kind, obj_id, tsv) with a GIN index.
 """
 
 from django.db import models
