@@ -57,8 +57,9 @@ class PostgresBackend:
 
         A common word is best read by walking ids backwards and testing each vector until RANK_WINDOW match;
         a rarer one by fetching every match from the GIN index. The walk reads about RANK_WINDOW * N / m rows
-        and the fetch m rows, each fetched row costing about 6 times a walked one (measured at 100,000
-        records): the fetch wins while m * m < 6 * RANK_WINDOW * N. PostgreSQL's own estimate of m decides.
+        and the fetch m rows, a fetched row costing about FETCH_COST walked ones (measured at 100,000 records:
+        3 to 6), so the fetch wins while FETCH_COST * m * m < RANK_WINDOW * N (about 8,300 matches at 100,000
+        rows). PostgreSQL's own estimate of m decides.
         """
         ts = tsquery(query)
         with connection.cursor() as cursor:
@@ -67,12 +68,12 @@ class PostgresBackend:
                 [ts, kind],
             )
             estimate = _plan_rows(cursor.fetchone()[0])
-            fetch_all = estimate * estimate < FETCH_COST * RANK_WINDOW * _table_rows()
+            fetch_all = FETCH_COST * estimate * estimate < RANK_WINDOW * _table_rows()
             cursor.execute(FETCH_SQL if fetch_all else WALK_SQL, [ts, kind, RANK_WINDOW, ts, limit])
             return list(cursor.fetchall())
 
 
-FETCH_COST = 6
+FETCH_COST = 3  # estimates run high for rarer words, so err toward fetching
 # Every match from the GIN index (materialised, so the planner cannot turn it into the walk), newest first.
 FETCH_SQL = (
     "WITH matches AS MATERIALIZED (SELECT obj_id, tsv FROM search_vector "
