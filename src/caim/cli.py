@@ -179,11 +179,10 @@ def cmd_generate(args) -> int:
 
     from rich.progress import Progress
 
-    from caim.demo.loader import ensure_role_user
     from caim.interop.aiid_data import default_aiid_dir, read_aiid
     from caim.interop.synthetic import generate
     from caim.records.models import Record
-    from caim.records.roles import EDITOR, REVIEWER
+    from caim.records.roles import EDITOR, REVIEWER, system_account
 
     aiid_dir = Path(args.aiid_dir) if args.aiid_dir else default_aiid_dir()
     if not (aiid_dir / "snapshot-2026-02" / "incidents.csv").exists():
@@ -196,7 +195,7 @@ def cmd_generate(args) -> int:
         print("--records must be at least 1.", file=sys.stderr)
         return 2
     aiid = read_aiid(aiid_dir)
-    bot = ensure_role_user("synthetic-generator", EDITOR, REVIEWER)
+    bot = system_account("synthetic-generator", EDITOR, REVIEWER)
     start = Record.objects.filter(origin="synthetic").count() + 1
     with Progress() as progress:
         task = progress.add_task("Generating synthetic records", total=args.records)

@@ -13,8 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 
 from caim.records import actions, roles
@@ -46,17 +44,6 @@ def _read_yaml_files(pattern: str) -> list[tuple[Path, object]]:
         except yaml.YAMLError as exc:
             raise DemoDataError(f"{path.name}: not valid YAML: {exc}") from exc
     return out
-
-
-def ensure_role_user(username: str, *role_names: str):
-    """An internal account that acts for the demo loader; it cannot sign in."""
-    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_active": True})
-    if created:
-        user.set_unusable_password()
-        user.save()
-    for name in role_names:
-        user.groups.add(Group.objects.get_or_create(name=name)[0])
-    return user
 
 
 def bilingual(value: object, name: str) -> dict[str, str]:
@@ -176,8 +163,8 @@ def at_publish_time(day: object) -> datetime:
 def load_demo(progress: Callable[[str], None] | None = None) -> LoadResult:
     """Load entities, systems and records that are not there yet (a second run changes nothing)."""
     result = LoadResult()
-    editor = ensure_role_user("demo-editor", roles.EDITOR)
-    reviewer = ensure_role_user("demo-reviewer", roles.REVIEWER)
+    editor = roles.system_account("demo-editor", roles.EDITOR)
+    reviewer = roles.system_account("demo-reviewer", roles.REVIEWER)
     entity_files = _read_yaml_files("entities*.yaml")
     system_files = _read_yaml_files("systems*.yaml")
     record_files = _read_yaml_files("records/*.yaml")

@@ -1038,9 +1038,7 @@ def create_drafts(
     Returns (created, already there, [(incident id, why no draft)]). Each batch is one transaction: the drafts
     and the incidents' links to them.
     """
-    from caim.demo.loader import ensure_role_user
-
-    actor = ensure_role_user(DRAFT_ACTOR, roles.EDITOR)
+    actor = roles.system_account(DRAFT_ACTOR, roles.EDITOR)
     incidents = AiidIncident.objects.filter(incident_id__in=incident_ids)
     existing = incidents.filter(draft__isnull=False).count()
     todo = list(incidents.filter(draft__isnull=True).order_by("incident_id"))

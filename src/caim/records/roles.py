@@ -39,3 +39,18 @@ def require_role(user, *roles: str) -> None:
     """Raise PermissionDenied unless the user holds one of the roles."""
     if not roles_of(user) & set(roles):
         raise PermissionDenied(f"This needs the {' or '.join(roles)} role.")
+
+
+def system_account(username: str, *role_names: str):
+    """An account that acts for a command (demo loader, importer, generator): it holds roles, so its actions
+    are checked and audited like anyone's, but it has no usable password and cannot sign in."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_active": True})
+    if created:
+        user.set_unusable_password()
+        user.save()
+    for name in role_names:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
