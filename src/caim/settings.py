@@ -130,6 +130,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/staff/login/"
+LOGIN_REDIRECT_URL = "/staff/"
 
 # Security: cookies and headers. HSTS and SSL redirect are for deployments behind TLS (docs/deploy.md).
 SESSION_COOKIE_HTTPONLY = True

@@ -78,3 +78,8 @@ def test_etag_changes_when_a_record_is_published(client, editor, reviewer, entit
     before = client.get("/api/v3/records.json")["ETag"]
     factories.published_incident(editor, reviewer, clock)
     assert client.get("/api/v3/records.json")["ETag"] != before
+
+
+def test_a_missing_record_is_404_even_with_if_none_match_star(client, db):
+    response = client.get("/api/v3/records/no-such-record.json", headers={"If-None-Match": "*"})
+    assert response.status_code == 404 and response.json()["error"] == "not_found"

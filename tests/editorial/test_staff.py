@@ -64,3 +64,27 @@ def test_sign_in_is_rate_limited(client, editor):
     client.logout()
     cache.clear()
     assert sign_in(editor.username, "a-long-test-password").status_code == 302
+
+
+def test_look_alike_usernames_share_the_limit(client, editor):
+    from django.core.cache import cache
+
+    cache.clear()
+    editor.username = "bob"
+    editor.set_password("a-long-test-password")
+    editor.save()
+    for _ in range(5):
+        client.post("/staff/login/", {"username": "bob", "password": "wrong"})
+    fullwidth = client.post("/staff/login/", {"username": "ｂｏｂ", "password": "a-long-test-password"})
+    assert fullwidth.status_code == 429
+    cache.clear()
+
+
+def test_sign_in_without_next_goes_to_the_staff_area(client, editor):
+    from django.core.cache import cache
+
+    cache.clear()
+    editor.set_password("a-long-test-password")
+    editor.save()
+    response = client.post("/staff/login/", {"username": editor.username, "password": "a-long-test-password"})
+    assert response["Location"] == "/staff/"

@@ -124,3 +124,25 @@ def test_load_refuses_a_non_empty_database_and_bad_files(db, tmp_path):
     future.write_text(json.dumps({"format": "caim-dump", "format_version": 99}) + "\n")
     with pytest.raises(DumpError, match="cannot be read"):
         load(future)
+
+
+def test_dump_lines_survive_line_separators_and_keep_microseconds(
+    db, tmp_path, editor, reviewer, entities, clock
+):
+    from datetime import timedelta
+
+    from tests import factories
+
+    clock.at = clock.at + timedelta(microseconds=123456)
+    record = factories.published_incident(
+        editor, reviewer, clock, summary_en="Line\u2028separator and\u0085next line."
+    )
+    path = tmp_path / "dump.jsonl"
+    dump(path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    mine = [json.loads(line) for line in lines if f'"slug": "{record.slug}"' in line]
+    assert mine and mine[0]["fields"]["summary_en"] == "Line\u2028separator and\u0085next line."
+    versions = [json.loads(line) for line in lines if '"model": "records.recordversion"' in line]
+    published = [v["fields"]["published_at"] for v in versions if v["fields"]["record"] == record.pk]
+    assert published and ".123456" in published[0]
+    assert all(json.loads(line) for line in lines if line)  # every line is one whole JSON object

@@ -326,3 +326,48 @@ def test_translation_statuses(editor, reviewer, entities, clock):
     statuses = version.document["translation_status"]
     assert statuses["title_en"] == "original" and statuses["title_fr"] == "machine"
     assert statuses["summary_fr"] == "missing" and statuses["narrative_fr"] == "human"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://x.example.ca/a?who=Jane%20Roe",
+        "https://x.example.ca/jane+roe",
+        "Ja\u00adne Roe",
+        "Jane\u200b Roe",
+    ],
+)
+def test_private_names_hidden_by_encoding_or_invisible_characters(editor, reviewer, entities, clock, text):
+    data = factories.incident_data()
+    data["sources"][1]["url" if text.startswith("http") else "title"] = text
+    issues = refused_incident(editor, reviewer, clock, sources=data["sources"])
+    assert "private-person-named" in {i.rule for i in issues}
+
+
+def test_private_name_in_the_slug(editor, reviewer, entities, clock):
+    record = factories.draft(editor, "incident", factories.incident_data(), clock, slug="t-jane-roe-refunds")
+    issue = only_issue(publish_refusal(record, editor, reviewer, clock), "private-person-named")
+    assert issue.field == "slug"
+
+
+def test_letters_without_decomposition_are_folded(editor, entities, clock):
+    from caim.records.lint import names_found
+
+    assert names_found("Søren Łukasz was there", ["Soren Lukasz"]) == ["Soren Lukasz"]
+
+
+def test_revert_keeps_names_marked_private_since(editor, reviewer, entities, clock):
+    data = factories.incident_data(private_persons=[])
+    data["summary_en"] = "John Doe was refused a refund."
+    record = factories.draft(editor, "incident", data, clock)
+    factories.submit_and_publish(record, editor, reviewer, clock)
+    record.refresh_from_db()
+    actions.update_record(record, actor=editor, expected_lock_version=record.lock_version,
+                          data={"summary_en": "A customer was refused a refund.", "private_persons": ["John Doe"]})  # fmt: skip
+    actions.publish_record(
+        record, actor=reviewer, changelog_en="Name removed.", changelog_fr="Nom retiré.", clock=clock
+    )
+    with pytest.raises(PublishRefused) as excinfo:
+        actions.revert_record(record, actor=reviewer, to_version=1, clock=clock)
+    assert "private-person-named" in {i.rule for i in excinfo.value.issues}
+    assert RecordVersion.objects.filter(record=record).count() == 2

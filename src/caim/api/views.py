@@ -33,15 +33,17 @@ def _public(slug: str) -> PublicRecord:
 
 @json_endpoint
 def record_json(request, slug: str):
+    public = _public(slug)  # first: a missing record is a 404, whatever the client holds
     etag = _etag(f"-{slug}")
     return not_modified(request, etag) or cacheable(
-        HttpResponse(corpus.record_json(_public(slug)), content_type=JSON), etag
+        HttpResponse(corpus.record_json(public), content_type=JSON), etag
     )
 
 
 @json_endpoint
 def versions_json(request, slug: str):
+    public = _public(slug)
     etag = _etag(f"-{slug}-versions")
     return not_modified(request, etag) or cacheable(
-        HttpResponse(corpus.versions_json(_public(slug)), content_type=JSON), etag
+        HttpResponse(corpus.versions_json(public), content_type=JSON), etag
     )

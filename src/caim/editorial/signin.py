@@ -6,7 +6,9 @@ workers sets CACHE_URL to a shared cache (docs/deploy.md) so that the limit hold
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.views import LoginView
@@ -31,7 +33,8 @@ def client_address(request) -> str:
 
 def _keys(request) -> dict[str, str]:
     address = client_address(request)
-    username = (request.POST.get("username") or "").strip().lower()
+    # The form normalises usernames (NFKC) before checking them: count look-alike spellings as one.
+    username = unicodedata.normalize("NFKC", request.POST.get("username") or "").strip().casefold()
     digest = hashlib.sha256(f"{address}|{username}".encode()).hexdigest()[:32]  # no username in cache keys
     return {"pair": f"caim:signin:pair:{digest}", "address": f"caim:signin:addr:{address}"}
 
@@ -40,8 +43,10 @@ class RateLimitedLoginView(LoginView):
     template_name = "editorial/login.html"
 
     def post(self, request, *args, **kwargs):
+        # Count the attempt before checking the password, so that parallel attempts cannot all get through.
         keys = _keys(request)
-        if any((cache.get(key) or 0) >= LIMITS[kind] for kind, key in keys.items()):
+        counts = {kind: _count(key) for kind, key in keys.items()}
+        if any(counts[kind] > LIMITS[kind] for kind in keys):
             message = _("Too many failed sign-in attempts. Wait 15 minutes and try again.")
             return render(
                 request, self.template_name, {"form": self.get_form(), "locked": message}, status=429
@@ -49,8 +54,19 @@ class RateLimitedLoginView(LoginView):
         response = super().post(request, *args, **kwargs)
         if response.status_code == 302:  # signed in: this account's failures from here are forgiven
             cache.delete(keys["pair"])
-        else:  # the form came back: the attempt failed
-            for key in keys.values():
-                cache.add(key, 0, WINDOW_SECONDS)
-                cache.incr(key)
+            _uncount(keys["address"])
         return response
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, WINDOW_SECONDS)
+        return 1
+
+
+def _uncount(key: str) -> None:
+    with contextlib.suppress(ValueError):  # already expired
+        cache.decr(key)

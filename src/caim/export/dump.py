@@ -12,11 +12,13 @@ import gzip
 import io
 import json
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 from django.apps import apps
 from django.core import serializers
 from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -56,6 +58,17 @@ UNUSABLE_PASSWORD = "!"  # noqa: S105 - Django's marker for "no usable password"
 
 class DumpError(ValueError):
     pass
+
+
+class ExactEncoder(DjangoJSONEncoder):
+    """Datetimes to the microsecond (Django's encoder cuts them to milliseconds, and a restored version must
+    keep the published_at its document states)."""
+
+    def default(self, o):
+        if isinstance(o, datetime):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
 
 
 def dump_models() -> list[str]:
@@ -107,7 +120,10 @@ def dump(
                 chunk = list((queryset.filter(pk__gt=last) if last is not None else queryset)[:2000])
                 if not chunk:
                     break
-                for line in serializers.serialize("jsonl", chunk).splitlines():
+                serialized = serializers.serialize("jsonl", chunk, ensure_ascii=True, cls=ExactEncoder)
+                for line in serialized.split("\n"):
+                    if not line:
+                        continue
                     if label == "auth.user" and not with_passwords:
                         obj = json.loads(line)
                         obj["fields"]["password"] = UNUSABLE_PASSWORD

@@ -529,9 +529,12 @@ def revert_record(record: Record, *, actor, to_version: int, clock: Clock | None
     content: dict[str, Any] = {
         k: v for k, v in old.document.items() if k not in ("translation_status", "slug")
     }
-    content["private_persons"] = old.staff_document.get("private_persons", [])
     with transaction.atomic():
         current = Record.objects.get(pk=record.pk)  # a revert applies over whatever the draft holds now
+        # Names marked private since that version stay private: the lint keeps them out of the restored text.
+        content["private_persons"] = list(
+            dict.fromkeys([*old.staff_document.get("private_persons", []), *current.private_persons])
+        )
         record = update_record(
             current,
             actor=actor,

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import unquote_plus
 
 from django.utils.translation import gettext as _
 
@@ -40,10 +41,18 @@ class LintIssue:
         return f"{self.level} [{self.rule}] {self.field}: {self.message}"
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+LOOK_ALIKES = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l",
+                             "ı": "i", "đ": "d", "Đ": "d", "ß": "ss"})  # fmt: skip
+
+
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form used to find private names."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """Case- and accent-insensitive form used to find private names. Invisible format characters (soft
+    hyphens, zero-width spaces, common in pasted text) are dropped, so they cannot split a name."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(LOOK_ALIKES))
+    return "".join(
+        c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
+    ).casefold()
 
 
 def parse_date(value: str | None) -> date | None:
@@ -54,7 +63,9 @@ PUBLIC_CHILD_TEXT = ("title", "publisher", "citation_key", "url", "archived_url"
 
 
 def public_texts(doc: dict) -> Iterator[tuple[str, str]]:
-    """(field path, text) for every public text of a document, URLs and citation keys included."""
+    """(field path, text) for every public text of a document: the slug (it is in the URL), URLs and citation
+    keys included."""
+    yield "slug", doc.get("slug") or ""
     for key, value in doc.items():
         if isinstance(value, str) and (key.endswith(("_en", "_fr"))):
             yield key, value
@@ -68,8 +79,9 @@ def public_texts(doc: dict) -> Iterator[tuple[str, str]]:
 
 
 def _words(text: str) -> str:
-    """Folded text with every run of non-word characters as one space: "/jane-roe_v" -> " jane roe v"."""
-    return " " + re.sub(r"[\W_]+", " ", fold(text)) + " "
+    """Folded text with every run of non-word characters as one space: "/jane-roe_v" -> " jane roe v".
+    Percent-encoded text (in URLs) is decoded first: "Jane%20Roe" is "Jane Roe"."""
+    return " " + re.sub(r"[\W_]+", " ", fold(unquote_plus(text or ""))) + " "
 
 
 def names_found(text: str, names: Iterable[str]) -> list[str]:

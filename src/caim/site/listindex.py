@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
+from django.db.models import FloatField, Func
 from django.db.models.functions import ExtractYear
 
 from caim.records.models import TAXONOMY_LISTS, AISystem, Entity, PublicRecord, PublicState
@@ -78,11 +79,31 @@ def _rows(sql: str) -> list[tuple]:
         return cursor.fetchall()
 
 
+class Epoch(Func):
+    """Seconds since 1970 of a date or datetime column, on either database (for sorting as numbers)."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL
+        return super().as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = "((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
 def build() -> ListIndex:
-    """Read the public layer into arrays. Dates never reach Python: the database gives years and orders."""
+    """Read the public layer into arrays, from one query of the records (so that every array and order
+    describes the same records), plus one per kind of link."""
     version = PublicState.current()
-    public = PublicRecord.objects.filter(withdrawn=False)
-    rows = list(public.order_by("pk").values_list("pk", *FIELDS, "has_french", ExtractYear("event_date")))
+    rows = list(
+        PublicRecord.objects.filter(withdrawn=False)
+        .order_by("pk")
+        .values_list(
+            "pk", *FIELDS, "has_french", ExtractYear("event_date"), Epoch("event_date"),
+            Epoch("first_published_at"), "severity_rank",
+        )
+    )  # fmt: skip
     size = len(rows)
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=size)
     fields = {}
@@ -94,16 +115,14 @@ def build() -> ListIndex:
         )
     has_french = np.fromiter((bool(r[6]) for r in rows), dtype=bool, count=size)
     years = np.fromiter((r[7] or 0 for r in rows), dtype=np.int16, count=size)
-    # Every order breaks ties by newest id, like the list's SQL did.
-    orders = {
-        name: np.searchsorted(
-            ids, np.fromiter(public.order_by(*order).values_list("pk", flat=True), np.int64, size)
-        )
-        for name, order in (
-            ("occurred", ("-event_date", "-pk")),
-            ("published", ("-first_published_at", "-pk")),
-            ("severity", ("-severity_rank", "-event_date", "-pk")),
-        )
+    # Records without an event date come last; every order breaks ties by newest id.
+    event = np.fromiter((r[8] if r[8] is not None else -np.inf for r in rows), dtype=np.float64, count=size)
+    published = np.fromiter((r[9] for r in rows), dtype=np.float64, count=size)
+    rank = np.fromiter((r[10] for r in rows), dtype=np.int64, count=size)
+    orders = {  # np.lexsort sorts by its last key first
+        "occurred": np.lexsort((-ids, -event)),
+        "published": np.lexsort((-ids, -published)),
+        "severity": np.lexsort((-ids, -event, -rank)),
     }
     multi: dict[str, Multi] = {}
     for vocabulary in TAGS:

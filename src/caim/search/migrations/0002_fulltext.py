@@ -11,7 +11,10 @@ POSTGRES = [
     "GENERATED ALWAYS AS (to_tsvector('simple', stems)) STORED",
     "CREATE INDEX search_entry_tsv ON search_searchentry USING GIN (tsv)",
 ]
-POSTGRES_REVERSE = ["DROP INDEX IF EXISTS search_entry_tsv", "ALTER TABLE search_searchentry DROP COLUMN tsv"]
+POSTGRES_REVERSE = [
+    "DROP INDEX IF EXISTS search_entry_tsv",
+    "ALTER TABLE search_searchentry DROP COLUMN IF EXISTS tsv",
+]
 
 
 def run(statements_by_vendor):
