@@ -195,11 +195,13 @@ def cmd_generate(args) -> int:
         print("--records must be at least 1.", file=sys.stderr)
         return 2
     aiid = read_aiid(aiid_dir)
-    bot = system_account("synthetic-generator", EDITOR, REVIEWER)
+    # Two accounts, as for any record: the one that writes a draft never approves it.
+    writer = system_account("synthetic-generator", EDITOR)
+    approver = system_account("synthetic-reviewer", REVIEWER)
     start = Record.objects.filter(origin="synthetic").count() + 1
     with Progress() as progress:
         task = progress.add_task("Generating synthetic records", total=args.records)
-        result = generate(aiid, args.records, editor=bot, reviewer=bot, publish=args.publish, seed=args.seed,
+        result = generate(aiid, args.records, editor=writer, reviewer=approver, publish=args.publish, seed=args.seed,
                           start=start, progress=lambda done: progress.update(task, completed=done))  # fmt: skip
     state = (
         f"{result['published']} published" if args.publish else "left as drafts (use --publish to publish)"

@@ -24,6 +24,11 @@ def bot(db):
     return factories.make_user("t-bot", "editor", "reviewer")
 
 
+@pytest.fixture
+def bot_reviewer(db):
+    return factories.make_user("t-bot-reviewer", "reviewer")
+
+
 def test_reads_the_aiid_cut():
     aiid = read_aiid(FIXTURE)
     assert len(aiid.incidents) == 40
@@ -41,8 +46,8 @@ def test_drafts_by_default_and_never_public(client, bot):
     assert "[Synthetic]" not in client.get("/incidents/").content.decode()
 
 
-def test_published_synthetic_records(client, bot):
-    result = generate(read_aiid(FIXTURE), 15, editor=bot, reviewer=bot, publish=True, start=9101)
+def test_published_synthetic_records(client, bot, bot_reviewer):
+    result = generate(read_aiid(FIXTURE), 15, editor=bot, reviewer=bot_reviewer, publish=True, start=9101)
     assert result["published"] + result["refused"] == 15 and result["published"] >= 12
     public = PublicRecord.objects.filter(slug__startswith="synthetic-91").first()
     path = "incidents" if public.record_type == "incident" else "hazards"
@@ -54,14 +59,14 @@ def test_published_synthetic_records(client, bot):
 
 
 def test_batch_and_single_publication_write_the_same_public_layer(
-    bot, editor, reviewer, entities, clock, hazard
+    bot, bot_reviewer, editor, reviewer, entities, clock, hazard
 ):
     data = factories.incident_data(materialized_from=[hazard.slug])
     single = factories.draft(editor, "incident", data, clock, slug="t-single-path")
     factories.submit_and_publish(single, editor, reviewer, clock, note="Same.")
     [batch_id] = bulk_create_drafts([("incident", "t-batch-path", data)], actor=bot, origin="editorial",
                                     status=Status.REVIEW, clock=clock)  # fmt: skip
-    published, refused = bulk_publish([batch_id], actor=bot, changelog_en="Same.", changelog_fr="FR: Same.",
+    published, refused = bulk_publish([batch_id], actor=bot_reviewer, changelog_en="Same.", changelog_fr="FR: Same.",
                                       clock=clock)  # fmt: skip
     assert published == [batch_id] and refused == {}
 
@@ -99,16 +104,28 @@ def test_batch_refuses_invalid_items_and_writes_nothing(bot, entities):
     assert Record.objects.count() == before
 
 
-def test_batch_publication_lints_each_record(bot, entities, clock):
+def test_batch_publication_lints_each_record(bot, bot_reviewer, entities, clock):
     ids = bulk_create_drafts(
         [("incident", "t-lint-ok", factories.incident_data()),
          ("incident", "t-lint-bad", factories.incident_data(reported="2024-01-01"))],
         actor=bot, origin="editorial", status=Status.REVIEW, clock=clock,
     )  # fmt: skip
-    published, refused = bulk_publish(ids, actor=bot, changelog_en="x", changelog_fr="y", clock=clock)
+    published, refused = bulk_publish(
+        ids, actor=bot_reviewer, changelog_en="x", changelog_fr="y", clock=clock
+    )
     assert published == [ids[0]] and list(refused) == [ids[1]]
     assert [i.rule for i in refused[ids[1]]] == ["date-reported-before-occurred"]
     assert Record.objects.get(pk=ids[1]).status == Status.REVIEW
+
+
+def test_batch_publication_needs_a_second_person(bot, entities, clock):
+    """The account that wrote the drafts holds the reviewer role too, and still cannot approve them."""
+    ids = bulk_create_drafts([("incident", "t-own-draft", factories.incident_data())], actor=bot,
+                             origin="editorial", status=Status.REVIEW, clock=clock)  # fmt: skip
+    published, refused = bulk_publish(ids, actor=bot, changelog_en="x", changelog_fr="y", clock=clock)
+    assert published == [] and [i.rule for i in refused[ids[0]]] == ["second-person"]
+    assert Record.objects.get(pk=ids[0]).status == Status.REVIEW
+    assert not PublicRecord.objects.filter(pk=ids[0]).exists()
 
 
 def test_generate_command(db, capsys):

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from caim.records import roles
-from caim.records.changes import InvalidRecordData, ParsedChanges, parse_changes
+from caim.records.changes import InvalidRecordData, ParsedChanges, parse_changes, source_details
 from caim.records.clock import Clock, get_clock
 from caim.records.lint import ERROR, LintIssue, errors, lint_document, names_found
 from caim.records.models import (
@@ -292,31 +292,17 @@ def _apply_children(record: Record, parsed: ParsedChanges) -> None:
     children = parsed.children
     if "sources" in children:
         record.record_sources.all().delete()
-        for number, s in enumerate(children["sources"], 1):
-            source, _ = Source.objects.update_or_create(
-                url=s["url"],
-                defaults={
-                    k: s[k]
-                    for k in (
-                        "publisher",
-                        "title",
-                        "source_type",
-                        "date_published",
-                        "date_precision",
-                        "language",
-                        "archived_url",
-                    )
-                },
-            )
-            RecordSource.objects.create(
-                record=record,
-                source=source,
-                number=number,
-                citation_key=s["citation_key"],
-                supports_en=s["supports_en"],
-                supports_fr=s["supports_fr"],
-                background=s["background"],
-            )
+        sources = children["sources"]
+        urls = [s["url"] for s in sources]
+        known = dict(Source.objects.filter(url__in=urls).values_list("url", "pk"))
+        Source.objects.bulk_create(
+            (Source(url=url) for url in dict.fromkeys(urls) if url not in known), ignore_conflicts=True
+        )
+        ids = dict(Source.objects.filter(url__in=urls).values_list("url", "pk"))
+        RecordSource.objects.bulk_create(
+            RecordSource(record=record, source_id=ids[s["url"]], number=number, **source_details(s))
+            for number, s in enumerate(sources, 1)
+        )
     simple = {
         "harms": Harm,
         "responses": Response,
@@ -401,6 +387,41 @@ def private_names_in_notes(record: Record, notes: dict[str, str]) -> list[LintIs
     ]
 
 
+# Audit verbs that change a record's content, and the verb that makes it public.
+CONTENT_VERBS = ("record.created", "record.updated")
+PUBLISHED_VERB = "record.published"
+
+
+def unpublished_authors(record_ids) -> dict[int, set[int]]:
+    """For each record, the accounts that changed its content since its last publication."""
+    ids = list(record_ids)
+    last: dict[int, int] = {}
+    for subject, event in (
+        AuditEvent.objects.filter(subject_type="record", subject_id__in=ids, verb=PUBLISHED_VERB)
+        .values_list("subject_id", "pk")
+        .order_by("pk")
+    ):
+        last[subject] = event
+    authors: dict[int, set[int]] = {pk: set() for pk in ids}
+    for subject, event, actor in AuditEvent.objects.filter(
+        subject_type="record", subject_id__in=ids, verb__in=CONTENT_VERBS
+    ).values_list("subject_id", "pk", "actor_id"):
+        if event > last.get(subject, 0) and actor is not None:
+            authors[subject].add(actor)
+    return authors
+
+
+def require_second_person(record: Record, actor) -> None:
+    """SPEC §3.1: a publication is approved by someone who made none of the changes it publishes, even when
+    one account holds both the editor and the reviewer role."""
+    if actor.pk in unpublished_authors([record.pk])[record.pk]:
+        raise roles.PermissionDenied(
+            gettext(
+                "You changed this record since its last publication, so another reviewer must approve it."
+            )
+        )
+
+
 def publish_record(
     record: Record,
     *,
@@ -412,6 +433,14 @@ def publish_record(
 ) -> RecordVersion:
     """A reviewer's approval: lint, snapshot version N+1 with its changelog line, update the public layer."""
     roles.require_role(actor, roles.REVIEWER)
+    require_second_person(record, actor)
+    return _publish(record, actor=actor, changelog_en=changelog_en, changelog_fr=changelog_fr, clock=clock,
+                    kind=kind)  # fmt: skip
+
+
+def _publish(
+    record: Record, *, actor, changelog_en: str, changelog_fr: str, clock, kind: str
+) -> RecordVersion:
     changelog_en, changelog_fr = both_languages(
         changelog_en,
         changelog_fr,
@@ -453,7 +482,7 @@ def publish_record(
         audit(
             "record",
             record.pk,
-            "record.published",
+            PUBLISHED_VERB,
             actor,
             now,
             before={"status": record.status},
@@ -520,15 +549,18 @@ def withdraw_record(
 
 
 def revert_record(record: Record, *, actor, to_version: int, clock: Clock | None = None) -> RecordVersion:
-    """Restore an earlier version's content as a new version; history is never rewritten."""
+    """Restore an earlier version's content as a new version; history is never rewritten.
+
+    Everything public comes from that version, which a reviewer approved: pending edits of the working copy
+    are replaced, and the record keeps its public slug (a pending rename was never reviewed). So the reviewer
+    who reverts may publish the result alone.
+    """
     roles.require_role(actor, roles.REVIEWER)
     old = RecordVersion.objects.filter(record=record, number=to_version).first()
-    if old is None or old.kind == VersionKind.WITHDRAWAL:
+    public = PublicRecord.objects.filter(pk=record.pk).only("slug").first()
+    if old is None or old.kind == VersionKind.WITHDRAWAL or public is None:
         raise ActionRefused(f"There is no published version {to_version} to restore.")
-    # The content of the version; its URL (slug) and translation statuses stay as they are now.
-    content: dict[str, Any] = {
-        k: v for k, v in old.document.items() if k not in ("translation_status", "slug")
-    }
+    content: dict[str, Any] = {**old.document, "slug": public.slug}
     with transaction.atomic():
         current = Record.objects.get(pk=record.pk)  # a revert applies over whatever the draft holds now
         # Names marked private since that version stay private: the lint keeps them out of the restored text.
@@ -543,7 +575,7 @@ def revert_record(record: Record, *, actor, to_version: int, clock: Clock | None
             clock=clock,
             verb="record.reverted",
         )
-        return publish_record(
+        return _publish(
             record,
             actor=actor,
             clock=clock,

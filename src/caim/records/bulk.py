@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from django.db import connection, transaction
 
 from caim.records import roles
-from caim.records.actions import audit_event, both_languages
-from caim.records.changes import InvalidRecordData, parse_changes
+from caim.records.actions import audit_event, both_languages, unpublished_authors
+from caim.records.changes import InvalidRecordData, parse_changes, source_details
 from caim.records.clock import Clock, get_clock
-from caim.records.lint import errors, lint_document
+from caim.records.lint import ERROR, LintIssue, errors, lint_document
 from caim.records.models import (
     AuditEvent,
     Entity,
@@ -39,14 +39,8 @@ from caim.records.signals import public_records_added
 from caim.records.versions import build_document, build_staff_document, with_document_rows
 from caim.taxonomy.loader import get_taxonomy
 
-SOURCE_FIELDS = (
-    "publisher",
-    "title",
-    "source_type",
-    "date_published",
-    "date_precision",
-    "language",
-    "archived_url",
+SECOND_PERSON = LintIssue(
+    "second-person", ERROR, "status", "The account that wrote the draft cannot approve its publication."
 )
 CHILD_MODELS = {
     "harms": Harm,
@@ -133,15 +127,10 @@ def bulk_create_drafts(
 
 
 def _bulk_children(records: list[Record], parsed: list) -> None:
-    urls = {s["url"]: s for changes in parsed for s in changes.children.get("sources", [])}
-    existing = dict(Source.objects.filter(url__in=list(urls)).values_list("url", "pk"))
+    urls = {s["url"] for changes in parsed for s in changes.children.get("sources", [])}
+    existing = set(Source.objects.filter(url__in=list(urls)).values_list("url", flat=True))
     Source.objects.bulk_create(
-        (
-            Source(url=url, **{k: s[k] for k in SOURCE_FIELDS})
-            for url, s in urls.items()
-            if url not in existing
-        ),
-        batch_size=1000,
+        (Source(url=url) for url in urls - existing), batch_size=1000, ignore_conflicts=True
     )
     source_ids = dict(Source.objects.filter(url__in=list(urls)).values_list("url", "pk"))
     rows: dict[type, list] = {RecordSource: [], **{model: [] for model in CHILD_MODELS.values()}}
@@ -150,10 +139,9 @@ def _bulk_children(records: list[Record], parsed: list) -> None:
         for number, s in enumerate(changes.children.get("sources", []), 1):
             rows[RecordSource].append(
                 RecordSource(
-                    record=record, source_id=source_ids[s["url"]], number=number, citation_key=s["citation_key"],
-                    supports_en=s["supports_en"], supports_fr=s["supports_fr"], background=s["background"],
+                    record=record, source_id=source_ids[s["url"]], number=number, **source_details(s)
                 )
-            )  # fmt: skip
+            )
         for name, model in CHILD_MODELS.items():
             rows[model] += [
                 model(record=record, position=i, **item)
@@ -198,12 +186,16 @@ def bulk_publish(
                     Record.objects.select_for_update().filter(pk__in=chunk, status=Status.REVIEW)
                 )
             )
+            authors = unpublished_authors(r.pk for r in records)
             hazard_ids = {h.pk for r in records for h in r.materialized_from.all()}
             public_ids = set(
                 PublicRecord.objects.filter(pk__in=hazard_ids, withdrawn=False).values_list("pk", flat=True)
             )
             versions, ready = [], []
             for record in records:
+                if actor.pk in authors[record.pk]:
+                    refused[record.pk] = [SECOND_PERSON]
+                    continue
                 doc = build_document(record, version=1, published_at=now)
                 links = {h.pk: (h.record_type, h.pk in public_ids) for h in record.materialized_from.all()}
                 problems = errors(

@@ -421,8 +421,10 @@ class _Parser:
         refs = [(v.get("id") or v.get("slug")) if isinstance(v, dict) else v for v in value]
         ids = [r for r in refs if isinstance(r, int)]
         slugs = [r for r in refs if isinstance(r, str)]
-        found = Record.objects.filter(Q(pk__in=ids) | Q(slug__in=slugs))
-        hazards = {key: r for r in found for key in (r.pk, r.slug)}
+        # A hazard renamed in its working copy is still known by its public slug.
+        found = Record.objects.filter(Q(pk__in=ids) | Q(slug__in=slugs) | Q(public__slug__in=slugs))
+        found = found.select_related("public")
+        hazards = {key: r for r in found for key in (r.pk, r.slug, r.public_slug)}
         out = []
         for i, ref in enumerate(refs, 1):
             hazard = hazards.get(ref) if isinstance(ref, (int, str)) else None
@@ -435,6 +437,17 @@ class _Parser:
             else:
                 out.append(hazard)
         return out
+
+
+SOURCE_DETAILS = (
+    "citation_key", "source_type", "publisher", "title", "date_published", "date_precision", "language",
+    "archived_url", "supports_en", "supports_fr", "background",
+)  # fmt: skip
+
+
+def source_details(parsed_source: dict) -> dict:
+    """The RecordSource columns of a parsed source (everything but its URL, which names the shared row)."""
+    return {name: parsed_source[name] for name in SOURCE_DETAILS}
 
 
 def parse_changes(data: dict, *, record_type: str, taxonomy: Taxonomy) -> ParsedChanges:

@@ -168,32 +168,46 @@ class Record(models.Model):
     def is_public(self) -> bool:
         return self.status in (Status.PUBLISHED, Status.WITHDRAWN)
 
+    @property
+    def public_slug(self) -> str | None:
+        """The slug readers know the record by, or None if it was never public. A rename in the working copy
+        is not public until a reviewer publishes it."""
+        try:
+            return self.public.slug
+        except PublicRecord.DoesNotExist:
+            return None
+
 
 class Source(models.Model):
-    """A piece of public evidence. One URL, one row, reusable by several records."""
+    """A public URL used as evidence, with what is known of the URL itself (link checks). One URL, one row,
+    shared by every record that cites it, so that intake can find the records citing a URL."""
 
     url = models.URLField(max_length=2000, unique=True)
-    publisher = models.CharField(max_length=300)
-    title = models.CharField(max_length=500)
-    source_type = models.CharField(max_length=20)
-    date_published = models.DateField(null=True, blank=True)
-    date_precision = precision_field()
-    language = models.CharField(max_length=8, default="en")
-    archived_url = models.URLField(max_length=2000, blank=True)
     accessed_at = models.DateTimeField(null=True, blank=True)
     link_status = models.CharField(max_length=40, blank=True, help_text="Last link check result.")
 
     def __str__(self) -> str:
-        return f"{self.publisher}: {self.title}"
+        return self.url
 
 
 class RecordSource(models.Model):
-    """A source as cited by one record: its number, citation key and what it supports there."""
+    """A source as one record cites it: number, citation key, what it supports, and its bibliographic details.
+
+    The details belong to the citing record, not to the shared URL row: a draft that describes a URL
+    differently never changes what a published record says about it.
+    """
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="record_sources")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     number = models.PositiveSmallIntegerField()
     citation_key = models.CharField(max_length=150)
+    source_type = models.CharField(max_length=20)
+    publisher = models.CharField(max_length=300)
+    title = models.CharField(max_length=500)
+    date_published = models.DateField(null=True, blank=True)
+    date_precision = precision_field()
+    language = models.CharField(max_length=8, default="en")
+    archived_url = models.URLField(max_length=2000, blank=True)
     supports_en = models.TextField(blank=True)
     supports_fr = models.TextField(blank=True)
     background = models.BooleanField(default=False, help_text="Consulted, not cited in the text.")
@@ -207,6 +221,10 @@ class RecordSource(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.number}] {self.citation_key}"
+
+    @property
+    def url(self) -> str:
+        return self.source.url
 
 
 class Harm(models.Model):
