@@ -36,6 +36,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_demo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def corpus_dir(tmp_path_factory):
+    """Corpus files of the test databases live apart from the demo's."""
+    from django.conf import settings
+
+    settings.CAIM_CORPUS_DIR = tmp_path_factory.mktemp("corpus")
+    return settings.CAIM_CORPUS_DIR
+
+
 @pytest.fixture
 def clock():
     return FixedClock(datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("America/Toronto")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,15 @@ def test_bad_command(argv, capsys):
     with pytest.raises(SystemExit) as excinfo:
         main(argv)
     assert excinfo.value.code == 2
+
+
+def test_demo_prints_two_logins_that_work(db, capsys):
+    """An editor and a reviewer: the two-person rule means one demo account could not publish its own edits."""
+    assert main(["demo", "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    logins = dict(re.findall(r"username: (\w+)\s+password: (\S+)", out))
+    assert set(logins) == {"editor", "reviewer"}
+    for username, role in (("editor", "editor"), ("reviewer", "reviewer")):
+        user = get_user_model().objects.get(username=username)
+        assert user.check_password(logins[username])
+        assert list(user.groups.values_list("name", flat=True)) == [role]

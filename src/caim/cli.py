@@ -46,14 +46,17 @@ def cmd_migrate(args) -> int:
     from caim.search.models import SearchEntry
 
     call_command("migrate", interactive=False, verbosity=args.verbosity)
+    call_command("createcachetable", verbosity=0)  # the shared cache (sign-in limits, statistics)
     # The search index is derived data that a migration may empty: rebuild it when it is missing.
     if not SearchEntry.objects.exists() and PublicRecord.objects.filter(withdrawn=False).exists():
         return cmd_reindex(args)
     return 0
 
 
-def ensure_login(username: str, role_names: list[str], password: str | None = None) -> str:
-    """Create or reset a staff account with these roles; returns its password."""
+def ensure_login(
+    username: str, role_names: list[str], password: str | None = None, exact: bool = False
+) -> str:
+    """Create or reset a staff account with these roles (only these, if `exact`); returns its password."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -62,8 +65,11 @@ def ensure_login(username: str, role_names: list[str], password: str | None = No
     user.set_password(password)
     user.is_active = True
     user.save()
-    for name in role_names:
-        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    groups = [Group.objects.get_or_create(name=name)[0] for name in role_names]
+    if exact:
+        user.groups.set(groups)
+    else:
+        user.groups.add(*groups)
     return password
 
 
@@ -137,24 +143,56 @@ def cmd_demo(args) -> int:
         f"Demo data: {result.records} record(s) loaded ({result.versions} version(s)), {result.entities} entities, "
         f"{result.systems} AI systems; {result.skipped} record(s) already present."
     )
-    password = ensure_login("editor", [EDITOR, REVIEWER])
-    print("\nEditor login (editor and reviewer roles):")
-    print("  username: editor")
-    print(f"  password: {password}")
-    print(f"  sign in at http://{args.addr}/staff/login/\n")
+    # Two people, as SPEC 3.1 wants: the reviewer approves what the editor wrote (one account cannot do both).
+    print("\nStaff logins (sign in at " + f"http://{args.addr}/staff/login/):")
+    for username, role in (("editor", EDITOR), ("reviewer", REVIEWER)):
+        password = ensure_login(username, [role], exact=True)
+        print(f"  {role:9} username: {username:9} password: {password}")
+    print()
     if args.no_serve:
         return 0
     return cmd_serve(args)
 
 
 def cmd_serve(args) -> int:
-    from django.core.management import call_command
+    from django.conf import settings
 
     compile_catalogs()
-    print(
-        f"Serving the monitor at http://{args.addr}/ (English) and http://{args.addr}/fr/ (French). Ctrl-C stops."
-    )
+    workers = args.workers if args.workers is not None else (4 if settings.PRODUCTION else 0)
+    where = f"http://{args.addr}/ (English) and http://{args.addr}/fr/ (French)"
+    if workers:
+        print(f"Serving the monitor at {where} with gunicorn, {workers} workers x {args.threads} threads.")
+        return serve_production(args.addr, workers, args.threads)
+    from django.core.management import call_command
+
+    print(f"Serving the monitor at {where} (development server). Ctrl-C stops.")
     call_command("runserver", args.addr, use_reloader=False, use_threading=True)
+    return 0
+
+
+def serve_production(addr: str, workers: int, threads: int) -> int:
+    """gunicorn with threaded workers: a client reading a large file slowly holds one thread, not a worker."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {
+                "bind": addr,
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": threads,
+                "timeout": 60,
+                "graceful_timeout": 30,
+                "keepalive": 5,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from caim.wsgi import application
+
+            return application
+
+    Server().run()
     return 0
 
 
@@ -322,10 +360,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on (default 127.0.0.1:8000)")
     p.add_argument("--no-serve", action="store_true", help="load the demo and stop, without serving")
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=cmd_demo, workers=None, threads=8)
 
-    p = sub.add_parser("serve", help="serve the site (development server)")
+    p = sub.add_parser(
+        "serve", help="serve the site: the development server, or gunicorn in production or with --workers"
+    )
     p.add_argument("--addr", default="127.0.0.1:8000")
+    p.add_argument(
+        "--workers", type=int, help="gunicorn worker processes (default: 4 in production, else none)"
+    )
+    p.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (default 8)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("migrate", help="create or update the database tables")

@@ -26,16 +26,27 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Fail closed: a misspelt environment ("prod", "Production") must not quietly run development settings.
+ENVIRONMENTS = ("development", "production")
 CAIM_ENV = os.environ.get("CAIM_ENV", "development")
+if CAIM_ENV not in ENVIRONMENTS:
+    raise ImproperlyConfigured(f"CAIM_ENV={CAIM_ENV!r} is not one of: {', '.join(ENVIRONMENTS)}.")
 PRODUCTION = CAIM_ENV == "production"
 
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+MIN_SECRET_KEY_LENGTH = 50  # as Django's own deployment check asks
 if PRODUCTION and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured(
         "CAIM_ENV=production needs a SECRET_KEY of its own; refusing the development key."
     )
+if PRODUCTION and (len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too short or too simple for production: use at least {MIN_SECRET_KEY_LENGTH} random "
+        "characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Production never runs with DEBUG, whatever the environment says (debug pages show settings and code).
+DEBUG = False if PRODUCTION else env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -120,6 +131,9 @@ USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Toronto")
 USE_TZ = True
 
+# Large API files (records.json), written once per state of the public layer and served from here.
+CAIM_CORPUS_DIR = Path(os.environ.get("CAIM_CORPUS_DIR", VAR_DIR / "corpus"))
+
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
@@ -130,7 +144,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/staff/login/"
-LOGIN_REDIRECT_URL = "/staff/"
+LOGIN_REDIRECT_URL = "staff:dashboard"
+LOGOUT_REDIRECT_URL = "staff:login"
 
 # Security: cookies and headers. HSTS and SSL redirect are for deployments behind TLS (docs/deploy.md).
 SESSION_COOKIE_HTTPONLY = True
@@ -146,14 +161,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# A shared cache (e.g. redis://127.0.0.1:6379/1) makes per-process limits, such as failed sign-ins, hold across
-# workers; the default keeps them in each process.
+# The cache holds what every worker must share, such as failed sign-in counts: the database by default (no
+# extra service), Redis when CACHE_URL is set (redis://127.0.0.1:6379/1). `caim migrate` creates the table.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    if CACHE_URL.startswith("redis")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if CACHE_URL.startswith(("redis://", "rediss://"))
+    else {"BACKEND": "caim.cache.CountingDatabaseCache", "LOCATION": "caim_cache"},
+    # Derived data each process may keep for itself (keyed by the public-layer token, so never stale).
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "caim-local"},
 }
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or rediss:// URL, not {CACHE_URL!r}.")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "monitor@localhost")

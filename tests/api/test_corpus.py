@@ -83,3 +83,28 @@ def test_etag_changes_when_a_record_is_published(client, editor, reviewer, entit
 def test_a_missing_record_is_404_even_with_if_none_match_star(client, db):
     response = client.get("/api/v3/records/no-such-record.json", headers={"If-None-Match": "*"})
     assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+def test_records_json_is_written_once_per_state_and_served_as_a_file(
+    client, editor, reviewer, entities, clock, corpus_dir
+):
+    import gzip
+
+    first = client.get("/api/v3/records.json")
+    etag = first["ETag"]
+    written = sorted(p.name for p in corpus_dir.glob("records.*"))
+    assert first.streaming and len(written) == 2  # the file and its gzip copy
+    # Served again from the file: no record is read.
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get("/api/v3/records.json")
+    assert again["ETag"] == etag and len(ctx.captured_queries) == 1
+    assert b"".join(again.streaming_content) == b"".join(first.streaming_content)
+    packed = client.get("/api/v3/records.json", headers={"Accept-Encoding": "gzip, br"})
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    data = json.loads(gzip.decompress(b"".join(packed.streaming_content)))
+    assert int(packed["Content-Length"]) < len(json.dumps(data).encode()) / 2
+    # A publication makes a new file, under a new ETag; the old one is removed.
+    record = factories.published_incident(editor, reviewer, clock)
+    fresh = client.get("/api/v3/records.json")
+    assert fresh["ETag"] != etag and record.slug in b"".join(fresh.streaming_content).decode()
+    assert not set(written) & {p.name for p in corpus_dir.glob("records.*")}

@@ -88,3 +88,36 @@ def test_sign_in_without_next_goes_to_the_staff_area(client, editor):
     editor.save()
     response = client.post("/staff/login/", {"username": editor.username, "password": "a-long-test-password"})
     assert response["Location"] == "/staff/"
+
+
+def test_sign_out_returns_to_the_sign_in_page(client, editor):
+    client.force_login(editor)
+    response = client.post("/staff/logout/")
+    assert response.status_code == 302 and response["Location"] == "/staff/login/"
+    assert "_auth_user_id" not in client.session
+    assert client.get("/staff/").status_code == 302
+    fr = client.post("/fr/staff/logout/")
+    assert fr.status_code == 302 and fr["Location"] == "/fr/staff/login/"
+
+
+def test_staff_pages_are_never_cached(client, editor, incident):
+    client.force_login(editor)
+    for url in ("/staff/", f"/staff/records/{incident.pk}/"):
+        cache_control = client.get(url)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control, url
+    client.logout()
+    assert "no-store" in client.get("/staff/")["Cache-Control"]
+    assert "no-store" in client.get("/staff/login/")["Cache-Control"]
+
+
+def test_failed_sign_ins_are_counted_in_the_shared_database_cache(client, editor):
+    """Every worker reads the same table, so the limit holds whichever worker answers."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    cache.clear()
+    client.post("/staff/login/", {"username": editor.username, "password": "wrong"})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM caim_cache WHERE cache_key LIKE %s", ["%caim:signin:%"])
+        assert cursor.fetchone()[0] == 2  # per account and address, and per address
+    cache.clear()

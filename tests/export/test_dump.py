@@ -18,7 +18,7 @@ from django.db import connection
 
 from caim.api.corpus import iter_records_json
 from caim.export.dump import DumpError, dump, load
-from caim.records.models import PublicRecord
+from caim.records.models import PublicRecord, Record
 
 PG_BASE = os.environ.get("CAIM_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test").rsplit("/", 1)[
     0
@@ -134,9 +134,9 @@ def test_dump_lines_survive_line_separators_and_keep_microseconds(
     from tests import factories
 
     clock.at = clock.at + timedelta(microseconds=123456)
-    record = factories.published_incident(
-        editor, reviewer, clock, summary_en="Line\u2028separator and\u0085next line."
-    )
+    record = factories.published_incident(editor, reviewer, clock)
+    # Edits clean such characters away now; rows written before that (or by hand) may still hold them.
+    Record.objects.filter(pk=record.pk).update(summary_en="Line\u2028separator and\u0085next line.")
     path = tmp_path / "dump.jsonl"
     dump(path)
     lines = path.read_text(encoding="utf-8").split("\n")

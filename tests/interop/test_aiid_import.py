@@ -212,12 +212,12 @@ def test_malformed_rows_are_reported_with_their_row_and_skipped(db, clock, broke
     assert (
         f"{inc}, row {r2 + 1}: reports: not valid JSON (Expecting ',' delimiter at character 9)" in reported
     )
-    assert f"{inc}, row {r3 + 1}: incident_id 'three' is not a number" in reported
+    assert f"{inc}, row {r3 + 1}: incident_id 'three' is not a number from 1 to 2147483647" in reported
     assert f"{inc}, row {r4 + 1}: incident_id is missing" in reported
     assert f"{inc}, row {r6 + 1}: Alleged deployer of AI system: not a JSON array" in reported
     assert any(p.startswith(f"{cls}MIT.csv, row {m5 + 1}: Risk Domain: '9. Robot uprising' is not a MIT value")
                for p in reported)  # fmt: skip
-    assert f"{cls}MIT.csv, row {m7 + 1}: Incident ID 'x7' is not a number" in reported
+    assert f"{cls}MIT.csv, row {m7 + 1}: Incident ID 'x7' is not a number from 1 to 2147483647" in reported
     assert any(p.startswith(f"{cls}CSETv1.csv, row {c8 + 1}: Sector of Deployment: 'outer space' is not")
                for p in reported)  # fmt: skip
     assert (
@@ -235,7 +235,11 @@ def test_malformed_rows_are_reported_with_their_row_and_skipped(db, clock, broke
     assert run.status == "succeeded" and result.counts["rows_skipped"] == len(
         {(p.file, p.row) for p in result.problems}
     )
-    assert {"file": inc, "row": r3 + 1, "message": "incident_id 'three' is not a number"} in run.errors
+    assert {
+        "file": inc,
+        "row": r3 + 1,
+        "message": "incident_id 'three' is not a number from 1 to 2147483647",
+    } in run.errors
 
 
 def test_malformed_rows_leave_what_an_earlier_run_wrote(db, clock, broken):
@@ -427,3 +431,39 @@ def test_as_drafts(client, db, clock):
     again = import_aiid(FIXTURE, clock=clock, as_drafts=True)
     assert (again.counts["drafts_created"], again.counts["drafts_existing"]) == (0, 40)
     assert drafts.count() == 40 and AiidIncident.objects.filter(draft__isnull=True).count() == 0
+
+
+def test_out_of_range_ids_long_slugs_and_a_broken_quote_are_row_errors(db, clock, broken):
+    """Each used to stop the import half-way (database errors) or drop the rest of a file without a word."""
+    path = broken / "snapshot-2026-02/incidents.csv"
+    incidents = read_csv(path)
+    header = incidents[0]
+    big, long_slug = (row_of(incidents, "incident_id", str(i)) for i in (3, 4))
+    incidents[big][header.index("incident_id")] = "99999999999"
+    incidents[long_slug][header.index("Alleged deployer of AI system")] = json.dumps(["x" * 300])
+    write_csv(path, incidents)
+    # A quote opened at the start of a title and never closed: it runs on through the following lines.
+    broken_row = row_of(incidents, "incident_id", "5")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    title = incidents[broken_row][header.index("title")]
+    line = next(n for n, text in enumerate(lines) if text.endswith("," + title))
+    lines[line] = lines[line][: -len(title)] + '"' + title
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    result = import_aiid(broken, clock=clock)
+    reported = [str(p) for p in result.problems]
+    inc = "snapshot-2026-02/incidents.csv"
+    assert f"{inc}, row {big + 1}: incident_id '99999999999' is not a number from 1 to 2147483647" in reported
+    assert any(
+        p.startswith(f"{inc}, row {long_slug + 1}: Alleged deployer of AI system: 'xxx") for p in reported
+    )
+    assert any(
+        p.startswith(f"{inc}, row {broken_row + 1}: ") and "reading went on from line" in p for p in reported
+    )
+    imported = set(AiidIncident.objects.values_list("incident_id", flat=True))
+    every = {
+        int(r[header.index("incident_id")]) for r in incidents[1:] if r[header.index("incident_id")].isdigit()
+    }
+    # Every row but the three broken ones is imported, those after the broken quote included.
+    assert imported == every - {99999999999, 4, 5}
+    assert AiidImportRun.objects.get(pk=result.run_id).status == "succeeded"

@@ -273,3 +273,21 @@ def test_versions_are_immutable(incident):
     with pytest.raises(ValueError, match="never deleted"):
         version.delete()
     assert RecordVersion.objects.get(record=incident, number=1).changelog_en == "Initial publication."
+
+
+def test_control_characters_are_removed_and_titles_stay_on_one_line(
+    client, editor, reviewer, entities, clock
+):
+    data = factories.incident_data(
+        title_en="Refunds\r\nTY  - JOUR\x07 promised",
+        summary_en="First line.\r\nSecond\x1b line.\u2028Third.",
+    )
+    data["sources"][0]["title"] = "Findings\non\tthe assistant"
+    record = factories.draft(editor, "incident", data, clock)
+    record.refresh_from_db()
+    assert record.title_en == "Refunds TY - JOUR promised"
+    assert record.summary_en == "First line.\nSecond line.\nThird."
+    assert record.record_sources.get(number=1).title == "Findings on the assistant"
+    factories.submit_and_publish(record, editor, reviewer, clock)
+    ris = client.get(f"/incidents/{record.slug}/cite.ris").content.decode()
+    assert [line[:2] for line in ris.splitlines()].count("TY") == 1

@@ -58,6 +58,7 @@ from caim.interop.models import (
     ImportStatus,
 )
 from caim.interop.synthetic import entity_slug, publisher_of, slugify
+from caim.params import parse_int
 from caim.records import roles
 from caim.records.bulk import bulk_create_drafts, bulk_create_entities, refresh_planner_statistics
 from caim.records.changes import InvalidRecordData
@@ -212,52 +213,78 @@ def _json_list(cell: str | None, item_type: type) -> list:
     for item in value:
         if not isinstance(item, item_type) or isinstance(item, bool) or item in ("", 0):
             raise ValueError(f"{item!r} is not a valid {'number' if item_type is int else 'id'}")
+        if item_type is int and not _number_in_range(item):
+            raise ValueError(f"{item} is out of range (1 to {MAX_NUMBER})")
+        if item_type is str and len(item.strip()) > MAX_SLUG:
+            raise ValueError(f"{item[:40]!r}… is longer than {MAX_SLUG} characters")
     return list(dict.fromkeys(value))
 
 
+MAX_NUMBER = 2**31 - 1  # the largest id or report number the database's columns hold
+MAX_SLUG = 255
+
+
 def _positive_int(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and int(text) > 0 else None
+    return parse_int(text, low=1, high=MAX_NUMBER)
+
+
+def _number_in_range(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_NUMBER
 
 
 def _csv_rows(path: Path, rel: str, problems: list[Problem]):
-    """(row number, header, cells) of a CSV file; duplicate column names get " (2)"; csv errors are reported."""
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        try:
-            header = next(reader, None)
-        except csv.Error as exc:
-            problems.append(Problem(rel, 1, f"unreadable CSV header ({exc}); the file was skipped"))
-            return
-        if not header:
-            problems.append(Problem(rel, None, "the file is empty; it was skipped"))
-            return
-        seen: dict[str, int] = defaultdict(int)
-        names = []
-        for name in header:
-            seen[name] += 1
-            names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-        number = 1
-        while True:
-            number += 1
+    """(row number, header, cells) of a CSV file; duplicate column names get " (2)"; csv errors are reported.
+
+    A stray quote makes the csv module read on to the next quote, swallowing the rows in between (or the rest
+    of the file) into one cell. Such a row is reported, and reading starts again on the line after the one it
+    began on, so one broken row never takes the rest of the file with it. Rows are numbered as a spreadsheet
+    does (1 is the header); a row may span several lines.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    try:
+        header = next(csv.reader(lines[:1]), None)
+    except csv.Error as exc:
+        problems.append(Problem(rel, 1, f"unreadable CSV header ({exc}); the file was skipped"))
+        return
+    if not header:
+        problems.append(Problem(rel, None, "the file is empty; it was skipped"))
+        return
+    seen: dict[str, int] = defaultdict(int)
+    names = []
+    for name in header:
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    number, start = 1, 1  # the last row number given; the index in `lines` where the reader starts
+    while start < len(lines):
+        reader = csv.reader(lines[start:], strict=True)
+        restart = None
+        while restart is None:
+            first_line = start + reader.line_num + 1  # line (1-based) where the next row begins
             try:
                 cells = next(reader)
             except StopIteration:
-                return
+                break
             except csv.Error as exc:
-                problems.append(
-                    Problem(rel, number, f"unreadable CSV ({exc}); the rest of the file was skipped")
-                )
-                return
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(names):
+                restart, why = first_line, f"unreadable CSV ({exc})"
+            else:
+                last_line = start + reader.line_num
+                if len(cells) != len(names) and last_line > first_line:
+                    restart, why = first_line, f"a quote opened on line {first_line} runs to line {last_line}"
+            number += 1
+            if restart is not None:
+                problems.append(Problem(rel, number, f"{why}; the row was skipped and reading went on from "
+                                        f"line {first_line + 1}"))  # fmt: skip
+            elif not any(c.strip() for c in cells):
+                number -= 1  # a blank line is not a row
+            elif len(cells) != len(names):
                 problems.append(Problem(rel, number, f"expected {len(names)} cells, found {len(cells)}"))
-                continue
-            if any("\x00" in c for c in cells):
+            elif any("\x00" in c for c in cells):
                 problems.append(Problem(rel, number, "a cell holds a NUL character"))
-                continue
-            yield number, names, cells
+            else:
+                yield number, names, cells
+        if restart is None:
+            return
+        start = restart  # index of the line after the broken row's first line
 
 
 def read_incidents(path: Path, problems: list[Problem]) -> list[IncidentRow]:
@@ -277,7 +304,7 @@ def read_incidents(path: Path, problems: list[Problem]) -> list[IncidentRow]:
         if not row["incident_id"].strip():
             errors.append("incident_id is missing")
         elif incident_id is None:
-            errors.append(f"incident_id {row['incident_id']!r} is not a number")
+            errors.append(f"incident_id {row['incident_id']!r} is not a number from 1 to {MAX_NUMBER}")
         elif incident_id in first_row:
             errors.append(f"incident {incident_id} is listed twice (first in row {first_row[incident_id]})")
         day = None
@@ -382,7 +409,7 @@ def read_classifications(
             if not raw_id.strip():
                 errors.append("Incident ID is missing")
             elif incident_id is None:
-                errors.append(f"Incident ID {raw_id!r} is not a number")
+                errors.append(f"Incident ID {raw_id!r} is not a number from 1 to {MAX_NUMBER}")
             elif incident_id not in incident_ids:
                 errors.append(f"no valid incident {incident_id} in {INCIDENTS_CSV}")
             elif (incident_id, namespace) in first_row:
@@ -440,13 +467,17 @@ def read_export(path: Path, problems: list[Problem]) -> tuple[dict[int, ReportDa
             continue
         for key in ("AllegedDeployerOfAISystem", "AllegedHarmedOrNearlyHarmedParties"):
             for entity in item.get(key) or []:
-                if isinstance(entity, dict) and isinstance(entity.get("entity_id"), str):
+                if (
+                    isinstance(entity, dict)
+                    and isinstance(entity.get("entity_id"), str)
+                    and len(entity["entity_id"]) <= MAX_SLUG
+                ):
                     name = entity.get("name")
                     if isinstance(name, str) and name.strip():
                         names.setdefault(entity["entity_id"], name.strip()[:300])
         for report in item.get("reports") or []:
             n = report.get("report_number") if isinstance(report, dict) else None
-            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            if not _number_in_range(n):
                 problems.append(
                     Problem(EXPORT_JSON, number, f"a report without a valid report_number ({n!r})")
                 )
@@ -485,8 +516,12 @@ def read_oecd(
         for number, item in enumerate(items, 1):
             incident_id = item.get("incident_id") if isinstance(item, dict) else None
             same_as = item.get("sameAs") if isinstance(item, dict) else None
-            if not isinstance(incident_id, int) or isinstance(incident_id, bool):
-                problems.append(Problem(rel, number, f"incident_id {incident_id!r} is not a number"))
+            if not _number_in_range(incident_id):
+                problems.append(
+                    Problem(
+                        rel, number, f"incident_id {incident_id!r} is not a number from 1 to {MAX_NUMBER}"
+                    )
+                )
             elif incident_id not in incident_ids:
                 problems.append(Problem(rel, number, f"no valid incident {incident_id} in {INCIDENTS_CSV}"))
             elif (

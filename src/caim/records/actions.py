@@ -15,7 +15,13 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from caim.records import roles
-from caim.records.changes import InvalidRecordData, ParsedChanges, parse_changes, source_details
+from caim.records.changes import (
+    InvalidRecordData,
+    ParsedChanges,
+    clean_text,
+    parse_changes,
+    source_details,
+)
 from caim.records.clock import Clock, get_clock
 from caim.records.lint import ERROR, LintIssue, errors, lint_document, names_found
 from caim.records.models import (
@@ -150,7 +156,7 @@ def create_entity(
     with transaction.atomic():
         entity = Entity.objects.create(
             slug=slug,
-            name=name,
+            name=clean_text(name, single_line=True),
             kind=kind,
             jurisdiction=jurisdiction,
             aliases=list(aliases),
@@ -186,7 +192,7 @@ def create_system(
     with transaction.atomic():
         system = AISystem.objects.create(
             slug=slug,
-            name=name,
+            name=clean_text(name, single_line=True),
             system_type=system_type,
             developer=developer,
             description_en=description_en,

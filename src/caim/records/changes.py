@@ -80,6 +80,20 @@ URL_SCHEMES = {"http", "https"}
 TRANSLATION_STATUSES = {"original", "human", "machine", "missing"}
 
 
+# Control characters other than tab and line breaks; they have no place in text and break line-based formats.
+CONTROL_CHARACTERS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+LINE_BREAKS = re.compile(r"\r\n?|[\x85\u2028\u2029]")
+
+
+def clean_text(value: str, *, single_line: bool = False) -> str:
+    """Text without control characters, with line breaks as \\n; one line (breaks and tabs as spaces) for
+    titles, names, publishers and keys."""
+    value = CONTROL_CHARACTERS.sub("", LINE_BREAKS.sub("\n", value))
+    if single_line:
+        value = " ".join(value.split())
+    return value.strip()
+
+
 class InvalidRecordData(ValueError):
     def __init__(self, errors: list[str]):
         self.errors = errors
@@ -105,15 +119,15 @@ class _Parser:
         self.errors.append(f"{path}: {message}")
 
     # -- scalars ----------------------------------------------------------------------------------------------
-    def text(self, path: str, value: Any, *, max_length: int | None = None) -> str:
+    def text(self, path: str, value: Any, *, max_length: int | None = None, single_line: bool = False) -> str:
         if value is None:
             return ""
         if not isinstance(value, str):
             self.error(path, "expected text")
             return ""
-        value = value.strip()
         if "\x00" in value:
             self.error(path, "contains a NUL character")
+        value = clean_text(value, single_line=single_line)
         if max_length and len(value) > max_length:
             self.error(path, f"is {len(value)} characters long; the limit is {max_length}")
         return value
@@ -164,13 +178,13 @@ class _Parser:
         return value
 
     def url(self, path: str, value: Any, *, required: bool) -> str:
-        value = self.text(path, value, max_length=2000)
+        value = self.text(path, value, max_length=2000, single_line=True)
         if not value:
             if required:
                 self.error(path, "a URL is required")
             return ""
         parts = urlsplit(value)
-        if parts.scheme not in URL_SCHEMES or not parts.netloc:
+        if parts.scheme not in URL_SCHEMES or not parts.netloc or " " in value:
             self.error(path, f"{value!r} is not an http(s) URL")
         return value
 
@@ -205,7 +219,8 @@ class _Parser:
             elif self.record_type == RecordType.INCIDENT and key in HAZARD_ONLY and value not in (None, ""):
                 self.error(key, "is a field of hazards, not of incidents")
             elif key in TEXT_FIELDS:
-                cols[key] = self.text(key, value, max_length=300 if key.startswith("title_") else None)
+                title = key.startswith("title_")
+                cols[key] = self.text(key, value, max_length=300 if title else None, single_line=title)
             elif key in VOCAB_FIELDS:
                 cols[key] = self.vocab(key, VOCAB_FIELDS[key], value)
             elif key in TAXONOMY_LISTS:
@@ -238,7 +253,7 @@ class _Parser:
                 if not isinstance(value, list) or not all(isinstance(n, str) and n.strip() for n in value):
                     self.error(key, "expected a list of names")
                 else:
-                    cols[key] = [n.strip() for n in value]
+                    cols[key] = [clean_text(n, single_line=True) for n in value]
             elif key == "same_as":
                 cols[key] = self.same_as(value)
             elif key in CHILD_LISTS:
@@ -291,7 +306,7 @@ class _Parser:
         out, keys, urls = [], set(), set()
         for i, s in enumerate(items, 1):
             path = f"sources[{i}]"
-            key = self.text(f"{path}.citation_key", s.get("citation_key"), max_length=150)
+            key = self.text(f"{path}.citation_key", s.get("citation_key"), max_length=150, single_line=True)
             if not key:
                 self.error(f"{path}.citation_key", "a citation key such as “RCMP, 2025” is required")
             elif key in keys:
@@ -301,8 +316,8 @@ class _Parser:
             if url in urls:
                 self.error(f"{path}.url", "the same URL is listed twice")
             urls.add(url)
-            publisher = self.text(f"{path}.publisher", s.get("publisher"), max_length=300)
-            title = self.text(f"{path}.title", s.get("title"), max_length=500)
+            publisher = self.text(f"{path}.publisher", s.get("publisher"), max_length=300, single_line=True)
+            title = self.text(f"{path}.title", s.get("title"), max_length=500, single_line=True)
             if not publisher:
                 self.error(f"{path}.publisher", "the publisher is required")
             if not title:
@@ -386,7 +401,9 @@ class _Parser:
                 "date": self.date(f"responses[{i}].date", r.get("date")),
                 "date_precision": self.precision(f"responses[{i}].date_precision", r.get("date_precision")),
                 **self.bilingual(f"responses[{i}]", r, "description"),
-                "source_key": self.text(f"responses[{i}].source_key", r.get("source_key"), max_length=150),
+                "source_key": self.text(
+                    f"responses[{i}].source_key", r.get("source_key"), max_length=150, single_line=True
+                ),
             }
             for i, r in enumerate(items, 1)
         ]
@@ -396,7 +413,10 @@ class _Parser:
             {
                 **self.bilingual(f"policy_recommendations[{i}]", p, "text"),
                 "source_key": self.text(
-                    f"policy_recommendations[{i}].source_key", p.get("source_key"), max_length=150
+                    f"policy_recommendations[{i}].source_key",
+                    p.get("source_key"),
+                    max_length=150,
+                    single_line=True,
                 ),
             }
             for i, p in enumerate(items, 1)

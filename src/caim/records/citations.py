@@ -55,6 +55,11 @@ def to_bibtex(item: dict) -> str:
     return f"@techreport{{{key},\n{body}\n}}\n"
 
 
+def _one_line(value: str) -> str:
+    """RIS is one tag per line: a line break inside a value would start a forged tag."""
+    return " ".join(value.split())
+
+
 def to_ris(item: dict) -> str:
     date_parts = item["issued"].get("date-parts", [[]])[0] if item["issued"] else []
     lines = [
@@ -71,4 +76,4 @@ def to_ris(item: dict) -> str:
         ("LA", item["language"]),
         ("ER", ""),
     ]
-    return "".join(f"{tag}  - {value}\r\n" for tag, value in lines if value or tag == "ER")
+    return "".join(f"{tag}  - {_one_line(value)}\r\n" for tag, value in lines if value or tag == "ER")

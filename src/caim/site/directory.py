@@ -24,6 +24,7 @@ from django.utils.translation import override
 from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
+from caim.params import parse_int
 from caim.records.models import AISystem, Entity, PublicEntityRole, PublicSystemLink
 from caim.records.presenters import Text, pick, public_badges, record_url
 from caim.taxonomy.loader import get_taxonomy
@@ -68,7 +69,7 @@ def sort_key(name: str) -> str:
 def _sorted_page(rows: list[tuple[int, str]], page_param: str | None):
     """A page of ids from (pk, name) rows, in alphabetical order."""
     rows = sorted(rows, key=lambda r: (sort_key(r[1]), r[1], r[0]))
-    return Paginator([pk for pk, _name in rows], PAGE_SIZE).get_page(page_param)
+    return Paginator([pk for pk, _name in rows], PAGE_SIZE).get_page(parse_int(page_param, low=1) or 1)
 
 
 def _record_row(public, lang: str) -> dict:

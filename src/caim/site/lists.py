@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from caim.i18n import page_language
+from caim.params import parse_int
 from caim.search.backends import get_backend
 from caim.search.text import Query, parse_query
 from caim.site.listindex import ListIndex, get_index
@@ -112,12 +113,13 @@ def parse_state(record_type: str, params: QueryDict, index: ListIndex) -> ListSt
     for name in ("year_from", "year_to"):
         raw = (params.get(name) or "").strip()
         if raw:
-            if not raw.isdigit() or not YEAR_MIN <= int(raw) <= YEAR_MAX:
+            year = parse_int(raw, low=YEAR_MIN, high=YEAR_MAX)
+            if year is None:
                 raise BadFilter(
                     _("“%(param)s” must be a year between %(min)s and %(max)s.")
                     % {"param": name, "min": YEAR_MIN, "max": YEAR_MAX}
                 )
-            setattr(state, name, int(raw))
+            setattr(state, name, year)
     if state.year_from and state.year_to and state.year_from > state.year_to:
         raise BadFilter(_("“year_from” is after “year_to”."))
     state.q = (params.get("q") or "").strip()[:200]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
+from caim.params import parse_int
 from caim.records.formatting import as_date, format_day
 from caim.records.models import AISystem, Entity, PublicRecord, RecordVersion, VersionKind
 from caim.records.presenters import pick, public_badges, record_url
@@ -152,7 +153,7 @@ def corrections(request):
         )
         .order_by("-published_at", "-pk")
     )
-    page = Paginator(versions, CORRECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(versions, CORRECTIONS_PAGE_SIZE).get_page(parse_int(request.GET.get("page"), low=1) or 1)
     rows = []
     for version in page.object_list:
         public = version.record.public
@@ -186,10 +187,10 @@ def with_params(params: QueryDict, **changes) -> str:
 
 
 def _page_number(params: QueryDict) -> int:
-    raw = params.get("page") or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= 100000:
+    number = parse_int(params.get("page") or "1", low=1, high=100000)
+    if number is None:
         raise lists.BadFilter(_("“page” must be a page number."))
-    return int(raw)
+    return number
 
 
 @require_safe

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from babel.numbers import format_decimal
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -168,7 +168,7 @@ STATS_CACHE_SECONDS = 24 * 3600
 def chart_data(chart: Chart, lang: str, token: str | None = None):
     """A chart's numbers, computed once per state of the public layer (its token is in the cache key)."""
     key = f"caim:stats:{token if token is not None else PublicState.current()}:{chart.slug}:{lang}"
-    return cache.get_or_set(key, lambda: chart.build(lang), STATS_CACHE_SECONDS)
+    return caches["local"].get_or_set(key, lambda: chart.build(lang), STATS_CACHE_SECONDS)
 
 
 @require_safe

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
+from caim.params import is_number, parse_int
 from caim.records import citations
 from caim.records.models import PublicRecord, RecordVersion, RelatedRecord, SlugRedirect
 from caim.records.presenters import RecordPage, record_url
@@ -23,8 +24,9 @@ from caim.records.presenters import RecordPage, record_url
 
 def resolve_public(record_type: str, ident: str) -> PublicRecord | HttpResponsePermanentRedirect:
     """The public record named by slug (or id, or an old slug), or a redirect to its canonical URL."""
-    if ident.isdigit():
-        found = PublicRecord.objects.filter(pk=int(ident)).only("record_type", "slug").first()
+    if is_number(ident):
+        pk = parse_int(ident, low=1)
+        found = PublicRecord.objects.filter(pk=pk).only("record_type", "slug").first() if pk else None
         if found is None:
             raise Http404
         return HttpResponsePermanentRedirect(record_url(found.record_type, found.slug, page_language()))
