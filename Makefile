@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= $(or $(CAIM_TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/test)
 
-.PHONY: setup demo serve test test-sqlite test-postgres lint format lock clean
+.PHONY: setup demo serve test test-sqlite test-postgres lint format lock clean messages
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ lint: setup
 format: setup
 	$(BIN)/ruff format src tests bench tools
 	$(BIN)/ruff check --fix src tests bench tools
+
+# Extract the translatable strings into the French catalogue (needs Debian's gettext); then fill the new msgstr.
+messages: setup
+	cd src/caim && DJANGO_SETTINGS_MODULE=caim.settings ../../$(BIN)/python -m django makemessages -l fr --no-obsolete --no-wrap
+	$(BIN)/caim compilemessages
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock:

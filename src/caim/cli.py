@@ -48,7 +48,7 @@ def cmd_migrate(args) -> int:
     call_command("migrate", interactive=False, verbosity=args.verbosity)
     call_command("createcachetable", verbosity=0)  # the shared cache (sign-in limits, statistics)
     # The search index is derived data that a migration may empty: rebuild it when it is missing.
-    if not SearchEntry.objects.exists() and PublicRecord.objects.filter(withdrawn=False).exists():
+    if not SearchEntry.objects.exists() and PublicRecord.objects.listed().exists():
         return cmd_reindex(args)
     return 0
 
@@ -202,7 +202,7 @@ def cmd_reindex(args) -> int:
     from caim.records.models import PublicRecord
     from caim.search.indexer import reindex_all
 
-    total = PublicRecord.objects.filter(withdrawn=False).count()
+    total = PublicRecord.objects.listed().count()
     with Progress(transient=True) as progress:
         task = progress.add_task("Indexing public records", total=total)
         counts = reindex_all(progress=lambda done: progress.update(task, completed=done))

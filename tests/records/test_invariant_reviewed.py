@@ -106,8 +106,9 @@ class ReviewedOnly(RuleBasedStateMachine):
     def approve(self, pk: int, content: dict) -> None:
         """The model's side of a publication: `content` is now reviewed; linked hazards by public slug."""
         reviewed = copy.deepcopy(content)
-        reviewed["materialized_from"] = [
-            (hid, PublicRecord.objects.get(pk=hid).slug) for hid, _slug in content["materialized_from"]
+        reviewed["materialized_from"] = [  # documents list linked hazards newest first
+            (hid, PublicRecord.objects.get(pk=hid).slug)
+            for hid, _slug in sorted(content["materialized_from"], reverse=True)
         ]
         self.reviewed[pk] = reviewed
         self.versions[pk].append(copy.deepcopy(content))

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from caim.records.models import PublicRecord, RecordVersion
-from caim.records.presenters import record_url
+from caim.records.queries import listed
 from caim.records.versions import SCHEMA_VERSION
 
 CHUNK = 500
@@ -29,7 +29,7 @@ def materialized_incidents(hazard_ids: list[int]) -> dict[int, list[dict]]:
     """Public incidents materializing each hazard, from the public links (never the working copy)."""
     through = PublicRecord.materialized_from.through
     rows = (
-        through.objects.filter(to_publicrecord_id__in=hazard_ids, from_publicrecord__withdrawn=False)
+        through.objects.filter(listed("from_publicrecord__"), to_publicrecord_id__in=hazard_ids)
         .values_list("to_publicrecord_id", "from_publicrecord_id", "from_publicrecord__slug")
         .order_by("to_publicrecord_id", "from_publicrecord_id")
     )
@@ -43,8 +43,8 @@ def record_entry(public: PublicRecord, doc: dict, incidents: list[dict] | None) 
     entry = dict(doc)
     entry.update(
         {
-            "url": settings.CAIM_SITE_URL + record_url(public.record_type, public.slug, "en"),
-            "url_fr": settings.CAIM_SITE_URL + record_url(public.record_type, public.slug, "fr"),
+            "url": settings.CAIM_SITE_URL + public.url("en"),
+            "url_fr": settings.CAIM_SITE_URL + public.url("fr"),
             "source_count": len(doc["sources"]),
             "has_french": public.has_french,
         }
@@ -55,12 +55,12 @@ def record_entry(public: PublicRecord, doc: dict, incidents: list[dict] | None) 
 
 
 def public_records():
-    return PublicRecord.objects.filter(withdrawn=False).select_related("version").order_by("pk")
+    return PublicRecord.objects.listed().select_related("version").order_by("pk")
 
 
 def iter_records_json(generated_at: datetime | None = None) -> Iterator[str]:
     """records.json in pieces, reading the records in chunks (memory stays flat at any size)."""
-    count = PublicRecord.objects.filter(withdrawn=False).count()
+    count = PublicRecord.objects.listed().count()
     generated = (generated_at or timezone.now()).isoformat()
     meta = {"generated_at": generated, "record_count": count, "schema_version": SCHEMA_VERSION}
     yield '{"meta":' + dumps(meta) + ',"records":['

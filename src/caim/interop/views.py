@@ -1,7 +1,7 @@
 """One-record exports for other databases: OECD reporting framework fields and AIID submission JSON.
 
 Served at `<record URL>oecd.json` and `aiid.json` (incidents only), current version or `v/<n>/`, in the page
-language (`/fr/...` exports French texts). They read the public layer like the record pages (`resolve_public`):
+language (`/fr/...` exports French texts). They read the public layer like the record pages (`find_or_404`):
 drafts have no row there and answer 404; withdrawn records answer 404 too, as in the API, because a withdrawn
 record is not to be reported elsewhere. Each export is a pure function of one version's public document.
 """
@@ -11,15 +11,13 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse
 
 from caim.api.http import json_endpoint
 from caim.i18n import page_language
 from caim.interop.aiid_export import aiid_submission
 from caim.interop.oecd import oecd_export
-from caim.records.models import RecordVersion
-from caim.records.presenters import record_url
-from caim.records.views.public import resolve_public
+from caim.records.views.public import find_or_404, to_canonical
 
 FORMATS = ("oecd", "aiid")
 
@@ -36,24 +34,21 @@ def export_document(record_type: str, fmt: str, doc: dict, url: str, page_lang: 
 def record_export(request, record_type: str, ident: str, fmt: str, number: int | None = None):
     if fmt not in FORMATS or (fmt == "aiid" and record_type != "incident"):
         raise Http404
-    found = resolve_public(record_type, ident)
-    if isinstance(found, HttpResponsePermanentRedirect):
+    found = find_or_404(record_type, ident)
+    if not found.canonical:
         # an id or an old slug: the same export at the record's canonical URL (never a hazard's AIID export)
-        target = found.url + (f"v/{number}/" if number is not None else "") + f"{fmt}.json"
-        if fmt == "aiid" and "/hazards/" in found.url:
+        if fmt == "aiid" and found.record.record_type != "incident":
             raise Http404
-        return HttpResponsePermanentRedirect(target)
+        return to_canonical(found, (f"v/{number}/" if number is not None else "") + f"{fmt}.json")
+    found = found.record
     if found.withdrawn:
         raise Http404
     number = number or found.version_number
-    if number == found.version_number:
-        version = found.version
-    else:
-        version = RecordVersion.objects.filter(record_id=found.pk, number=number).first()
+    version = found.version_at(number)
     if version is None:
         raise Http404
     page_lang = page_language()
-    url = settings.CAIM_SITE_URL + record_url(found.record_type, found.slug, page_lang, version=number)
+    url = settings.CAIM_SITE_URL + found.url(page_lang, version=number)
     data = export_document(found.record_type, fmt, version.document, url, page_lang)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2) + "\n", content_type="application/json"

@@ -369,7 +369,7 @@ def _link_states(doc: dict) -> dict[int, tuple[str, bool]]:
     ids = [link["id"] for link in doc.get("materialized_from", [])]
     if not ids:
         return {}
-    public = set(PublicRecord.objects.filter(pk__in=ids, withdrawn=False).values_list("pk", flat=True))
+    public = set(PublicRecord.objects.listed().filter(pk__in=ids).values_list("pk", flat=True))
     return {
         pk: (kind, pk in public)
         for pk, kind in Record.objects.filter(pk__in=ids).values_list("pk", "record_type")

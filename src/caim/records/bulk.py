@@ -189,7 +189,7 @@ def bulk_publish(
             authors = unpublished_authors(r.pk for r in records)
             hazard_ids = {h.pk for r in records for h in r.materialized_from.all()}
             public_ids = set(
-                PublicRecord.objects.filter(pk__in=hazard_ids, withdrawn=False).values_list("pk", flat=True)
+                PublicRecord.objects.listed().filter(pk__in=hazard_ids).values_list("pk", flat=True)
             )
             versions, ready = [], []
             for record in records:

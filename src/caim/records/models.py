@@ -17,6 +17,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils.translation import override
+
+from caim.i18n import page_language
+from caim.records.queries import ListedQuerySet, PublicRecordQuerySet
 
 BILINGUAL_RECORD_FIELDS = (
     "title",
@@ -416,6 +421,15 @@ class RecordVersion(models.Model):
         raise ValueError("A published version is never deleted.")
 
 
+def record_path(record_type: str, slug: str, lang: str, *, version: int | None = None) -> str:
+    """The address of a record's page (or of one of its versions) in `lang`."""
+    name = "incident" if record_type == RecordType.INCIDENT else "hazard"
+    with override(lang):
+        if version is not None:
+            return reverse(f"records:{name}_version", kwargs={"ident": slug, "number": version})
+        return reverse(f"records:{name}_detail", kwargs={"ident": slug})
+
+
 class PublicRecord(models.Model):
     """Projection of a public record's current version, written only by publish and withdraw.
 
@@ -452,6 +466,8 @@ class PublicRecord(models.Model):
         "self", symmetrical=False, blank=True, related_name="materialized_incidents"
     )
 
+    objects = PublicRecordQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["withdrawn", "record_type", "-event_date"], name="public_type_event"),
@@ -462,8 +478,20 @@ class PublicRecord(models.Model):
     def __str__(self) -> str:
         return f"public {self.record_type} {self.slug} v{self.version_number}"
 
+    def get_absolute_url(self) -> str:
+        return self.url(page_language())
+
     def title(self, lang: str) -> str:
         return (self.title_fr if lang == "fr" else self.title_en) or self.title_en
+
+    def url(self, lang: str, *, version: int | None = None) -> str:
+        return record_path(self.record_type, self.slug, lang, version=version)
+
+    def version_at(self, number: int | None) -> RecordVersion | None:
+        """Version `number` of the record (None: the current one), or None if there is no such version."""
+        if number is None or number == self.version_number:
+            return self.version
+        return RecordVersion.objects.filter(record_id=self.pk, number=number).first()
 
 
 class PublicState(models.Model):
@@ -496,6 +524,8 @@ class PublicEntityRole(models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="public_roles")
     role = models.CharField(max_length=30)
 
+    objects = ListedQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["record", "entity", "role"], name="publicentityrole_unique")
@@ -512,6 +542,8 @@ class PublicSystemLink(models.Model):
     record = models.ForeignKey(PublicRecord, on_delete=models.CASCADE, related_name="system_links")
     system = models.ForeignKey(AISystem, on_delete=models.CASCADE, related_name="public_links")
 
+    objects = ListedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "system"], name="publicsystemlink_unique")]
 
@@ -527,6 +559,8 @@ class RecordEmbedding(models.Model):
     )
     model_id = models.CharField(max_length=60, db_index=True)
     vector = models.BinaryField()
+
+    objects = ListedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.model_id} vector of {self.record_id}"
@@ -553,6 +587,8 @@ class PublicTag(models.Model):
     record = models.ForeignKey(PublicRecord, on_delete=models.CASCADE, related_name="tags")
     vocabulary = models.CharField(max_length=30)
     slug = models.CharField(max_length=40)
+
+    objects = ListedQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -5,7 +5,6 @@ Views stay thin and templates stay dumb: every label, fallback and formatted dat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.urls import reverse
@@ -14,9 +13,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from caim.records.badges import Badge, record_badges
+from caim.records.bilingual import Html, RecordLink, Text, pick
 from caim.records.formatting import format_day, format_period, format_precise
 from caim.records.inline_citations import render_cited_paragraphs
-from caim.records.models import TAXONOMY_LISTS
+from caim.records.models import TAXONOMY_LISTS, record_path
 from caim.taxonomy.loader import get_taxonomy
 
 OTHER_DATABASES = {
@@ -24,106 +25,6 @@ OTHER_DATABASES = {
     "oecd": ("OECD AI Incidents Monitor", "https://oecd.ai/en/incidents/{id}"),
     "wikidata": ("Wikidata", "https://www.wikidata.org/wiki/{id}"),
 }
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in the page language, or in the other language when it has no translation yet."""
-
-    text: str
-    lang: str
-    fallback: bool = False
-
-    def __bool__(self) -> bool:
-        return bool(self.text)
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass(frozen=True)
-class Html:
-    html: SafeString
-    lang: str
-    fallback: bool = False
-
-    def __bool__(self) -> bool:
-        return bool(self.html)
-
-
-def pick(item: dict, name: str, lang: str) -> Text:
-    """The `name` text of `item` in `lang`, falling back to the other language (marked, never empty)."""
-    other = "en" if lang == "fr" else "fr"
-    own = (item.get(f"{name}_{lang}") or "").strip()
-    if own:
-        return Text(own, lang)
-    theirs = (item.get(f"{name}_{other}") or "").strip()
-    return Text(theirs, other, fallback=bool(theirs))
-
-
-@dataclass(frozen=True)
-class Badge:
-    kind: str  # css modifier: verification, dispute, severity, version, status, confidence
-    value: str  # slug, for styling
-    label: str
-
-
-@dataclass
-class LinkedRecord:
-    url: str
-    title: Text
-    badges: list[Badge] = field(default_factory=list)
-
-
-def record_url(record_type: str, slug: str, lang: str, *, version: int | None = None) -> str:
-    name = "incident" if record_type == "incident" else "hazard"
-    with override(lang):
-        if version is not None:
-            return reverse(f"records:{name}_version", kwargs={"ident": slug, "number": version})
-        return reverse(f"records:{name}_detail", kwargs={"ident": slug})
-
-
-def record_badges(
-    kind: str,
-    *,
-    verification="",
-    contested=False,
-    severity="",
-    hazard_status="",
-    confidence="",
-    version: int | None = None,
-    lang: str,
-) -> list[Badge]:
-    tax = get_taxonomy()
-    badges = []
-    if kind == "incident":
-        if verification:
-            badges.append(Badge("verification", verification, tax.label("verification", verification, lang)))
-        if contested:
-            badges.append(Badge("dispute", "contested", tax.label("dispute", "contested", lang)))
-    elif hazard_status:
-        badges.append(Badge("status", hazard_status, tax.label("hazard_status", hazard_status, lang)))
-    if severity:
-        badges.append(Badge("severity", severity, tax.label("severity", severity, lang)))
-    if kind == "hazard" and confidence:
-        label = _("Confidence: %(level)s") % {"level": tax.label("confidence", confidence, lang)}
-        badges.append(Badge("confidence", confidence, label))
-    if version:
-        badges.append(Badge("version", str(version), _("Version %(n)s") % {"n": version}))
-    return badges
-
-
-def public_badges(public, lang: str) -> list[Badge]:
-    """Badges of a PublicRecord row (lists, linked records)."""
-    return record_badges(
-        public.record_type,
-        verification=public.verification,
-        contested=public.contested,
-        severity=public.severity,
-        hazard_status=public.hazard_status,
-        confidence=public.confidence,
-        lang=lang,
-    )
 
 
 class RecordPage:
@@ -248,26 +149,15 @@ class RecordPage:
     def editorial_assessment(self) -> Html:
         return self.cited("editorial_assessment")
 
-    def _linked(self, records) -> list[LinkedRecord]:
-        return [
-            LinkedRecord(
-                url=record_url(p.record_type, p.slug, self.lang),
-                title=Text(
-                    p.title(self.lang),
-                    self.lang if (self.lang == "en" or p.title_fr) else "en",
-                    fallback=self.lang == "fr" and not p.title_fr,
-                ),
-                badges=public_badges(p, self.lang),
-            )
-            for p in records
-        ]
+    def _linked(self, records) -> list[RecordLink]:
+        return [RecordLink(p, self.lang) for p in records]
 
     @cached_property
-    def linked(self) -> list[LinkedRecord]:
+    def linked(self) -> list[RecordLink]:
         return self._linked(self.linked_records)
 
     @cached_property
-    def related(self) -> list[LinkedRecord]:
+    def related(self) -> list[RecordLink]:
         return self._linked(self.related_records)
 
     @cached_property
@@ -418,7 +308,7 @@ class RecordPage:
                 "number": v.number,
                 "date": format_day(v.published_at, self.lang),
                 "note": pick({"note_en": v.changelog_en, "note_fr": v.changelog_fr}, "note", self.lang),
-                "url": record_url(self.doc["type"], self.slug, self.lang, version=v.number),
+                "url": record_path(self.doc["type"], self.slug, self.lang, version=v.number),
                 "is_this": v.number == self.version,
             }
             for v in self.changelog_versions
@@ -437,7 +327,7 @@ class RecordPage:
     def citation(self, site_name: str, site_url: str) -> SafeString:
         """A formatted citation pinned to this version."""
         year = (self.doc.get("published_at") or "")[:4]
-        url = site_url + record_url(self.doc["type"], self.slug, self.lang, version=self.version)
+        url = site_url + record_path(self.doc["type"], self.slug, self.lang, version=self.version)
         label = _("Version %(n)s") % {"n": self.version}
         return format_html(
             '{}. ({}). <cite>{}</cite> ({}). {}. <a href="{}">{}</a>',

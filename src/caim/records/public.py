@@ -141,7 +141,7 @@ def update_related(public: PublicRecord, doc: dict) -> None:
         record=public, defaults={"model_id": embedder.model_id, "vector": to_blob(vector)}
     )
     candidates = (
-        RecordEmbedding.objects.filter(model_id=embedder.model_id, record__withdrawn=False)
+        RecordEmbedding.objects.listed().filter(model_id=embedder.model_id)
         .exclude(record=public)
         .values_list("record_id", "vector")
         .iterator(chunk_size=2000)
@@ -199,7 +199,7 @@ def bulk_related(record_ids: list[int], chunk: int = 256) -> int:
     """Related records of `record_ids` among all public records, by blocks of matrix products."""
     embedder = get_embedder()
     rows = list(
-        RecordEmbedding.objects.filter(model_id=embedder.model_id, record__withdrawn=False).values_list(
+        RecordEmbedding.objects.listed().filter(model_id=embedder.model_id).values_list(
             "record_id", "vector"
         )
     )

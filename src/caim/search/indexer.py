@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from caim.records.models import AISystem, Entity, PublicRecord
+from caim.records.queries import listed
 from caim.search.backends import get_backend
 from caim.search.models import SearchEntry
 from caim.search.text import index_text
@@ -78,12 +79,12 @@ def index_record(public: PublicRecord, doc: dict) -> None:
 
 
 def index_entity(entity: Entity) -> None:
-    is_public = entity.public_roles.filter(record__withdrawn=False).exists()
+    is_public = entity.public_roles.listed().exists()
     _replace("entity", entity.pk, entity_texts(entity) if is_public else None)
 
 
 def index_system(system: AISystem) -> None:
-    is_public = system.public_links.filter(record__withdrawn=False).exists()
+    is_public = system.public_links.listed().exists()
     _replace("system", system.pk, system_texts(system) if is_public else None)
 
 
@@ -128,7 +129,7 @@ def reindex_all(progress: Callable[[int], None] | None = None, batch: int = 500)
         SearchEntry.objects.all().delete()
         pending: list[SearchEntry] = []
         publics = (
-            PublicRecord.objects.filter(withdrawn=False).select_related("version").iterator(chunk_size=batch)
+            PublicRecord.objects.listed().select_related("version").iterator(chunk_size=batch)
         )
         for public in publics:
             pending.append(entry("record", public.pk, record_texts(public.version.document)))
@@ -138,10 +139,10 @@ def reindex_all(progress: Callable[[int], None] | None = None, batch: int = 500)
                 pending.clear()
                 if progress:
                     progress(counts["record"])
-        for entity in Entity.objects.filter(public_roles__record__withdrawn=False).distinct():
+        for entity in Entity.objects.filter(listed("public_roles__record__")).distinct():
             pending.append(entry("entity", entity.pk, entity_texts(entity)))
             counts["entity"] += 1
-        for system in AISystem.objects.filter(public_links__record__withdrawn=False).distinct():
+        for system in AISystem.objects.filter(listed("public_links__record__")).distinct():
             pending.append(entry("system", system.pk, system_texts(system)))
             counts["system"] += 1
         SearchEntry.objects.bulk_create(pending, batch_size=1000)

@@ -1,6 +1,6 @@
 """Entity and AI system pages (SPEC §1.5, §4): lists, and one page each with the public records naming them.
 
-Public rule: an entity or AI system is public only while at least one PublicRecord with withdrawn=False names
+Public rule: an entity or AI system is public only while at least one listed PublicRecord names
 it (through PublicEntityRole / PublicSystemLink). Everything else answers 404 on every page, so an entity named
 only in a draft cannot leak through them. These views read the public layer only, never the working copy.
 
@@ -15,7 +15,7 @@ from collections import Counter
 from urllib.parse import quote
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,8 +25,9 @@ from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
 from caim.params import parse_int
+from caim.records.bilingual import pick, record_links
 from caim.records.models import AISystem, Entity, PublicEntityRole, PublicSystemLink
-from caim.records.presenters import Text, pick, public_badges, record_url
+from caim.records.queries import listed
 from caim.taxonomy.loader import get_taxonomy
 
 PAGE_SIZE = 50
@@ -43,11 +44,11 @@ RECORD_COLUMNS = ("record_type", "slug", "title_en", "title_fr", "severity", "ve
 
 
 def public_entity_filter() -> Exists:
-    return Exists(PublicEntityRole.objects.filter(entity=OuterRef("pk"), record__withdrawn=False))
+    return Exists(PublicEntityRole.objects.listed().filter(entity=OuterRef("pk")))
 
 
 def public_system_filter() -> Exists:
-    return Exists(PublicSystemLink.objects.filter(system=OuterRef("pk"), record__withdrawn=False))
+    return Exists(PublicSystemLink.objects.listed().filter(system=OuterRef("pk")))
 
 
 def public_entities():
@@ -70,17 +71,6 @@ def _sorted_page(rows: list[tuple[int, str]], page_param: str | None):
     """A page of ids from (pk, name) rows, in alphabetical order."""
     rows = sorted(rows, key=lambda r: (sort_key(r[1]), r[1], r[0]))
     return Paginator([pk for pk, _name in rows], PAGE_SIZE).get_page(parse_int(page_param, low=1) or 1)
-
-
-def _record_row(public, lang: str) -> dict:
-    """A public record as a link: type, title (marked when in English only), badges."""
-    other_only = lang == "fr" and not public.title_fr
-    return {
-        "type_label": get_taxonomy().label("record_type", public.record_type, lang),
-        "url": record_url(public.record_type, public.slug, lang),
-        "title": Text(public.title(lang), "en" if other_only else lang, fallback=other_only),
-        "badges": public_badges(public, lang),
-    }
 
 
 def _list_url(name: str, lang: str, param: str, value: str) -> str:
@@ -116,7 +106,7 @@ def entity_list(request):
     ids = list(page.object_list)
     counted = Entity.objects.filter(pk__in=ids).annotate(
         record_count=Count(
-            "public_roles__record", filter=Q(public_roles__record__withdrawn=False), distinct=True
+            "public_roles__record", filter=listed("public_roles__record__"), distinct=True
         )
     )
     by_id = {e.pk: e for e in counted}
@@ -171,7 +161,7 @@ def entity_detail(request, slug: str):
     if entity is None:
         raise Http404
     roles = (
-        PublicEntityRole.objects.filter(entity=entity, record__withdrawn=False)
+        PublicEntityRole.objects.listed().filter(entity=entity)
         .select_related("record")
         .only("role", *(f"record__{c}" for c in RECORD_COLUMNS))
         .order_by("-record__event_date", "-record__pk")
@@ -186,7 +176,7 @@ def entity_detail(request, slug: str):
         {
             "slug": role,
             "label": tax.label("entity_role", role, lang),
-            "records": [_record_row(p, lang) for p in grouped[role]],
+            "records": record_links(grouped[role], lang),
         }
         for role in sorted(grouped, key=lambda r: (order.index(r) if r in order else len(order), r))
     ]
@@ -225,7 +215,7 @@ def entity_detail(request, slug: str):
 
 
 def _with_public_developer(qs):
-    public_developer = PublicEntityRole.objects.filter(entity=OuterRef("developer"), record__withdrawn=False)
+    public_developer = PublicEntityRole.objects.listed().filter(entity=OuterRef("developer"))
     return qs.select_related("developer").annotate(developer_public=Exists(public_developer))
 
 
@@ -246,7 +236,7 @@ def system_list(request):
     ids = list(page.object_list)
     counted = _with_public_developer(AISystem.objects.filter(pk__in=ids)).annotate(
         record_count=Count(
-            "public_links__record", filter=Q(public_links__record__withdrawn=False), distinct=True
+            "public_links__record", filter=listed("public_links__record__"), distinct=True
         )
     )
     by_id = {s.pk: s for s in counted}
@@ -274,7 +264,7 @@ def system_detail(request, slug: str):
     if system is None:
         raise Http404
     links = (
-        PublicSystemLink.objects.filter(system=system, record__withdrawn=False)
+        PublicSystemLink.objects.listed().filter(system=system)
         .select_related("record")
         .only("record_id", *(f"record__{c}" for c in RECORD_COLUMNS))
         .order_by("-record__event_date", "-record__pk")
@@ -290,7 +280,7 @@ def system_detail(request, slug: str):
             **_system_headings(lang),
             "type_label": tax.label("system_type", system.system_type, lang),
             "description": description,
-            "records": [_record_row(p, lang) for p in publics],
+            "records": record_links(publics, lang),
             "incident_list_url": _list_url("incident_list", lang, "system", system.slug)
             if "incident" in types
             else None,

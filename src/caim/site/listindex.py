@@ -97,7 +97,7 @@ def build() -> ListIndex:
     describes the same records), plus one per kind of link."""
     version = PublicState.current()
     rows = list(
-        PublicRecord.objects.filter(withdrawn=False)
+        PublicRecord.objects.listed()
         .order_by("pk")
         .values_list(
             "pk", *FIELDS, "has_french", ExtractYear("event_date"), Epoch("event_date"),

@@ -1,6 +1,9 @@
-"""Security headers Django 5.2 does not set itself."""
+"""Security headers Django 5.2 does not set itself, and requests refused before any view."""
 
 from __future__ import annotations
+
+from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
 # Everything is served from our own origin: no CDN, no inline scripts, no inline styles (the server-built SVG
 # charts use presentation attributes and classes).
@@ -32,3 +35,18 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character is never part of a valid address or parameter, and PostgreSQL refuses it in any text
+    (a query with one would answer 500): such a request gets a 400 before any view runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        values = (v for _key, items in request.GET.lists() for v in (_key, *items))
+        if "\x00" in request.path or any("\x00" in v for v in values):
+            message = _("Bad request: the address holds a NUL character.")
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
 from caim.params import parse_int
+from caim.records.bilingual import RecordLink, pick, record_links
 from caim.records.formatting import as_date, format_day
 from caim.records.models import AISystem, Entity, PublicRecord, RecordVersion, VersionKind
-from caim.records.presenters import pick, public_badges, record_url
 from caim.search.backends import get_backend
 from caim.search.models import SearchEntry
 from caim.search.text import highlight, parse_query
@@ -40,25 +40,10 @@ METHODOLOGY_VOCABULARIES = (
 )
 
 
-def _rows(records, lang):
-    return [
-        {
-            "summary": (p.summary_fr if lang == "fr" and p.summary_fr else p.summary_en),
-            "summary_fallback": lang == "fr" and not p.summary_fr,
-            "url": record_url(p.record_type, p.slug, lang),
-            "title": p.title(lang),
-            "title_fallback": lang == "fr" and not p.title_fr,
-            "badges": public_badges(p, lang),
-            "record": p,
-        }
-        for p in records
-    ]
-
-
 @require_safe
 def home(request):
     lang = page_language()
-    public = PublicRecord.objects.filter(withdrawn=False)
+    public = PublicRecord.objects.listed()
     counts = {row["record_type"]: row["n"] for row in _count_by_type(public)}
     latest = public.order_by("-first_published_at", "-pk")[:HOME_LATEST]
     watch = public.filter(Q(hazard_status="escalating") | Q(severity="critical"), record_type="hazard")
@@ -69,8 +54,8 @@ def home(request):
         {
             "incident_count": counts.get("incident", 0),
             "hazard_count": counts.get("hazard", 0),
-            "latest": _rows(latest, lang),
-            "watch": _rows(watch, lang),
+            "latest": record_links(latest, lang),
+            "watch": record_links(watch, lang),
         },
     )
 
@@ -157,14 +142,14 @@ def corrections(request):
     rows = []
     for version in page.object_list:
         public = version.record.public
+        link = RecordLink(public, lang, version=version.number)
         rows.append(
             {
                 "date": format_day(version.published_at, lang),
                 "iso_date": as_date(version.published_at).isoformat(),
-                "title": public.title(lang),
-                "title_fallback": lang == "fr" and not public.title_fr,
+                "title": link.title,
                 "number": version.number,
-                "url": record_url(public.record_type, public.slug, lang, version=version.number),
+                "url": link.url,
                 "note": pick(
                     {"note_en": version.changelog_en, "note_fr": version.changelog_fr}, "note", lang
                 ),
@@ -207,11 +192,11 @@ def record_list(request, record_type: str):
     result = lists.run_list(state, page_number, index)
     total, ids, counts = result.total, result.ids, result.counts
     by_id = {p.pk: p for p in PublicRecord.objects.filter(pk__in=ids).only(*lists.LIST_COLUMNS)}
-    rows = _rows([by_id[pk] for pk in ids if pk in by_id], lang)
+    rows = record_links([by_id[pk] for pk in ids if pk in by_id], lang)
     if state.query:
         snippets = _record_snippets(ids, state.query, lang)
         for row in rows:
-            row["snippet"] = snippets.get(row["record"].pk)
+            row.snippet = snippets.get(row.record.pk)
     labels = lists.facet_labels()
     facets = [
         {
@@ -292,12 +277,12 @@ def search(request):
         ranked = [pk for pk, _score in backend.ranked(query, "record", SEARCH_LIMIT)]
         publics = {
             p.pk: p
-            for p in PublicRecord.objects.filter(pk__in=ranked, withdrawn=False).only(*lists.LIST_COLUMNS)
+            for p in PublicRecord.objects.listed().filter(pk__in=ranked).only(*lists.LIST_COLUMNS)
         }
-        rows = _rows([publics[pk] for pk in ranked if pk in publics], lang)
+        rows = record_links([publics[pk] for pk in ranked if pk in publics], lang)
         snippets = _record_snippets(ranked, query, lang)
         for row in rows:
-            row["snippet"] = snippets.get(row["record"].pk)
+            row.snippet = snippets.get(row.record.pk)
         context["records"] = rows
         context["entities"] = _named_hits(Entity, backend.ranked(query, "entity", SEARCH_LIMIT), query, lang)
         context["systems"] = _named_hits(AISystem, backend.ranked(query, "system", SEARCH_LIMIT), query, lang)

@@ -1,6 +1,6 @@
 """Statistics of the public records (SPEC §4, statistics page), as plain data in the page language.
 
-Only the public layer is read: PublicRecord rows with withdrawn=False and their PublicTag rows; the working copy
+Only the public layer is read: listed PublicRecord rows (queries.listed) and their PublicTag rows; the working copy
 (drafts) never is. Each function issues one GROUP BY query, whatever the number of records.
 
 A `Table` holds rows (key, label, values): `key` is the stable value (a vocabulary slug, a year, "" for records
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from caim.records.models import PublicRecord, PublicTag
+from caim.records.queries import listed
 from caim.taxonomy.loader import get_taxonomy
 
 NO_VALUE = ""  # key of the row that counts records without a value (shown only when there are some)
@@ -70,7 +71,7 @@ class Matrix:
 
 
 def public_records() -> QuerySet:
-    return PublicRecord.objects.filter(withdrawn=False)
+    return PublicRecord.objects.listed()
 
 
 def _type_columns() -> tuple[Column, ...]:
@@ -113,7 +114,7 @@ def _by_count(rows: tuple[Row, ...]) -> tuple[Row, ...]:
 def _tag_table(vocabulary: str, lang: str) -> Table:
     counts = dict(
         ((slug, record_type), n)
-        for slug, record_type, n in PublicTag.objects.filter(vocabulary=vocabulary, record__withdrawn=False)
+        for slug, record_type, n in PublicTag.objects.listed().filter(vocabulary=vocabulary)
         .values_list("slug", "record__record_type")
         .annotate(n=Count("pk"))
         .order_by()
@@ -276,7 +277,7 @@ def harm_pathway_cooccurrence(lang: str) -> Matrix:
         # One self-join of the tags: a harm-type tag and an AI-pathway tag of the same public record.
         pairs = (
             PublicTag.objects.filter(
-                vocabulary="harm_type", record__withdrawn=False, record__tags__vocabulary="ai_pathway"
+                listed("record__"), vocabulary="harm_type", record__tags__vocabulary="ai_pathway"
             )
             .values_list("slug", "record__tags__slug")
             .annotate(n=Count("pk"))

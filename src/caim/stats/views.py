@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
+from caim.records.bilingual import record_links
 from caim.records.models import PublicState
-from caim.records.presenters import public_badges, record_url
 from caim.stats import charts, queries
 from caim.stats.queries import Matrix, Table
 
@@ -194,15 +194,7 @@ def stats(request):
         )
         sections.append(section)
     totals = coverage.column("records") if coverage else {}
-    watch = [
-        {
-            "url": record_url(p.record_type, p.slug, lang),
-            "title": p.title(lang),
-            "title_fallback": lang == "fr" and not p.title_fr,
-            "badges": public_badges(p, lang),
-        }
-        for p in queries.hazard_watch()
-    ]
+    watch = record_links(queries.hazard_watch(), lang)
     return render(
         request,
         "stats/stats.html",

@@ -16,60 +16,46 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
-from caim.params import is_number, parse_int
 from caim.records import citations
-from caim.records.models import PublicRecord, RecordVersion, RelatedRecord, SlugRedirect
-from caim.records.presenters import RecordPage, record_url
+from caim.records.models import PublicRecord, RecordVersion, RelatedRecord
+from caim.records.presenters import RecordPage
+from caim.records.queries import Found, listed
 
 
-def resolve_public(record_type: str, ident: str) -> PublicRecord | HttpResponsePermanentRedirect:
-    """The public record named by slug (or id, or an old slug), or a redirect to its canonical URL."""
-    if is_number(ident):
-        pk = parse_int(ident, low=1)
-        found = PublicRecord.objects.filter(pk=pk).only("record_type", "slug").first() if pk else None
-        if found is None:
-            raise Http404
-        return HttpResponsePermanentRedirect(record_url(found.record_type, found.slug, page_language()))
-    found = PublicRecord.objects.select_related("version").filter(slug=ident).first()
-    if found is not None:
-        if found.record_type != record_type:
-            return HttpResponsePermanentRedirect(record_url(found.record_type, found.slug, page_language()))
-        return found
-    moved = SlugRedirect.objects.filter(old_slug=ident).values_list("record_id", flat=True).first()
-    if moved:
-        target = PublicRecord.objects.filter(pk=moved).only("record_type", "slug").first()
-        if target:
-            return HttpResponsePermanentRedirect(record_url(target.record_type, target.slug, page_language()))
-    raise Http404
+def find_or_404(record_type: str, ident: str) -> Found:
+    found = PublicRecord.objects.find(record_type, ident)
+    if found is None:
+        raise Http404
+    return found
+
+
+def to_canonical(found: Found, tail: str = "") -> HttpResponsePermanentRedirect:
+    """A permanent redirect from an id, an old slug or the wrong type's path to the record's own address."""
+    return HttpResponsePermanentRedirect(found.record.url(page_language()) + tail)
 
 
 @require_safe
 def record_detail(request, record_type: str, ident: str, number: int | None = None):
-    found = resolve_public(record_type, ident)
-    if isinstance(found, HttpResponsePermanentRedirect):
-        if number is not None:
-            found = HttpResponsePermanentRedirect(found.url + f"v/{number}/")
-        return found
-    public = found
-    if number is None or number == public.version_number:
-        version = public.version
-    else:
-        version = RecordVersion.objects.filter(record_id=public.pk, number=number).first()
-        if version is None:
-            raise Http404
+    found = find_or_404(record_type, ident)
+    if not found.canonical:
+        return to_canonical(found, f"v/{number}/" if number is not None else "")
+    public = found.record
+    version = public.version_at(number)
+    if version is None:
+        raise Http404
     changelog = list(
         RecordVersion.objects.filter(record_id=public.pk)
         .only("number", "published_at", "changelog_en", "changelog_fr", "kind")
         .order_by("number")
     )
     if public.record_type == "incident":
-        linked = public.materialized_from.filter(withdrawn=False)
+        linked = public.materialized_from.listed()
     else:
-        linked = public.materialized_incidents.filter(withdrawn=False)
+        linked = public.materialized_incidents.listed()
     linked = list(linked.order_by("-event_date", "-pk"))
     related = [
         link.related
-        for link in RelatedRecord.objects.filter(record=public, related__withdrawn=False)
+        for link in RelatedRecord.objects.filter(listed("related__"), record=public)
         .select_related("related")
         .order_by("-score")
     ]
@@ -92,12 +78,7 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
             "public": public,
             "citation": page.citation(site_name, settings.CAIM_SITE_URL),
             "correction_url": correction_mailto(public, page.version),
-            "canonical_path": record_url(
-                public.record_type,
-                public.slug,
-                page_language(),
-                version=None if page.is_current else page.version,
-            ),
+            "canonical_path": public.url(page_language(), version=None if page.is_current else page.version),
         },
     )
 
@@ -120,21 +101,18 @@ CITATION_FORMATS = {
 
 @require_safe
 def record_citation(request, record_type: str, ident: str, fmt: str, number: int | None = None):
-    found = resolve_public(record_type, ident)
-    if isinstance(found, HttpResponsePermanentRedirect):  # an id or an old slug: to the canonical URL
-        return HttpResponsePermanentRedirect(found.url + (f"v/{number}/" if number else "") + f"cite.{fmt}")
+    found = find_or_404(record_type, ident)
+    if not found.canonical:  # an id or an old slug: to the canonical URL
+        return to_canonical(found, (f"v/{number}/" if number else "") + f"cite.{fmt}")
     if fmt not in CITATION_FORMATS:
         raise Http404
+    found = found.record
     number = number or found.version_number
-    version = (
-        found.version
-        if number == found.version_number
-        else (RecordVersion.objects.filter(record_id=found.pk, number=number).first())
-    )
+    version = found.version_at(number)
     if version is None:
         raise Http404
     page_lang = page_language()
-    url = settings.CAIM_SITE_URL + record_url(found.record_type, found.slug, page_lang, version=number)
+    url = settings.CAIM_SITE_URL + found.url(page_lang, version=number)
     site_name = settings.CAIM_SITE_NAME_FR if page_lang == "fr" else settings.CAIM_SITE_NAME
     item = citations.csl_item(
         version.document,

@@ -1,0 +1,97 @@
+"""Bilingual text, decided in one place: a text in the page language, or the other language's text marked as
+such (`lang` and a note in the page), never an empty section; and a public record as a link in a page.
+
+Templates render a `Text` with the `text` tag (site/templatetags/caim.py), which adds `lang` and the "English
+only" note; where a link's markup needs only the attribute, `title.fallback` and `title.lang` say it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.utils.safestring import SafeString
+
+from caim.records.badges import Badge, public_badges
+from caim.taxonomy.loader import get_taxonomy
+
+LANGUAGES = ("en", "fr")
+
+
+def other_language(lang: str) -> str:
+    return "en" if lang == "fr" else "fr"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in the page language, or in the other language when it has no translation yet."""
+
+    text: str
+    lang: str
+    fallback: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Html:
+    html: SafeString
+    lang: str
+    fallback: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.html)
+
+
+def pick(item: dict, name: str, lang: str) -> Text:
+    """The `name` text of a document part in `lang`, falling back to the other language (marked)."""
+    own = (item.get(f"{name}_{lang}") or "").strip()
+    if own:
+        return Text(own, lang)
+    other = other_language(lang)
+    theirs = (item.get(f"{name}_{other}") or "").strip()
+    return Text(theirs, other, fallback=bool(theirs))
+
+
+def pick_attribute(obj, name: str, lang: str) -> Text:
+    """The same for an object with `name_en` and `name_fr` attributes (a PublicRecord row, an entity)."""
+    return pick({f"{name}_{code}": getattr(obj, f"{name}_{code}") for code in LANGUAGES}, name, lang)
+
+
+class RecordLink:
+    """A public record as a link in a page: address, title and summary in the page language (marked when in
+    the other one), badges, type. Each part is computed when a template asks for it, so a query that loaded
+    only the columns a page shows never loads more."""
+
+    snippet: SafeString | None = None  # search results add a highlighted extract
+
+    def __init__(self, record, lang: str, *, version: int | None = None):
+        self.record, self.lang, self.version = record, lang, version
+
+    @cached_property
+    def url(self) -> str:
+        return self.record.url(self.lang, version=self.version)
+
+    @cached_property
+    def title(self) -> Text:
+        return pick_attribute(self.record, "title", self.lang)
+
+    @cached_property
+    def summary(self) -> Text:
+        return pick_attribute(self.record, "summary", self.lang)
+
+    @cached_property
+    def badges(self) -> list[Badge]:
+        return public_badges(self.record, self.lang)
+
+    @cached_property
+    def type_label(self) -> str:
+        return get_taxonomy().label("record_type", self.record.record_type, self.lang)
+
+
+def record_links(records, lang: str) -> list[RecordLink]:
+    return [RecordLink(record, lang) for record in records]
