@@ -141,7 +141,8 @@ def update_related(public: PublicRecord, doc: dict) -> None:
         record=public, defaults={"model_id": embedder.model_id, "vector": to_blob(vector)}
     )
     candidates = (
-        RecordEmbedding.objects.listed().filter(model_id=embedder.model_id)
+        RecordEmbedding.objects.listed()
+        .filter(model_id=embedder.model_id)
         .exclude(record=public)
         .values_list("record_id", "vector")
         .iterator(chunk_size=2000)
@@ -199,9 +200,7 @@ def bulk_related(record_ids: list[int], chunk: int = 256) -> int:
     """Related records of `record_ids` among all public records, by blocks of matrix products."""
     embedder = get_embedder()
     rows = list(
-        RecordEmbedding.objects.listed().filter(model_id=embedder.model_id).values_list(
-            "record_id", "vector"
-        )
+        RecordEmbedding.objects.listed().filter(model_id=embedder.model_id).values_list("record_id", "vector")
     )
     if not rows:
         return 0

@@ -128,9 +128,7 @@ def reindex_all(progress: Callable[[int], None] | None = None, batch: int = 500)
     with transaction.atomic():
         SearchEntry.objects.all().delete()
         pending: list[SearchEntry] = []
-        publics = (
-            PublicRecord.objects.listed().select_related("version").iterator(chunk_size=batch)
-        )
+        publics = PublicRecord.objects.listed().select_related("version").iterator(chunk_size=batch)
         for public in publics:
             pending.append(entry("record", public.pk, record_texts(public.version.document)))
             counts["record"] += 1

@@ -105,9 +105,7 @@ def entity_list(request):
     page = _sorted_page(chosen, request.GET.get("page"))
     ids = list(page.object_list)
     counted = Entity.objects.filter(pk__in=ids).annotate(
-        record_count=Count(
-            "public_roles__record", filter=listed("public_roles__record__"), distinct=True
-        )
+        record_count=Count("public_roles__record", filter=listed("public_roles__record__"), distinct=True)
     )
     by_id = {e.pk: e for e in counted}
     rows = [
@@ -161,7 +159,8 @@ def entity_detail(request, slug: str):
     if entity is None:
         raise Http404
     roles = (
-        PublicEntityRole.objects.listed().filter(entity=entity)
+        PublicEntityRole.objects.listed()
+        .filter(entity=entity)
         .select_related("record")
         .only("role", *(f"record__{c}" for c in RECORD_COLUMNS))
         .order_by("-record__event_date", "-record__pk")
@@ -235,9 +234,7 @@ def system_list(request):
     page = _sorted_page(everyone, request.GET.get("page"))
     ids = list(page.object_list)
     counted = _with_public_developer(AISystem.objects.filter(pk__in=ids)).annotate(
-        record_count=Count(
-            "public_links__record", filter=listed("public_links__record__"), distinct=True
-        )
+        record_count=Count("public_links__record", filter=listed("public_links__record__"), distinct=True)
     )
     by_id = {s.pk: s for s in counted}
     rows = [
@@ -264,7 +261,8 @@ def system_detail(request, slug: str):
     if system is None:
         raise Http404
     links = (
-        PublicSystemLink.objects.listed().filter(system=system)
+        PublicSystemLink.objects.listed()
+        .filter(system=system)
         .select_related("record")
         .only("record_id", *(f"record__{c}" for c in RECORD_COLUMNS))
         .order_by("-record__event_date", "-record__pk")

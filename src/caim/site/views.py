@@ -276,8 +276,7 @@ def search(request):
         backend = get_backend()
         ranked = [pk for pk, _score in backend.ranked(query, "record", SEARCH_LIMIT)]
         publics = {
-            p.pk: p
-            for p in PublicRecord.objects.listed().filter(pk__in=ranked).only(*lists.LIST_COLUMNS)
+            p.pk: p for p in PublicRecord.objects.listed().filter(pk__in=ranked).only(*lists.LIST_COLUMNS)
         }
         rows = record_links([publics[pk] for pk in ranked if pk in publics], lang)
         snippets = _record_snippets(ranked, query, lang)

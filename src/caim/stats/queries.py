@@ -114,7 +114,8 @@ def _by_count(rows: tuple[Row, ...]) -> tuple[Row, ...]:
 def _tag_table(vocabulary: str, lang: str) -> Table:
     counts = dict(
         ((slug, record_type), n)
-        for slug, record_type, n in PublicTag.objects.listed().filter(vocabulary=vocabulary)
+        for slug, record_type, n in PublicTag.objects.listed()
+        .filter(vocabulary=vocabulary)
         .values_list("slug", "record__record_type")
         .annotate(n=Count("pk"))
         .order_by()
