@@ -315,7 +315,7 @@ def test_private_person_in_changelog_note_or_withdrawal_reason(editor, reviewer,
 def test_canada_nexus_missing_warns(editor, entities, clock):
     record = factories.draft(editor, "incident", factories.incident_data(canada_nexus=""), clock)
     warnings = [i for i in check_record(record, today=clock.now().date()) if i.level == "warning"]
-    assert [(i.rule, i.field) for i in warnings] == [("canada-nexus-missing", "canada_nexus")]
+    assert [(i.rule, i.field) for i in warnings] == [("canada-nexus-missing", "canada_nexus.criterion")]
     assert "Canada nexus criterion" in warnings[0].message
 
 

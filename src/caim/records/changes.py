@@ -15,10 +15,23 @@ from urllib.parse import urlsplit
 
 from django.db.models import Q
 
+from caim.records.fields import (
+    CHILDREN,
+    DATE,
+    LANGUAGE,
+    LINKS,
+    NAMES,
+    PRECISION,
+    PROSE,
+    RECORD_FIELDS,
+    SAME_AS,
+    SLUG,
+    TEXT,
+    VOCABULARIES,
+    VOCABULARY,
+    Field,
+)
 from caim.records.models import (
-    BILINGUAL_RECORD_FIELDS,
-    CHILD_LISTS,
-    TAXONOMY_LISTS,
     AISystem,
     Entity,
     Precision,
@@ -29,53 +42,21 @@ from caim.taxonomy.loader import Taxonomy
 
 # Lowercase words joined by hyphens, with at least one letter (an all-digit slug would read as a record id).
 SLUG_RE = re.compile(r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$")
-TEXT_FIELDS = {f"{name}_{lang}" for name in BILINGUAL_RECORD_FIELDS for lang in ("en", "fr")}
-VOCAB_FIELDS = {
-    "severity": "severity",
-    "verification": "verification",
-    "dispute": "dispute",
-    "hazard_status": "hazard_status",
-    "confidence": "confidence",
-    "canada_nexus": "canada_nexus",
-}
-DATE_FIELDS = {"occurred", "occurred_end", "reported", "identified", "last_assessed"}
-PRECISION_FIELDS = {"occurred_precision", "occurred_end_precision", "identified_precision"}
-INCIDENT_ONLY = {
-    "occurred",
-    "occurred_end",
-    "reported",
-    "verification",
-    "dispute",
-    "dispute_note_en",
-    "dispute_note_fr",
-    "materialized_from",
-    "occurred_precision",
-    "occurred_end_precision",
-}
-HAZARD_ONLY = {
-    "hazard_status",
-    "confidence",
-    "identified",
-    "identified_precision",
-    "last_assessed",
-    "governance_gap_en",
-    "governance_gap_fr",
-}
-# Keys of a document that are computed or fixed, never written by an edit.
-IGNORED_KEYS = {
-    "origin",
-    "schema_version",
-    "id",
-    "type",
-    "version",
-    "created_at",
-    "first_published_at",
-    "published_at",
+# Input keys: each editable field's own (title_en, severity, ...); a document's nested groups ("taxonomy",
+# "canada_nexus") are read too, so a published version can be fed back as it is.
+INPUT_KEYS: dict[str, Field] = {key: f for f in RECORD_FIELDS if f.editable for key in f.attributes()}
+NESTED_KEYS: dict[str, dict[str, str]] = {}  # document group -> {key inside it: input key}
+for _field in RECORD_FIELDS:
+    if _field.editable and "." in _field.path:
+        _group, _inner = _field.path.split(".", 1)
+        for _doc_key, _key in zip(_field.document_keys(), _field.attributes(), strict=True):
+            NESTED_KEYS.setdefault(_group, {})[_doc_key.split(".", 1)[1]] = _key
+# Keys of a document that are computed or set by the system, never written by an edit.
+IGNORED_KEYS = {f.path for f in RECORD_FIELDS if not f.editable} | {
+    "schema_version", "version", "created_at", "first_published_at", "published_at", "withdrawn", "status",
     "translation_status_computed",
-    "withdrawn",
-    "status",
-}
-OTHER_FIELDS = {"slug", "original_language", "translation_status", "private_persons", "same_as", "taxonomy"}
+}  # fmt: skip
+TEXT_FIELDS = {key for f in RECORD_FIELDS if f.bilingual for key in f.attributes()}
 URL_SCHEMES = {"http", "https"}
 TRANSLATION_STATUSES = {"original", "human", "machine", "missing"}
 
@@ -202,74 +183,75 @@ class _Parser:
     # -- the whole change -------------------------------------------------------------------------------------
     def parse(self) -> ParsedChanges:
         data = dict(self.data)
-        if isinstance(data.get("canada_nexus"), dict):  # document shape
-            nexus = data.pop("canada_nexus")
-            data["canada_nexus"] = nexus.get("criterion") or ""
-            for lang in ("en", "fr"):
-                if f"canada_nexus_note_{lang}" in nexus:
-                    data[f"canada_nexus_note_{lang}"] = nexus[f"canada_nexus_note_{lang}"]
-        if isinstance(data.get("taxonomy"), dict):
-            data.update(data.pop("taxonomy"))
-        cols = self.out.columns
+        for group, inner in NESTED_KEYS.items():  # document shape: {"taxonomy": {"domains": [...]}, ...}
+            if isinstance(data.get(group), dict):
+                nested = data.pop(group)
+                data.update({inner[k]: v for k, v in nested.items() if k in inner})
         for key, value in data.items():
             if key in IGNORED_KEYS:
                 continue
-            if self.record_type == RecordType.HAZARD and key in INCIDENT_ONLY and value not in (None, "", []):
-                self.error(key, "is a field of incidents, not of hazards")
-            elif self.record_type == RecordType.INCIDENT and key in HAZARD_ONLY and value not in (None, ""):
-                self.error(key, "is a field of hazards, not of incidents")
-            elif key in TEXT_FIELDS:
-                title = key.startswith("title_")
-                cols[key] = self.text(key, value, max_length=300 if title else None, single_line=title)
-            elif key in VOCAB_FIELDS:
-                cols[key] = self.vocab(key, VOCAB_FIELDS[key], value)
-            elif key in TAXONOMY_LISTS:
-                cols[key] = self.vocab_list(key, TAXONOMY_LISTS[key], value)
-            elif key in DATE_FIELDS:
-                cols[key] = self.date(key, value)
-            elif key in PRECISION_FIELDS:
-                cols[key] = self.precision(key, value)
-            elif key == "slug":
-                if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > 200:
-                    self.error(
-                        "slug",
-                        "use lowercase letters, digits and single hyphens, with at least one letter (at most 200 characters)",
-                    )
-                else:
-                    cols["slug"] = value
-            elif key == "original_language":
-                if value not in ("en", "fr"):
-                    self.error(key, "expected 'en' or 'fr'")
-                else:
-                    cols[key] = value
+            f = INPUT_KEYS.get(key)
+            if f is not None and not f.applies_to(self.record_type):
+                if value not in (None, "", []):
+                    theirs, ours = f"{f.types[0]}s", f"{self.record_type}s"
+                    self.error(key, f"is a field of {theirs}, not of {ours}")
+            elif f is not None:
+                self.field(f, key, value)
             elif key == "translation_status":
                 if not isinstance(value, dict) or any(
                     k not in TEXT_FIELDS or v not in TRANSLATION_STATUSES for k, v in value.items()
                 ):
                     self.error(key, "expected {field_lang: original|human|machine|missing}")
                 else:
-                    cols[key] = dict(value)
-            elif key == "private_persons":
-                if not isinstance(value, list) or not all(isinstance(n, str) and n.strip() for n in value):
-                    self.error(key, "expected a list of names")
-                else:
-                    cols[key] = [clean_text(n, single_line=True) for n in value]
-            elif key == "same_as":
-                cols[key] = self.same_as(value)
-            elif key in CHILD_LISTS:
+                    self.out.columns[key] = dict(value)
+            elif key in CHILDREN:
                 if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
                     self.error(key, "expected a list of objects")
                 else:
                     self.out.children[key] = getattr(self, f"child_{key}")(value)
-            elif key == "materialized_from":
-                self.out.materialized_from = self.materialized_from(value)
             else:
                 self.error(key, "is not a field of a record")
-        if cols.get("dispute") and cols["dispute"] != "contested":
-            self.error("dispute", "expected empty or 'contested'")
         if self.errors:
             raise InvalidRecordData(self.errors)
         return self.out
+
+    def field(self, f: Field, key: str, value: Any) -> None:
+        """Check one declared field's input value and keep it (or note the error)."""
+        cols = self.out.columns
+        if f.kind in (TEXT, PROSE):
+            cols[key] = self.text(key, value, max_length=f.max_length, single_line=f.kind == TEXT)
+        elif f.kind == VOCABULARY:
+            cols[key] = self.vocab(key, f.vocabulary, value)
+        elif f.kind == VOCABULARIES:
+            cols[key] = self.vocab_list(key, f.vocabulary, value)
+        elif f.kind == DATE:
+            cols[key] = self.date(key, value)
+        elif f.kind == PRECISION:
+            cols[key] = self.precision(key, value)
+        elif f.kind == SLUG:
+            if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > f.max_length:
+                self.error(
+                    key,
+                    "use lowercase letters, digits and single hyphens, with at least one letter (at most 200 characters)",
+                )
+            else:
+                cols[key] = value
+        elif f.kind == LANGUAGE:
+            if value not in ("en", "fr"):
+                self.error(key, "expected 'en' or 'fr'")
+            else:
+                cols[key] = value
+        elif f.kind == NAMES:
+            if not isinstance(value, list) or not all(isinstance(n, str) and n.strip() for n in value):
+                self.error(key, "expected a list of names")
+            else:
+                cols[key] = [clean_text(n, single_line=True) for n in value]
+        elif f.kind == SAME_AS:
+            cols[key] = self.same_as(value)
+        elif f.kind == LINKS:
+            self.out.materialized_from = self.materialized_from(value)
+        else:  # a kind added to the declaration without a parser: refuse rather than write unchecked data
+            self.error(key, f"cannot be edited (no parser for {f.kind} fields)")
 
     def same_as(self, value: Any) -> list[dict]:
         if not isinstance(value, list):

@@ -16,15 +16,23 @@ from urllib.parse import unquote_plus
 
 from django.utils.translation import gettext as _
 
+from caim.records.fields import (
+    CHILD_LISTS,
+    CHILDREN,
+    DATE,
+    VOCABULARIES,
+    VOCABULARY,
+    Field,
+    fields_of,
+    get_path,
+)
 from caim.records.inline_citations import cited_keys
-from caim.records.models import CHILD_LISTS
 from caim.taxonomy.loader import Taxonomy, get_taxonomy
 
 ERROR, WARNING = "error", "warning"
 
 # Verification levels that need evidence of a given strength, and what counts as that evidence.
 PRIMARY_SOURCE_TYPES = {"official", "court", "regulator", "disclosure"}
-CITING_FIELDS = ("summary", "narrative", "editorial_assessment", "governance_gap")
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ def public_texts(doc: dict) -> Iterator[tuple[str, str]]:
             yield key, value
     for lang in ("en", "fr"):
         yield f"canada_nexus.note_{lang}", doc["canada_nexus"].get(f"canada_nexus_note_{lang}") or ""
-    for list_name in CHILD_LISTS:
+    for list_name in CHILDREN:
         for i, item in enumerate(doc.get(list_name, [])):
             for key, value in item.items():
                 if isinstance(value, str) and (key.endswith(("_en", "_fr")) or key in PUBLIC_CHILD_TEXT):
@@ -118,43 +126,24 @@ class _Linter:
 
     # -- required fields --------------------------------------------------------------------------------------
     def required(self) -> None:
+        """Fields the declaration requires (errors) or recommends (warnings), and child lists that must not be
+        empty; a bilingual field is required in the record's original language."""
         doc = self.doc
         lang = doc.get("original_language", "en")
-        if not (doc.get(f"title_{lang}") or "").strip():
-            self.add("required", ERROR, f"title_{lang}", _("The record has no title. Write a title."))
-        if not (doc.get(f"summary_{lang}") or "").strip():
-            self.add(
-                "required",
-                ERROR,
-                f"summary_{lang}",
-                _("The record has no summary. Write a one-paragraph summary."),
-            )
-        if not doc.get("severity"):
-            self.add("required", ERROR, "severity", _("Set the record's severity."))
-        if not doc["sources"]:
-            self.add(
-                "required", ERROR, "sources", _("The record has no sources. Attach at least one source.")
-            )
-        if not doc["harms"]:
-            self.add("required", ERROR, "harms", _("The record lists no harm. Describe at least one harm."))
-        if not doc["taxonomy"]["domains"]:
-            self.add("required", ERROR, "taxonomy.domains", _("Choose at least one domain."))
-        if not doc["taxonomy"]["harm_types"]:
-            self.add("required", ERROR, "taxonomy.harm_types", _("Choose at least one harm type."))
-        if self.incident and not doc.get("verification"):
-            self.add("required", ERROR, "verification", _("Set the incident's verification level."))
-        if not self.incident:
-            if not doc.get("hazard_status"):
-                self.add("required", ERROR, "hazard_status", _("Set the hazard's status."))
-            if not doc.get("confidence"):
-                self.add("required", ERROR, "confidence", _("Set the confidence of the hazard assessment."))
-        if not doc["canada_nexus"].get("criterion"):
-            self.add(
-                "canada-nexus-missing",
-                WARNING,
-                "canada_nexus",
-                _("Say which Canada nexus criterion applies."),
-            )
+        for f in fields_of(doc["type"], public=True):
+            if not (f.required or f.recommended):
+                continue
+            path = f"{f.path}_{lang}" if f.bilingual else f.path
+            value = get_path(doc, path)
+            if value not in (None, "", []) and (not isinstance(value, str) or value.strip()):
+                continue
+            if f.required:
+                self.add("required", ERROR, path, str(f.required))
+            else:
+                self.add(f"{f.name.replace('_', '-')}-missing", WARNING, path, str(f.recommended))
+        for child in CHILD_LISTS:
+            if child.required and not doc[child.name]:
+                self.add("required", ERROR, child.name, str(child.required))
 
     # -- vocabularies -----------------------------------------------------------------------------------------
     def _check_values(self, vocabulary: str, field: str, values: Iterable[str | None]) -> None:
@@ -169,33 +158,22 @@ class _Linter:
                     % {"value": value, "vocabulary": vocabulary, "known": ", ".join(vocab.slugs())},
                 )
 
+    def _check_field(self, f: Field, value, path: str) -> None:
+        if f.kind == VOCABULARY:
+            self._check_values(f.vocabulary, path, [value])
+        elif f.kind == VOCABULARIES:
+            self._check_values(f.vocabulary, path, value or [])
+
     def vocabularies(self) -> None:
-        doc, tax = self.doc, self.doc["taxonomy"]
-        self._check_values("severity", "severity", [doc.get("severity")])
-        self._check_values("domain", "taxonomy.domains", tax["domains"])
-        self._check_values("harm_type", "taxonomy.harm_types", tax["harm_types"])
-        self._check_values("ai_pathway", "taxonomy.ai_pathways", tax["ai_pathways"])
-        self._check_values("lifecycle_phase", "taxonomy.lifecycle_phases", tax["lifecycle_phases"])
-        self._check_values("canada_nexus", "canada_nexus", [doc["canada_nexus"].get("criterion")])
-        if self.incident:
-            self._check_values("verification", "verification", [doc.get("verification")])
-            self._check_values("dispute", "dispute", [doc.get("dispute")])
-        else:
-            self._check_values("hazard_status", "hazard_status", [doc.get("hazard_status")])
-            self._check_values("confidence", "confidence", [doc.get("confidence")])
-        for i, harm in enumerate(doc["harms"], 1):
-            self._check_values("harm_type", f"harms[{i}].harm_types", harm["harm_types"])
-            self._check_values("severity", f"harms[{i}].severity", [harm["severity"]])
-            self._check_values("reach", f"harms[{i}].reach", [harm["reach"]])
-        for src in doc["sources"]:
-            self._check_values("source_type", f"sources[{src['number']}].source_type", [src["source_type"]])
-        for i, ent in enumerate(doc["entities"], 1):
-            self._check_values("entity_role", f"entities[{i}].roles", ent["roles"])
-        for i, resp in enumerate(doc["responses"], 1):
-            self._check_values("response_kind", f"responses[{i}].kind", [resp["kind"]])
+        doc = self.doc
+        for f in fields_of(doc["type"], public=True):
+            self._check_field(f, get_path(doc, f.path), f.path)
+        for child in CHILD_LISTS:
+            for i, item in enumerate(doc[child.name], 1):
+                for f in child.fields:
+                    self._check_field(f, item.get(f.name), f"{child.name}[{i}].{f.name}")
         for i, mit in enumerate(doc["mitigations"], 1):
-            self._check_values("ai_pathway", f"mitigations[{i}].pathway", [mit["pathway"]])
-            if mit["pathway"] and mit["pathway"] not in tax["ai_pathways"]:
+            if mit["pathway"] and mit["pathway"] not in doc["taxonomy"]["ai_pathways"]:
                 self.add(
                     "mitigation-pathway-not-on-record",
                     ERROR,
@@ -211,7 +189,7 @@ class _Linter:
     def citations(self) -> None:
         keys = {s["citation_key"] for s in self.doc["sources"]}
         cited: set[str] = set()
-        for name in CITING_FIELDS:
+        for name in (f.path for f in fields_of(self.doc["type"]) if f.cites):
             for lang in ("en", "fr"):
                 field = f"{name}_{lang}"
                 found = cited_keys(self.doc.get(field) or "")
@@ -285,15 +263,16 @@ class _Linter:
     # -- dates ------------------------------------------------------------------------------------------------
     def dates(self) -> None:
         doc = self.doc
-        dated = {
-            "occurred": doc.get("occurred"),
-            "occurred_end": doc.get("occurred_end"),
-            "reported": doc.get("reported"),
-            "identified": doc.get("identified"),
-            "last_assessed": doc.get("last_assessed"),
-        }
-        dated.update({f"sources[{s['number']}].date_published": s["date_published"] for s in doc["sources"]})
-        dated.update({f"responses[{i}].date": r["date"] for i, r in enumerate(doc["responses"], 1)})
+        dated = {f.path: get_path(doc, f.path) for f in fields_of(doc["type"], public=True) if f.kind == DATE}
+        for child in CHILD_LISTS:
+            for f in child.fields:
+                if f.kind == DATE:
+                    dated.update(
+                        {
+                            f"{child.name}[{i}].{f.name}": item[f.name]
+                            for i, item in enumerate(doc[child.name], 1)
+                        }
+                    )
         for field, value in dated.items():
             when = parse_date(value)
             if when and when > self.today:
@@ -416,7 +395,7 @@ class _Linter:
                     _("No %(language)s text yet; the page falls back to the other language.")
                     % {"language": _("French") if field.endswith("_fr") else _("English")},
                 )
-        for list_name in CHILD_LISTS:
+        for list_name in CHILDREN:
             for i, item in enumerate(self.doc[list_name], 1):
                 for key, value in item.items():
                     if not key.endswith("_en"):

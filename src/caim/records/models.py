@@ -6,7 +6,8 @@ Two layers:
   and PublicRecord, a projection of each public record's current version that lists, feeds and search query.
   Only the publish and withdraw actions write the public layer, so nothing unpublished can reach it.
 
-Controlled values (severity, harm types, ...) are stored as slugs and validated against taxonomy.yaml, so the
+What each field means, and everything that reads it, is declared in records/fields.py. Controlled values
+(severity, harm types, ...) are stored as slugs and validated against taxonomy.yaml, so the
 vocabularies can change without a migration. Record type, status and date precision are structural: code
 depends on them, so they are choices.
 """
@@ -22,37 +23,6 @@ from django.utils.translation import override
 
 from caim.i18n import page_language
 from caim.records.queries import ListedQuerySet, PublicRecordQuerySet
-
-BILINGUAL_RECORD_FIELDS = (
-    "title",
-    "summary",
-    "narrative",
-    "editorial_assessment",
-    "governance_gap",
-    "dispute_note",
-    "canada_nexus_note",
-)
-
-
-# The lists of child items a record holds, in page order.
-CHILD_LISTS = (
-    "harms",
-    "sources",
-    "entities",
-    "systems",
-    "responses",
-    "policy_recommendations",
-    "mitigations",
-)
-
-
-# The taxonomy lists of a record: document key -> vocabulary (also the list filter's parameter).
-TAXONOMY_LISTS = {
-    "domains": "domain",
-    "harm_types": "harm_type",
-    "ai_pathways": "ai_pathway",
-    "lifecycle_phases": "lifecycle_phase",
-}
 
 
 class RecordType(models.TextChoices):

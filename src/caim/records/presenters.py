@@ -15,9 +15,10 @@ from django.utils.translation import override
 
 from caim.records.badges import Badge, record_badges
 from caim.records.bilingual import Html, RecordLink, Text, pick
+from caim.records.fields import get_path, taxonomy_fields
 from caim.records.formatting import format_day, format_period, format_precise
 from caim.records.inline_citations import render_cited_paragraphs
-from caim.records.models import TAXONOMY_LISTS, record_path
+from caim.records.models import record_path
 from caim.taxonomy.loader import get_taxonomy
 
 OTHER_DATABASES = {
@@ -254,14 +255,14 @@ class RecordPage:
         with override(self.lang):
             base = reverse(list_name)
         groups = []
-        for key, vocabulary in TAXONOMY_LISTS.items():
-            values = self.doc["taxonomy"][key]
+        for f in taxonomy_fields():
+            values = get_path(self.doc, f.path)
             if values:
                 groups.append(
                     {
-                        "label": self.tax[vocabulary].label_in(self.lang),
+                        "label": self.tax[f.vocabulary].label_in(self.lang),
                         "values": [
-                            {"label": self.label(vocabulary, v), "url": f"{base}?{vocabulary}={v}"}
+                            {"label": self.label(f.vocabulary, v), "url": f"{base}?{f.vocabulary}={v}"}
                             for v in values
                         ],
                     }

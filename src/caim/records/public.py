@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from caim.records.fields import facets, get_path
 from caim.records.models import (
-    TAXONOMY_LISTS,
     AISystem,
     Entity,
     PublicEntityRole,
@@ -31,9 +31,11 @@ from caim.taxonomy.loader import get_taxonomy
 
 
 def public_columns(doc: dict, version: RecordVersion) -> dict:
-    """The PublicRecord column values of a version."""
+    """The PublicRecord column values of a version: the declared list filters (fields.facets("field"), one
+    column each, of the same name) and what lists show and sort by."""
     is_incident = doc["type"] == RecordType.INCIDENT
     return {
+        **{f.name: get_path(doc, f.path) or "" for f in facets("field")},
         "version": version,
         "record_type": doc["type"],
         "slug": doc["slug"],
@@ -41,12 +43,8 @@ def public_columns(doc: dict, version: RecordVersion) -> dict:
         "title_fr": doc["title_fr"],
         "summary_en": doc["summary_en"],
         "summary_fr": doc["summary_fr"],
-        "severity": doc["severity"] or "",
         "severity_rank": get_taxonomy()["severity"].rank(doc["severity"]),
-        "verification": doc.get("verification") or "",
         "contested": doc.get("dispute") == "contested",
-        "hazard_status": doc.get("hazard_status") or "",
-        "confidence": doc.get("confidence") or "",
         "occurred": doc.get("occurred"),
         "occurred_precision": doc.get("occurred_precision") or "day",
         "event_date": doc.get("occurred") if is_incident else doc.get("identified"),
@@ -61,10 +59,11 @@ def public_columns(doc: dict, version: RecordVersion) -> dict:
 
 
 def tag_rows(record_id: int, doc: dict) -> list[PublicTag]:
+    """A row per taxonomy value of the record, for the declared tag filters (fields.facets("tag"))."""
     return [
-        PublicTag(record_id=record_id, vocabulary=vocabulary, slug=slug)
-        for key, vocabulary in TAXONOMY_LISTS.items()
-        for slug in dict.fromkeys(doc["taxonomy"][key])
+        PublicTag(record_id=record_id, vocabulary=f.vocabulary, slug=slug)
+        for f in facets("tag")
+        for slug in dict.fromkeys(get_path(doc, f.path) or [])
     ]
 
 

@@ -19,11 +19,13 @@ from django.db import connection
 from django.db.models import FloatField, Func
 from django.db.models.functions import ExtractYear
 
-from caim.records.models import TAXONOMY_LISTS, AISystem, Entity, PublicRecord, PublicState
+from caim.records.fields import facets
+from caim.records.models import AISystem, Entity, PublicRecord, PublicState
 from caim.taxonomy.loader import get_taxonomy
 
-FIELDS = ("record_type", "severity", "verification", "hazard_status", "confidence")
-TAGS = tuple(TAXONOMY_LISTS.values())
+# Single-valued columns: the record type (each list's own filter) and the declared field filters.
+FIELDS = ("record_type", *(f.name for f in facets("field")))
+TAGS = tuple(f.vocabulary for f in facets("tag"))
 
 
 @dataclass
@@ -96,29 +98,33 @@ def build() -> ListIndex:
     """Read the public layer into arrays, from one query of the records (so that every array and order
     describes the same records), plus one per kind of link."""
     version = PublicState.current()
-    rows = list(
-        PublicRecord.objects.listed()
-        .order_by("pk")
-        .values_list(
-            "pk", *FIELDS, "has_french", ExtractYear("event_date"), Epoch("event_date"),
-            Epoch("first_published_at"), "severity_rank",
-        )
-    )  # fmt: skip
+    columns = (*FIELDS, "has_french", ExtractYear("event_date"), Epoch("event_date"), Epoch("first_published_at"),
+               "severity_rank")  # fmt: skip
+    at = {
+        name: i for i, name in enumerate(("pk", *FIELDS, "has_french", "year", "event", "published", "rank"))
+    }
+    rows = list(PublicRecord.objects.listed().order_by("pk").values_list("pk", *columns))
     size = len(rows)
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=size)
+
+    def column(name: str, dtype, empty=0) -> np.ndarray:
+        i = at[name]
+        return np.fromiter((r[i] if r[i] is not None else empty for r in rows), dtype=dtype, count=size)
+
+    ids = column("pk", np.int64)
     fields = {}
-    for column, name in enumerate(FIELDS, 1):
-        values = sorted({r[column] for r in rows if r[column]})
-        lookup = {v: i for i, v in enumerate(values)}
+    for name in FIELDS:
+        i = at[name]
+        values = sorted({r[i] for r in rows if r[i]})
+        lookup = {v: code for code, v in enumerate(values)}
         fields[name] = Field(
-            np.fromiter((lookup.get(r[column], -1) for r in rows), dtype=np.int16, count=size), values
+            np.fromiter((lookup.get(r[i], -1) for r in rows), dtype=np.int16, count=size), values
         )
-    has_french = np.fromiter((bool(r[6]) for r in rows), dtype=bool, count=size)
-    years = np.fromiter((r[7] or 0 for r in rows), dtype=np.int16, count=size)
+    has_french = column("has_french", bool, False)
+    years = column("year", np.int16)
     # Records without an event date come last; every order breaks ties by newest id.
-    event = np.fromiter((r[8] if r[8] is not None else -np.inf for r in rows), dtype=np.float64, count=size)
-    published = np.fromiter((r[9] for r in rows), dtype=np.float64, count=size)
-    rank = np.fromiter((r[10] for r in rows), dtype=np.int64, count=size)
+    event = column("event", np.float64, -np.inf)
+    published = column("published", np.float64)
+    rank = column("rank", np.int64)
     orders = {  # np.lexsort sorts by its last key first
         "occurred": np.lexsort((-ids, -event)),
         "published": np.lexsort((-ids, -published)),

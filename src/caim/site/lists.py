@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from caim.i18n import page_language
 from caim.params import parse_int
+from caim.records.fields import facets
 from caim.search.backends import get_backend
 from caim.search.text import Query, parse_query
 from caim.site.listindex import ListIndex, get_index
@@ -40,15 +41,11 @@ class Facet:
     types: tuple[str, ...] = ("incident", "hazard")  # lists where the facet exists
 
 
+# The declared filters (records/fields.py): single-valued fields, then taxonomy tags; then entities, AI systems
+# and the French version, which are links and a language rather than fields.
 FACETS = (
-    Facet("verification", "verification", "field", ("incident",)),
-    Facet("severity", "severity", "field"),
-    Facet("hazard_status", "hazard_status", "field", ("hazard",)),
-    Facet("confidence", "confidence", "field", ("hazard",)),
-    Facet("domain", "domain", "tag"),
-    Facet("harm_type", "harm_type", "tag"),
-    Facet("ai_pathway", "ai_pathway", "tag"),
-    Facet("lifecycle_phase", "lifecycle_phase", "tag"),
+    *(Facet(f.name, f.vocabulary, "field", f.types) for f in facets("field")),
+    *(Facet(f.vocabulary, f.vocabulary, "tag", f.types) for f in facets("tag")),
     Facet("entity", "", "named"),
     Facet("system", "", "named"),
     Facet("fr", "", "french"),
