@@ -43,6 +43,7 @@ SECTIONS = (
     "evidence",
     "details",
     "related",
+    "other_databases",
     "changelog",
     "citation",
 )
@@ -58,6 +59,26 @@ TEXT, PROSE, VOCABULARY, VOCABULARIES, DATE, PRECISION = (
 )
 SLUG, CHOICE, NAMES, LINKS, SAME_AS, SYSTEM = "slug", "choice", "names", "links", "same_as", "system"  # fmt: skip
 URL, FLAG, LANGUAGE, REFERENCE = "url", "flag", "language", "reference"
+
+# How the API documentation names each kind of value.
+KIND_LABELS = {
+    TEXT: _("text (one line)"),
+    PROSE: _("text (paragraphs)"),
+    VOCABULARY: _("a value of the vocabulary “%(vocabulary)s”"),
+    VOCABULARIES: _("a list of values of the vocabulary “%(vocabulary)s”"),
+    DATE: _("date (YYYY-MM-DD)"),
+    PRECISION: _("precision of a date: day, month, year or approximate"),
+    SLUG: _("slug"),
+    CHOICE: _("one of the listed values"),
+    NAMES: _("a list of names"),
+    LINKS: _("a list of {id, slug} of hazards"),
+    SAME_AS: _("a list of {db, id, url}"),
+    SYSTEM: _("set by the monitor"),
+    URL: _("URL (http or https)"),
+    FLAG: _("true or false"),
+    LANGUAGE: _("language code (en, fr, ...)"),
+    REFERENCE: _("a reference: {slug, name, ...}"),
+}
 
 # Where a field is seen on the record page: by the section's own markup, by the generic renderer at the end of
 # its section (a new plain field needs no template), or not at all (said why in `help`).
@@ -92,6 +113,7 @@ class Field:
     editable: bool = True  # False: set by the system (id, dates of publication, origin)
     cites: bool = False  # its inline citations must resolve to the record's sources (lint)
     build: Callable[[Any], dict] | None = None  # the document entries of a reference field
+    produces: tuple[str, ...] = ()  # the document keys `build` writes, when they are not the field's path
 
     # -- names ------------------------------------------------------------------------------------------------
     @property
@@ -104,7 +126,12 @@ class Field:
 
     def document_keys(self) -> tuple[str, ...]:
         """Its dotted paths in the public document."""
+        if self.produces:
+            return self.produces
         return tuple(f"{self.path}_{lang}" for lang in LANGUAGES) if self.bilingual else (self.path,)
+
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[self.kind]) % {"vocabulary": self.vocabulary}
 
     def applies_to(self, record_type: str) -> bool:
         return record_type in self.types
@@ -229,7 +256,7 @@ RECORD_FIELDS: tuple[Field, ...] = (  # in the order of the record page
           document="canada_nexus.canada_nexus_note", section="details"),
     # Links out; staff only
     Field("same_as", SAME_AS, _("In other databases"), _("The same event in AIID, OECD AIM or Wikidata."),
-          section="related"),
+          section="other_databases"),
     Field("private_persons", NAMES, _("Private persons"),
           _("Staff only: names that must never appear in public text (the lint checks)."), public=False, page=HIDDEN),
 )
@@ -275,12 +302,13 @@ CHILD_LISTS: tuple[ChildList, ...] = (
         Field("background", FLAG, _("Background source"), _("Consulted, not cited in the text.")),
     ), required=_("The record has no sources. Attach at least one source.")),
     ChildList("entities", "record_entities", _("Entities involved"), "details", (
-        Field("entity", REFERENCE, _("Entity"), build=_entity_entry),
+        Field("entity", REFERENCE, _("Entity"), build=_entity_entry, produces=("slug", "name", "kind")),
         Field("roles", VOCABULARIES, _("Roles"), vocabulary="entity_role"),
         Field("description", PROSE, _("Description"), bilingual=True),
     )),
     ChildList("systems", "record_systems", _("AI systems"), "details", (
-        Field("system", REFERENCE, _("AI system"), build=_system_entry),
+        Field("system", REFERENCE, _("AI system"), build=_system_entry,
+              produces=("slug", "name", "system_type", "developer")),
         Field("involvement", PROSE, _("Involvement"), bilingual=True),
     )),
     ChildList("responses", "responses", _("Responses"), "responses", (

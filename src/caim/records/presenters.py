@@ -15,7 +15,17 @@ from django.utils.translation import override
 
 from caim.records.badges import Badge, record_badges
 from caim.records.bilingual import Html, RecordLink, Text, pick
-from caim.records.fields import get_path, taxonomy_fields
+from caim.records.fields import (
+    DATE,
+    GENERIC,
+    SECTIONS,
+    VOCABULARIES,
+    VOCABULARY,
+    Field,
+    fields_of,
+    get_path,
+    taxonomy_fields,
+)
 from caim.records.formatting import format_day, format_period, format_precise
 from caim.records.inline_citations import render_cited_paragraphs
 from caim.records.models import record_path
@@ -62,6 +72,38 @@ class RecordPage:
     def cited(self, name: str) -> Html:
         t = self.text(self.doc, name)
         return Html(render_cited_paragraphs(t.text, self.numbers), t.lang, t.fallback)
+
+    # -- the page's parts, in order --------------------------------------------------------------------------
+    @property
+    def sections(self) -> list[str]:
+        """The templates of the page's sections, in the declared order (fields.SECTIONS, SPEC §1.6)."""
+        return [f"records/sections/{name}.html" for name in SECTIONS]
+
+    @cached_property
+    def generic(self) -> dict[str, list[dict]]:
+        """Per section, the declared fields with no markup of their own (page=GENERIC) that this record fills:
+        {name, label, value}. A new plain field shows here without a template."""
+        out: dict[str, list[dict]] = {name: [] for name in SECTIONS}
+        for f in fields_of(self.doc["type"], public=True):
+            if f.page != GENERIC:
+                continue
+            value = self.display_value(f)
+            if value:
+                out[f.section or "details"].append({"name": f.name, "label": f.label, "value": value})
+        return out
+
+    def display_value(self, f: Field) -> Text:
+        """A field's value as text in the page language."""
+        if f.bilingual:
+            return pick(self.doc, f.path, self.lang)
+        value = get_path(self.doc, f.path)
+        if f.kind == VOCABULARY:
+            value = self.label(f.vocabulary, value)
+        elif f.kind == VOCABULARIES:
+            value = ", ".join(self.label(f.vocabulary, v) for v in value or [])
+        elif f.kind == DATE:
+            value = format_day(value, self.lang) if value else ""
+        return Text(str(value) if value not in (None, "") else "", self.lang)
 
     # -- header -----------------------------------------------------------------------------------------------
     @cached_property

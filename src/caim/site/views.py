@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from caim.i18n import page_language
 from caim.params import parse_int
 from caim.records.bilingual import RecordLink, pick, record_links
+from caim.records.fields import CHILD_LISTS, RECORD_FIELDS
 from caim.records.formatting import as_date, format_day
 from caim.records.models import AISystem, Entity, PublicRecord, RecordVersion, VersionKind
 from caim.search.backends import get_backend
@@ -77,6 +78,38 @@ def _page(name: str, lang: str) -> tuple[str, str, str]:
 def prose(request, name: str):
     title, html, _text_lang = _page(name, page_language())
     return render(request, "site/prose.html", {"title": title, "body": html, "name": name})
+
+
+@require_safe
+def api_page(request):
+    """The Data and API prose, then every field of a record, from the field declaration (records/fields.py)."""
+    lang = page_language()
+    title, html, text_lang = _page("api", lang)
+    tax = get_taxonomy()
+
+    def rows(declared, prefix=""):
+        return [
+            {
+                "keys": [f"{prefix}{key}" for key in f.document_keys()],
+                "label": f.label,
+                "help": f.help,
+                "kind": f.kind_label(),
+                "types": ", ".join(tax.label("record_type", t, lang) for t in f.types),
+            }
+            for f in declared
+            if f.public
+        ]
+
+    context = {
+        "title": title,
+        "body": html,
+        "body_fallback": text_lang != lang,
+        "fields": rows(RECORD_FIELDS),
+        "children": [
+            {"name": c.name, "label": c.label, "fields": rows(c.fields, f"{c.name}[].")} for c in CHILD_LISTS
+        ],
+    }
+    return render(request, "site/api.html", context)
 
 
 @require_safe
