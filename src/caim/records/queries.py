@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from caim.records.models import PublicRecord
 
 
+# The hazard watch (SPEC §4): hazards at these values are on it.
+WATCH_STATUS, WATCH_SEVERITY = "escalating", "critical"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
 
 
@@ -51,6 +53,15 @@ class ListedQuerySet(models.QuerySet):
 
 class PublicRecordQuerySet(ListedQuerySet):
     listed_path = ""
+
+    def on_watch(self):
+        """The hazard watch: listed hazards that are escalating or critical, most severe first."""
+        watched = Q(hazard_status=WATCH_STATUS) | Q(severity=WATCH_SEVERITY)
+        return (
+            self.listed()
+            .filter(watched, record_type="hazard")
+            .order_by("-severity_rank", "-published_at", "pk")
+        )
 
     def find(self, record_type: str, ident: str) -> Found | None:
         """The public record an address names: its slug, its id (digits) or one of its earlier slugs."""

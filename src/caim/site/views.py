@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -47,8 +47,7 @@ def home(request):
     public = PublicRecord.objects.listed()
     counts = {row["record_type"]: row["n"] for row in _count_by_type(public)}
     latest = public.order_by("-first_published_at", "-pk")[:HOME_LATEST]
-    watch = public.filter(Q(hazard_status="escalating") | Q(severity="critical"), record_type="hazard")
-    watch = watch.order_by("-severity_rank", "-published_at")[:6]
+    watch = PublicRecord.objects.on_watch()[:6]
     return render(
         request,
         "site/home.html",

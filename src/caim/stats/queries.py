@@ -22,8 +22,6 @@ from caim.taxonomy.loader import get_taxonomy
 
 NO_VALUE = ""  # key of the row that counts records without a value (shown only when there are some)
 RECORD_TYPES = ("incident", "hazard")
-WATCH_STATUS = "escalating"
-WATCH_SEVERITY = "critical"
 
 Number = int | float
 Row = tuple[str, str, tuple[Number, ...]]
@@ -264,12 +262,7 @@ WATCH_COLUMNS = ("slug", "record_type", "title_en", "title_fr", "severity", "sev
 
 def hazard_watch() -> list[PublicRecord]:
     """Public hazards that are escalating or critical, most severe first (the home page's hazard watch, whole)."""
-    return list(
-        public_records()
-        .filter(Q(hazard_status=WATCH_STATUS) | Q(severity=WATCH_SEVERITY), record_type="hazard")
-        .only(*WATCH_COLUMNS)
-        .order_by("-severity_rank", "-published_at", "pk")
-    )
+    return list(PublicRecord.objects.on_watch().only(*WATCH_COLUMNS))
 
 
 def harm_pathway_cooccurrence(lang: str) -> Matrix:
