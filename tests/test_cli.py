@@ -16,6 +16,7 @@ COMMANDS = {
     "migrate",
     "createuser",
     "lint",
+    "reproject",
     "reindex",
     "generate",
     "import-aiid",
@@ -98,3 +99,19 @@ def test_demo_prints_two_logins_that_work(db, capsys):
         user = get_user_model().objects.get(username=username)
         assert user.check_password(logins[username])
         assert list(user.groups.values_list("name", flat=True)) == [role]
+
+
+def test_reproject_rewrites_columns_and_tags_from_the_current_versions(db, capsys, incident):
+    from caim.records.models import PublicRecord, PublicTag
+
+    PublicRecord.objects.filter(pk=incident.pk).update(severity="", verification="", title_en="stale")
+    PublicTag.objects.filter(record_id=incident.pk).delete()
+    assert main(["reproject"]) == 0
+    assert "public records rewritten" in capsys.readouterr().out
+    public = PublicRecord.objects.get(pk=incident.pk)
+    assert (public.severity, public.verification) == ("significant", "confirmed")
+    assert public.title_en == incident.title_en
+    assert set(PublicTag.objects.filter(record_id=incident.pk).values_list("vocabulary", "slug")) >= {
+        ("domain", "consumer_technology"),
+        ("harm_type", "economic_harm"),
+    }

@@ -7,9 +7,10 @@ builders are shared so that both paths write exactly the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
+from django.db import transaction
 
 from caim.records.fields import facets, get_path
 from caim.records.models import (
@@ -161,6 +162,33 @@ def update_related(public: PublicRecord, doc: dict) -> None:
 
 
 # -- many records at once -------------------------------------------------------------------------------------
+
+
+def reproject_all(batch: int = 1000, progress: Callable[[int], None] | None = None) -> int:
+    """Write every public record's columns and tags again from its current version document: after a list
+    filter was added to the declaration, records published before it get their value. Versions, links and
+    related records are left as they are; nothing unpublished is read."""
+    done = 0
+    columns = [f.name for f in PublicRecord._meta.concrete_fields if f.name != "record"]
+    for start in range(0, PublicRecord.objects.count(), batch):
+        with transaction.atomic():
+            publics = list(
+                PublicRecord.objects.select_related("version").order_by("pk")[start : start + batch]
+            )
+            for public in publics:
+                for name, value in public_columns(public.version.document, public.version).items():
+                    setattr(public, name, value)
+            PublicRecord.objects.bulk_update(publics, [c for c in columns if c != "version"])
+            PublicTag.objects.filter(record__in=publics).delete()
+            PublicTag.objects.bulk_create(
+                [tag for public in publics for tag in tag_rows(public.pk, public.version.document)]
+            )
+        done += len(publics)
+        if progress:
+            progress(done)
+    with transaction.atomic():
+        PublicState.bump()
+    return done
 
 
 def bulk_project(versions: list[RecordVersion], batch: int = 1000) -> list[PublicRecord]:
