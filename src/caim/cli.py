@@ -212,6 +212,20 @@ def cmd_reindex(args) -> int:
     return 0
 
 
+def cmd_reproject(args) -> int:
+    from rich.progress import Progress
+
+    from caim.records.models import PublicRecord
+    from caim.records.public import reproject_all
+
+    total = PublicRecord.objects.count()
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Rewriting the public layer", total=total)
+        done = reproject_all(progress=lambda n: progress.update(task, completed=n))
+    print(f"Columns and tags of {done} public records rewritten from their current versions.")
+    return 0
+
+
 def cmd_generate(args) -> int:
     from pathlib import Path
 
@@ -391,6 +405,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", help="rebuild the search index from the published records")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser(
+        "reproject", help="rewrite the public records' list columns and tags from their current versions"
+    )
+    p.set_defaults(func=cmd_reproject)
 
     p = sub.add_parser("generate", help="create synthetic records from AIID texts, for benchmarks")
     p.add_argument("--records", type=int, required=True, help="how many records to create")
