@@ -291,3 +291,24 @@ def test_control_characters_are_removed_and_titles_stay_on_one_line(
     factories.submit_and_publish(record, editor, reviewer, clock)
     ris = client.get(f"/incidents/{record.slug}/cite.ris").content.decode()
     assert [line[:2] for line in ris.splitlines()].count("TY") == 1
+
+
+def test_translator_edits_the_texts_of_child_lists_only(translator, editor, entities, clock):
+    from caim.records.models import AuditEvent
+
+    record = factories.draft(editor, "incident", factories.incident_data(), clock)
+    harms = factories.incident_data()["harms"]
+    harms[0]["description_fr"] = "Des clients ont perdu des sommes importantes."
+    actions.update_record(
+        record, actor=translator, expected_lock_version=record.lock_version, data={"harms": harms}
+    )
+    record.refresh_from_db()
+    assert record.harms.get().description_fr == "Des clients ont perdu des sommes importantes."
+    events = AuditEvent.objects.count()
+    harms[0]["severity"] = "critical"
+    with pytest.raises(PermissionDenied, match="harms"):
+        actions.update_record(
+            record, actor=translator, expected_lock_version=record.lock_version, data={"harms": harms}
+        )
+    assert record.harms.get().severity == "minor" and AuditEvent.objects.count() == events
+    assert Record.objects.get(pk=record.pk).lock_version == record.lock_version

@@ -371,3 +371,38 @@ def test_revert_keeps_names_marked_private_since(editor, reviewer, entities, clo
         actions.revert_record(record, actor=reviewer, to_version=1, clock=clock)
     assert "private-person-named" in {i.rule for i in excinfo.value.issues}
     assert RecordVersion.objects.filter(record=record).count() == 2
+
+
+def test_a_citation_without_its_comma_is_flagged(editor, reviewer, entities, clock):
+    data = factories.incident_data()
+    data["narrative_en"] += " The regulator said so (Test Regulator 2025)."
+    issue = only_issue(
+        refused_incident(editor, reviewer, clock, narrative_en=data["narrative_en"]), "citation-malformed"
+    )
+    assert issue.field == "narrative_en" and "Write “(Test Regulator, 2025)”" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("(RCMP 2025)", True),
+        ("(Globe and Mail 2024a; RCMP, 2025)", True),
+        ("(March 2025)", False),
+        ("(in 2025)", False),
+        ("(AIDA)", False),
+        ("(RCMP, 2025)", False),
+        ("(mars 2024)", False),
+    ],
+)
+def test_what_reads_like_a_citation(text, flagged):
+    from caim.records.inline_citations import loose_citations
+
+    assert bool(list(loose_citations(f"Text {text}."))) == flagged
+
+
+def test_an_unknown_loose_citation_is_a_warning(editor, entities, clock):
+    data = factories.incident_data()
+    data["narrative_en"] += " Police confirmed it (Montreal Police 2024)."
+    record = factories.draft(editor, "incident", data, clock)
+    [issue] = [i for i in check_record(record, today=clock.now().date()) if i.rule == "citation-malformed"]
+    assert issue.level == "warning"

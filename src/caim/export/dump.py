@@ -31,6 +31,7 @@ MODELS = [
     "auth.group",
     "auth.user",
     "records.entity",
+    "records.entityredirect",
     "records.aisystem",
     "records.source",
     "records.record",

@@ -1,8 +1,8 @@
 """The only code that writes records (SPEC §3). Every action checks its permission, runs in one transaction
 and writes one audit event in it.
 
-Actions: create_entity, create_system, create_draft, update_record, set_status, publish_record,
-withdraw_record, revert_record.
+Actions: create_entity, create_system, merge_entities, create_draft, update_record, set_status, assign_record,
+comment_record, return_record, publish_record, withdraw_record, revert_record, merge_records.
 """
 
 from __future__ import annotations
@@ -23,16 +23,20 @@ from caim.records.changes import (
     source_details,
 )
 from caim.records.clock import Clock, get_clock
+from caim.records.fields import CHILD_LISTS, RECORD_FIELDS
 from caim.records.lint import ERROR, LintIssue, errors, lint_document, names_found
 from caim.records.models import (
     DRAFT_STATUSES,
     AISystem,
     AuditEvent,
     Entity,
+    EntityRedirect,
     Harm,
     Mitigation,
     PolicyRecommendation,
+    PublicEntityRole,
     PublicRecord,
+    PublicState,
     Record,
     RecordEntity,
     RecordSource,
@@ -46,11 +50,17 @@ from caim.records.models import (
     VersionKind,
 )
 from caim.records.public import project_public
+from caim.records.signals import entities_merged
 from caim.records.versions import build_document, build_staff_document, load_record
 from caim.taxonomy.loader import get_taxonomy
 
 __all__ = [
     "ActionRefused",
+    "assign_record",
+    "comment_record",
+    "merge_entities",
+    "merge_records",
+    "return_record",
     "EditConflict",
     "InvalidRecordData",
     "PublishRefused",
@@ -202,6 +212,52 @@ def create_system(
     return system
 
 
+def merge_entities(loser: Entity, survivor: Entity, *, actor, clock: Clock | None = None) -> Entity:
+    """Merge a duplicate entity into another (SPEC §1.5): every link moves to the survivor, the loser's name
+    becomes one of its aliases, and the loser's address redirects to the survivor's for good."""
+    roles.require_role(actor, roles.EDITOR, roles.ADMIN)
+    if loser.pk == survivor.pk:
+        raise ActionRefused(gettext("An entity cannot be merged into itself."))
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        loser = Entity.objects.select_for_update().get(pk=loser.pk)
+        survivor = Entity.objects.select_for_update().get(pk=survivor.pk)
+        records = RecordEntity.objects.filter(entity=loser).values_list("record_id", flat=True)
+        moved = {"records": sorted(set(records))}
+        for link in RecordEntity.objects.filter(entity=loser):
+            theirs = RecordEntity.objects.filter(record_id=link.record_id, entity=survivor).first()
+            if theirs is None:
+                RecordEntity.objects.filter(pk=link.pk).update(entity=survivor)
+            else:  # the record names both: one link with both sets of roles
+                theirs.roles = list(dict.fromkeys([*theirs.roles, *link.roles]))
+                theirs.save(update_fields=["roles"])
+                link.delete()
+        for role in PublicEntityRole.objects.filter(entity=loser):
+            if PublicEntityRole.objects.filter(
+                record_id=role.record_id, entity=survivor, role=role.role
+            ).exists():
+                role.delete()
+            else:
+                PublicEntityRole.objects.filter(pk=role.pk).update(entity=survivor)
+        Response.objects.filter(actor=loser).update(actor=survivor)
+        AISystem.objects.filter(developer=loser).update(developer=survivor)
+        names = dict.fromkeys([*survivor.aliases, loser.name, *loser.aliases])
+        survivor.aliases = [name for name in names if name != survivor.name]
+        survivor.same_as = [*survivor.same_as, *(s for s in loser.same_as if s not in survivor.same_as)]
+        survivor.save(update_fields=["aliases", "same_as"])
+        EntityRedirect.objects.filter(entity=loser).update(entity=survivor)
+        EntityRedirect.objects.create(old_slug=loser.slug, old_id=loser.pk, entity=survivor, created_at=now)
+        loser_id, loser_slug = loser.pk, loser.slug
+        audit("entity", loser_id, "entity.merged_into", actor, now,
+              before={"slug": loser_slug, "name": loser.name}, after={"into": survivor.slug, **moved})  # fmt: skip
+        audit("entity", survivor.pk, "entity.merged", actor, now,
+              before={"slug": loser_slug, "name": loser.name}, after={"slug": survivor.slug, **moved})  # fmt: skip
+        loser.delete()
+        PublicState.bump()  # entity pages, filters and counts change
+        entities_merged.send(sender=Entity, loser_id=loser_id, survivor=survivor)
+    return survivor
+
+
 # -- drafts ---------------------------------------------------------------------------------------------------
 
 
@@ -242,8 +298,9 @@ def update_record(
     Translators may only change text fields. A stale save raises EditConflict and writes nothing.
     """
     roles.require_role(actor, roles.EDITOR, roles.REVIEWER, roles.TRANSLATOR)
-    if not roles.has_role(actor, roles.EDITOR) and not roles.has_role(actor, roles.REVIEWER):
-        non_text = [k for k in data if not k.endswith(("_en", "_fr"))]
+    translator_only = not roles.has_role(actor, roles.EDITOR) and not roles.has_role(actor, roles.REVIEWER)
+    if translator_only:
+        non_text = [k for k in data if k not in TRANSLATABLE_KEYS]
         if non_text:
             raise roles.PermissionDenied(
                 f"Translators edit text fields only, not: {', '.join(sorted(non_text))}."
@@ -270,8 +327,8 @@ def update_record(
                 record.pk, expected_lock_version, current.lock_version, _editable_view(current), data
             )
         record = Record.objects.get(pk=record.pk)
-        if record.status == Status.WITHDRAWN:
-            raise ActionRefused("A withdrawn record cannot be edited.")
+        if record.status in (Status.WITHDRAWN, Status.MERGED):
+            raise ActionRefused("A withdrawn or merged record cannot be edited.")
         before = _editable_view(record)
         old_slug = record.slug
         _apply(record, parsed)
@@ -284,8 +341,40 @@ def update_record(
             if PublicRecord.objects.filter(pk=record.pk, slug=old_slug).exists():
                 SlugRedirect.objects.create(old_slug=old_slug, record=record, created_at=now)
         before, after = _diff(before, _editable_view(record))
+        if translator_only and (changed := non_text_changes(before, after)):
+            raise roles.PermissionDenied(  # raised inside the transaction: nothing is written
+                f"Translators edit text fields only, not: {', '.join(changed)}."
+            )
         audit("record", record.pk, verb, actor, now, before=before, after=after)
     return record
+
+
+# What a translator may send: the record's texts, their statuses, and child lists (whose texts only may change).
+TRANSLATABLE_KEYS = frozenset(
+    {key for f in RECORD_FIELDS if f.bilingual for key in f.attributes()}
+    | {"translation_status"}
+    | {child.name for child in CHILD_LISTS}
+)
+
+
+def _without_texts(value):
+    """A value with the texts of both languages left out: what must not change in a translation."""
+    if isinstance(value, list):
+        return [_without_texts(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_texts(v) for k, v in value.items() if not k.endswith(("_en", "_fr"))}
+    return value
+
+
+def non_text_changes(before: dict, after: dict) -> list[str]:
+    """Keys of an edit's before/after diff that change more than text (sorted)."""
+    return sorted(
+        key
+        for key in after
+        if not key.endswith(("_en", "_fr"))
+        and key != "translation_status"
+        and _without_texts(before.get(key)) != _without_texts(after.get(key))
+    )
 
 
 def _apply(record: Record, parsed: ParsedChanges) -> None:
@@ -352,6 +441,48 @@ def set_status(record: Record, *, actor, status: str, clock: Clock | None = None
     return record
 
 
+def assign_record(record: Record, *, actor, assignee, clock: Clock | None = None) -> Record:
+    """Give the record to a staff member (or to no one), who sees it under "My work"."""
+    roles.require_role(actor, roles.EDITOR, roles.REVIEWER)
+    if assignee is not None and not roles.is_staff_member(assignee):
+        raise ActionRefused("Records are assigned to staff members only.")
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        before = Record.objects.filter(pk=record.pk).values_list("assignee__username", flat=True).get()
+        Record.objects.filter(pk=record.pk).update(assignee=assignee, updated_at=now)
+        record.assignee = assignee
+        audit("record", record.pk, "record.assigned", actor, now, before={"assignee": before},
+              after={"assignee": assignee.username if assignee else None})  # fmt: skip
+    return record
+
+
+def comment_record(record: Record, *, actor, text: str, clock: Clock | None = None) -> AuditEvent:
+    """A staff note on the record's timeline (never public)."""
+    roles.require_role(actor, *roles.ROLES)
+    text = clean_text(text or "")
+    if not text:
+        raise ActionRefused(gettext("Write the comment first."))
+    return audit("record", record.pk, "record.commented", actor, (clock or get_clock()).now(), note=text)
+
+
+def return_record(record: Record, *, actor, comment: str, clock: Clock | None = None) -> Record:
+    """A reviewer sends a record in review back to assessment, saying what to change."""
+    roles.require_role(actor, roles.REVIEWER)
+    comment = clean_text(comment or "")
+    if not comment:
+        raise ActionRefused(gettext("Say what must change before the record can be published."))
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        current = Record.objects.select_for_update().get(pk=record.pk)
+        if current.status != Status.REVIEW:
+            raise ActionRefused(gettext("Only a record in review can be returned."))
+        Record.objects.filter(pk=record.pk).update(status=Status.ASSESSMENT, updated_at=now)
+        audit("record", record.pk, "record.returned", actor, now, before={"status": Status.REVIEW},
+              after={"status": Status.ASSESSMENT}, note=comment)  # fmt: skip
+    record.status, record.updated_at = Status.ASSESSMENT, now
+    return record
+
+
 # -- publication ----------------------------------------------------------------------------------------------
 
 
@@ -394,7 +525,7 @@ def private_names_in_notes(record: Record, notes: dict[str, str]) -> list[LintIs
 
 
 # Audit verbs that change a record's content, and the verb that makes it public.
-CONTENT_VERBS = ("record.created", "record.updated")
+CONTENT_VERBS = ("record.created", "record.updated", "record.merged_from")
 PUBLISHED_VERB = "record.published"
 
 
@@ -589,3 +720,111 @@ def revert_record(record: Record, *, actor, to_version: int, clock: Clock | None
             changelog_en=f"Restored the content of version {to_version}.",
             changelog_fr=f"Rétablissement du contenu de la version {to_version}.",
         )
+
+
+def merge_records(loser: Record, survivor: Record, *, actor, clock: Clock | None = None) -> Record:
+    """Merge a duplicate record into another (SPEC §3.3). The survivor's working copy gains the loser's sources
+    (as background sources, since its text does not cite them yet), entities, AI systems and links, to be
+    reviewed and published as its next version. The loser is closed: if it was public, it gets a last version
+    saying where it went, leaves lists, and its addresses redirect permanently to the survivor."""
+    roles.require_role(actor, roles.REVIEWER)
+    if loser.pk == survivor.pk or loser.record_type != survivor.record_type:
+        raise ActionRefused(gettext("A record merges only into another record of the same type."))
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        loser = Record.objects.select_for_update().get(pk=loser.pk)
+        survivor = Record.objects.select_for_update().get(pk=survivor.pk)
+        if Status.MERGED in (loser.status, survivor.status) or survivor.status == Status.WITHDRAWN:
+            raise ActionRefused(gettext("Merged or withdrawn records cannot take part in a merge."))
+        loser_public = PublicRecord.objects.filter(pk=loser.pk).first()
+        survivor_public = PublicRecord.objects.filter(pk=survivor.pk, withdrawn=False).first()
+        if loser_public is not None and survivor_public is None:
+            raise ActionRefused(
+                gettext("Publish the surviving record first: the merged record's readers go there.")
+            )
+        theirs = build_document(load_record(loser.pk), version=0, published_at=now)
+        ours = build_document(load_record(survivor.pk), version=0, published_at=now)
+        data = _merged_content(ours, theirs)
+        survivor = update_record(survivor, actor=actor, expected_lock_version=survivor.lock_version, data=data,
+                                 clock=clock, verb="record.merged_from")  # fmt: skip
+        # Incidents that materialize the loser (a hazard) now materialize the survivor.
+        through = Record.materialized_from.through
+        for link in through.objects.filter(to_record_id=loser.pk):
+            if not through.objects.filter(
+                from_record_id=link.from_record_id, to_record_id=survivor.pk
+            ).exists():
+                through.objects.create(from_record_id=link.from_record_id, to_record_id=survivor.pk)
+            link.delete()
+        public_through = PublicRecord.materialized_from.through
+        for link in public_through.objects.filter(to_publicrecord_id=loser.pk):
+            if (
+                survivor_public
+                and not public_through.objects.filter(
+                    from_publicrecord_id=link.from_publicrecord_id, to_publicrecord_id=survivor.pk
+                ).exists()
+            ):
+                public_through.objects.create(from_publicrecord_id=link.from_publicrecord_id,
+                                              to_publicrecord_id=survivor.pk)  # fmt: skip
+            link.delete()
+        Record.objects.filter(pk=loser.pk).update(status=Status.MERGED, merged_into=survivor, updated_at=now)
+        if loser_public is not None and not loser_public.withdrawn:
+            _close_merged(loser, survivor, loser_public, actor, now)
+        elif loser_public is not None:
+            PublicRecord.objects.filter(pk=loser.pk).update(merged_into=survivor_public)
+        audit("record", loser.pk, "record.merged_into", actor, now, before={"status": loser.status},
+              after={"status": Status.MERGED, "into": {"id": survivor.pk, "slug": survivor.slug}})  # fmt: skip
+    return survivor
+
+
+def _merged_content(ours: dict, theirs: dict) -> dict:
+    """The survivor's lists with the loser's sources, entities, systems and links added."""
+    sources = list(ours["sources"])
+    urls, keys = {s["url"] for s in sources}, {s["citation_key"] for s in sources}
+    for source in theirs["sources"]:
+        if source["url"] in urls:
+            continue
+        key, n = source["citation_key"], 2
+        while key in keys:
+            key, n = f"{source['citation_key']} ({n})", n + 1
+        sources.append({**source, "citation_key": key, "background": True})
+        urls.add(source["url"])
+        keys.add(key)
+    entities = {e["slug"]: dict(e) for e in ours["entities"]}
+    for e in theirs["entities"]:
+        if e["slug"] in entities:
+            entities[e["slug"]]["roles"] = list(dict.fromkeys([*entities[e["slug"]]["roles"], *e["roles"]]))
+        else:
+            entities[e["slug"]] = dict(e)
+    systems = {s["slug"]: s for s in ours["systems"]}
+    systems.update({s["slug"]: s for s in theirs["systems"] if s["slug"] not in systems})
+    data = {"sources": sources, "entities": list(entities.values()), "systems": list(systems.values())}
+    if ours["type"] == RecordType.INCIDENT:
+        links = {link["id"]: link for link in [*ours["materialized_from"], *theirs["materialized_from"]]}
+        data["materialized_from"] = [{"id": pk} for pk in links]
+    return data
+
+
+def _close_merged(loser: Record, survivor: Record, public: PublicRecord, actor, now) -> RecordVersion:
+    """The loser's last version: its public document, saying where it went; it leaves lists like a withdrawal."""
+    previous = public.version
+    where = {"id": survivor.pk, "slug": survivor.public_slug or survivor.slug}
+    doc = {
+        **previous.document,
+        "version": previous.number + 1,
+        "published_at": now.isoformat(),
+        "merged_into": where,
+        "withdrawn": {
+            "at": now.isoformat(),
+            "reason_en": f"Merged into record {survivor.pk} ({where['slug']}), which covers the same events.",
+            "reason_fr": f"Fusionnée avec la fiche {survivor.pk} ({where['slug']}), qui couvre les mêmes faits.",
+        },
+    }
+    version = RecordVersion.objects.create(
+        record=loser, number=previous.number + 1, kind=VersionKind.MERGE, document=doc,
+        staff_document=previous.staff_document, changelog_en=doc["withdrawn"]["reason_en"],
+        changelog_fr=doc["withdrawn"]["reason_fr"], published_at=now, published_by=actor,
+    )  # fmt: skip
+    Record.objects.filter(pk=loser.pk).update(current_version=version)
+    project_public(loser.pk, version)
+    PublicRecord.objects.filter(pk=loser.pk).update(merged_into_id=survivor.pk)
+    return version

@@ -335,7 +335,7 @@ CHILD_LISTS: tuple[ChildList, ...] = (
 # The fields of the model that are not part of a record's content: the pipeline's own bookkeeping.
 INTERNAL = frozenset(
     {"status", "lock_version", "translation_status", "withdrawn_reason_en", "withdrawn_reason_fr",
-     "created_at", "updated_at", "first_published_at", "current_version"}
+     "created_at", "updated_at", "first_published_at", "current_version", "assignee", "merged_into"}
 )  # fmt: skip
 
 FIELDS: dict[str, Field] = {f.name: f for f in RECORD_FIELDS}

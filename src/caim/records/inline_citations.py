@@ -48,6 +48,35 @@ def cited_keys(text: str) -> set[str]:
     return {c.key for c in find_citations(text)}
 
 
+# "(RCMP 2025)", "(Globe and Mail 2024a)": a capitalised label and a year with no comma between them.
+LOOSE_ITEM_RE = re.compile(r"^\s*(?P<label>[A-ZÀ-Ý][^;,()]*?)\s+(?P<year>(?:1[89]|20)\d\d[a-z]?)\s*$")
+MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+    "septembre", "octobre", "novembre", "décembre", "spring", "summer", "fall", "autumn", "winter",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LooseCitation:
+    text: str  # the parenthesis' content, as written
+    suggestion: str  # "RCMP, 2025": how it would read as a citation
+
+
+def loose_citations(text: str) -> Iterator[LooseCitation]:
+    """Parentheses that look like citations but miss the comma before the year ("(RCMP 2025)"): they are shown
+    as plain text, unlinked. Dates such as "(March 2025)" are not taken for citations."""
+    for group in GROUP_RE.finditer(text or ""):
+        inner = group.group(1)
+        if _group_items(inner, group.start(1)) is not None:
+            continue
+        items = [LOOSE_ITEM_RE.match(part) or ITEM_RE.match(part) for part in inner.split(";")]
+        loose = [m for m in items if m and m.re is LOOSE_ITEM_RE]
+        if all(items) and loose and not any(m["label"].strip().casefold() in MONTHS for m in loose):
+            fixed = "; ".join(f"{m['label'].strip()}, {m['year']}" for m in items)
+            yield LooseCitation(inner, fixed)
+
+
 def render_cited_paragraphs(
     text: str, numbers: dict[str, int], *, anchor_prefix: str = "source-"
 ) -> SafeString:

@@ -26,7 +26,7 @@ from caim.records.fields import (
     fields_of,
     get_path,
 )
-from caim.records.inline_citations import cited_keys
+from caim.records.inline_citations import cited_keys, loose_citations
 from caim.taxonomy.loader import Taxonomy, get_taxonomy
 
 ERROR, WARNING = "error", "warning"
@@ -204,6 +204,24 @@ class _Linter:
                             "one of: %(keys)s."
                         )
                         % {"key": key, "keys": "; ".join(sorted(keys)) or _("(no sources)")},
+                    )
+                for loose in loose_citations(self.doc.get(field) or ""):
+                    known = any(key in keys for key in loose.suggestion.split("; "))
+                    self.add(
+                        "citation-malformed",
+                        ERROR if known else WARNING,
+                        field,
+                        _(
+                            "“(%(text)s)” reads like a citation but lacks the comma before the year, so it links to "
+                            "no source. Write “(%(fixed)s)”."
+                        )
+                        % {"text": loose.text, "fixed": loose.suggestion}
+                        if known
+                        else _(
+                            "“(%(text)s)” reads like a citation but links to no source. If it is one, write it as "
+                            "“(Publisher, year)” with a source's citation key; if not, ignore this warning."
+                        )
+                        % {"text": loose.text},
                     )
         for src in self.doc["sources"]:
             if src["citation_key"] not in cited and not src["background"]:

@@ -43,6 +43,7 @@ class Status(models.TextChoices):
     REVIEW = "review", "Review"
     PUBLISHED = "published", "Published"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    MERGED = "merged", "Merged into another record"
 
 
 DRAFT_STATUSES = (Status.SCREENING, Status.VERIFICATION, Status.ASSESSMENT, Status.REVIEW)
@@ -128,6 +129,17 @@ class Record(models.Model):
     current_version = models.ForeignKey(
         "RecordVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_records",
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records",
+        help_text="The record this one was merged into (a duplicate): its addresses lead there.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-id"]
@@ -350,11 +362,24 @@ class SlugRedirect(models.Model):
         return f"{self.old_slug} -> record {self.record_id}"
 
 
+class EntityRedirect(models.Model):
+    """The slug of an entity merged into another: its page redirects permanently to the survivor's."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    old_id = models.BigIntegerField(help_text="The merged entity's id: its audit events keep it.")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} -> entity {self.entity_id}"
+
+
 class VersionKind(models.TextChoices):
     PUBLICATION = "publication", "Publication"
     CORRECTION = "correction", "Correction"
     REVERT = "revert", "Revert"
     WITHDRAWAL = "withdrawal", "Withdrawal"
+    MERGE = "merge", "Merged into another record"
 
 
 class RecordVersion(models.Model):
@@ -435,6 +460,10 @@ class PublicRecord(models.Model):
     materialized_from = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="materialized_incidents"
     )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Set when the record was merged into another: its addresses redirect there.",
+    )  # fmt: skip
 
     objects = PublicRecordQuerySet.as_manager()
 

@@ -67,11 +67,15 @@ class PublicRecordQuerySet(ListedQuerySet):
         """The public record an address names: its slug, its id (digits) or one of its earlier slugs."""
         if is_number(ident):
             pk = parse_int(ident, low=1)
-            record = self.filter(pk=pk).only("record_type", "slug").first() if pk else None
+            record = self.filter(pk=pk).only("record_type", "slug", "merged_into").first() if pk else None
+            if record is not None and record.merged_into_id:
+                record = self.get(pk=record.merged_into_id)
             return Found(record, canonical=False) if record else None
         if not SLUG.match(ident):
             return None
         record = self.select_related("version").filter(slug=ident).first()
+        if record is not None and record.merged_into_id:  # a duplicate merged into another: go there
+            return Found(self.get(pk=record.merged_into_id), canonical=False)
         if record is not None:
             return Found(record, canonical=record.record_type == record_type)
         from caim.records.models import SlugRedirect

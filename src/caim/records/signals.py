@@ -9,3 +9,7 @@ public_record_changed = Signal()
 
 # Sent by batch publication, inside its transaction, once per batch. Argument: publics (list of PublicRecord).
 public_records_added = Signal()
+
+# Sent inside the merge transaction when an entity was merged into another. Arguments: loser_id (the id the
+# merged entity had; its row is gone), survivor (Entity).
+entities_merged = Signal()

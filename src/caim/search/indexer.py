@@ -102,6 +102,11 @@ def on_public_record_changed(
         index_system(system)
 
 
+def on_entities_merged(sender, loser_id: int, survivor: Entity, **kwargs) -> None:
+    _replace("entity", loser_id, None)
+    index_entity(survivor)
+
+
 def on_public_records_added(sender, publics: list[PublicRecord], **kwargs) -> None:
     """Index a batch of newly published records, and the entities and systems they make public."""
     record_ids = [p.pk for p in publics]

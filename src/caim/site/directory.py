@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_safe
 from caim.i18n import page_language
 from caim.params import parse_int
 from caim.records.bilingual import pick, record_links
-from caim.records.models import AISystem, Entity, PublicEntityRole, PublicSystemLink
+from caim.records.models import AISystem, Entity, EntityRedirect, PublicEntityRole, PublicSystemLink
 from caim.records.queries import listed
 from caim.taxonomy.loader import get_taxonomy
 
@@ -157,6 +157,10 @@ def entity_detail(request, slug: str):
     tax = get_taxonomy()
     entity = public_entities().filter(slug=slug).first()
     if entity is None:
+        moved = EntityRedirect.objects.filter(old_slug=slug).select_related("entity").first()
+        if moved is not None:  # merged into another entity: its page, for good
+            with override(lang):
+                return HttpResponsePermanentRedirect(reverse("entity_detail", args=[moved.entity.slug]))
         raise Http404
     roles = (
         PublicEntityRole.objects.listed()
