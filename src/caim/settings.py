@@ -197,6 +197,8 @@ CAIM_CONTACT_EMAIL = os.environ.get("CAIM_CONTACT_EMAIL", "corrections@localhost
 CAIM_FEEDBACK_URL = os.environ.get("CAIM_FEEDBACK_URL", "/about/#feedback")
 CAIM_TAXONOMY_FILE = Path(os.environ.get("CAIM_TAXONOMY_FILE", PACKAGE_DIR / "taxonomy" / "taxonomy.yaml"))
 CAIM_CLOCK = os.environ.get("CAIM_CLOCK", "caim.records.clock.SystemClock")
+# A published hazard is due for re-assessment when its last assessment is older than this (days).
+CAIM_REASSESS_DAYS = int(os.environ.get("CAIM_REASSESS_DAYS", "180"))
 
 LOGGING = {
     "version": 1,

@@ -22,7 +22,7 @@ def test_editor_sees_records_lint_and_audit(client, editor, reviewer, incident):
     page = client.get("/staff/").content.decode()
     assert incident.title_en.replace("'", "&#x27;") in page
     detail = client.get(f"/staff/records/{incident.pk}/").content.decode()
-    assert "record.created" in detail and "record.published" in detail and "Initial publication." in detail
+    assert "created the draft" in detail and "published" in detail and "Initial publication." in detail
     assert "No lint issue." in detail or "lint-warning" in detail
 
 

@@ -1,4 +1,5 @@
-"""Access to the editorial area: every staff view goes through `staff_required`."""
+"""Access to the editorial area, decided in one place: every staff view is wrapped by `staff_view`, which names
+the roles it needs. The actions check their own role again, so a view that forgot would still be refused."""
 
 from __future__ import annotations
 
@@ -7,22 +8,44 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods
 
-from caim.records.roles import is_staff_member
+from caim.records.roles import ADMIN, EDITOR, REVIEWER, ROLES, TRANSLATOR, roles_of
+
+ANY_STAFF = ROLES
+WRITERS = (EDITOR, REVIEWER)  # edit every field of a draft
+TRANSLATORS = (EDITOR, REVIEWER, TRANSLATOR)  # edit the texts
+REVIEWERS = (REVIEWER,)  # publish, return, withdraw, revert, merge records
+ENTITY_KEEPERS = (EDITOR, ADMIN)  # create and merge entities and AI systems
+
+
+def staff_view(roles=ANY_STAFF, methods=("GET", "HEAD")):
+    """Signed-in staff holding one of `roles` only; answers are never stored by a browser or a proxy (they hold
+    unpublished data); other HTTP methods get a 405."""
+
+    def decorate(view):
+        @require_http_methods(list(methods))
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                response = redirect_to_login(request.get_full_path())
+            elif not roles_of(request.user) & set(roles):
+                raise PermissionDenied
+            else:
+                response = view(request, *args, **kwargs)
+            add_never_cache_headers(response)
+            return response
+
+        wrapped.staff_roles = tuple(roles)  # for the permission test, which reads what each view requires
+        return wrapped
+
+    return decorate
 
 
 def staff_required(view):
-    """Signed-in staff only; the answer is never stored by a browser or a proxy (it holds unpublished data)."""
+    """Any staff role, reading only."""
+    return staff_view()(view)
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            response = redirect_to_login(request.get_full_path())
-        elif not is_staff_member(request.user):
-            raise PermissionDenied
-        else:
-            response = view(request, *args, **kwargs)
-        add_never_cache_headers(response)
-        return response
 
-    return wrapped
+def can(user, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))

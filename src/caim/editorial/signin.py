@@ -42,6 +42,13 @@ def _keys(request) -> dict[str, str]:
 class RateLimitedLoginView(LoginView):
     template_name = "editorial/login.html"
 
+    def get_context_data(self, **kwargs):
+        # Django's sign-in view names the site after the request's host ("127.0.0.1:8000"): the monitor's name.
+        context = super().get_context_data(**kwargs)
+        context.pop("site_name", None)
+        context.pop("site", None)
+        return context
+
     def post(self, request, *args, **kwargs):
         # Count the attempt before checking the password, so that parallel attempts cannot all get through.
         keys = _keys(request)

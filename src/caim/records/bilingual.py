@@ -29,6 +29,7 @@ class Text:
     text: str
     lang: str
     fallback: bool = False
+    machine: bool = False  # a machine translation (the page says so)
 
     def __bool__(self) -> bool:
         return bool(self.text)
@@ -42,6 +43,7 @@ class Html:
     html: SafeString
     lang: str
     fallback: bool = False
+    machine: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.html)

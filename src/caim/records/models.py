@@ -19,6 +19,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from caim.i18n import page_language
@@ -26,34 +27,34 @@ from caim.records.queries import ListedQuerySet, PublicRecordQuerySet
 
 
 class RecordType(models.TextChoices):
-    INCIDENT = "incident", "Incident"
-    HAZARD = "hazard", "Hazard"
+    INCIDENT = "incident", _("Incident")
+    HAZARD = "hazard", _("Hazard")
 
 
 class Origin(models.TextChoices):
-    EDITORIAL = "editorial", "Written by the editors"
-    SYNTHETIC = "synthetic", "Synthetic (benchmarks)"
-    IMPORTED = "imported", "Imported from another database"
+    EDITORIAL = "editorial", _("Written by the editors")
+    SYNTHETIC = "synthetic", _("Synthetic (benchmarks)")
+    IMPORTED = "imported", _("Imported from another database")
 
 
 class Status(models.TextChoices):
-    SCREENING = "screening", "Screening"
-    VERIFICATION = "verification", "Verification"
-    ASSESSMENT = "assessment", "Assessment"
-    REVIEW = "review", "Review"
-    PUBLISHED = "published", "Published"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    MERGED = "merged", "Merged into another record"
+    SCREENING = "screening", _("Screening")
+    VERIFICATION = "verification", _("Verification")
+    ASSESSMENT = "assessment", _("Assessment")
+    REVIEW = "review", _("Review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    MERGED = "merged", _("Merged into another record")
 
 
 DRAFT_STATUSES = (Status.SCREENING, Status.VERIFICATION, Status.ASSESSMENT, Status.REVIEW)
 
 
 class Precision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    YEAR = "year", "Year"
-    APPROXIMATE = "approximate", "Approximate"
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+    APPROXIMATE = "approximate", _("Approximate")
 
 
 def precision_field():
@@ -375,11 +376,11 @@ class EntityRedirect(models.Model):
 
 
 class VersionKind(models.TextChoices):
-    PUBLICATION = "publication", "Publication"
-    CORRECTION = "correction", "Correction"
-    REVERT = "revert", "Revert"
-    WITHDRAWAL = "withdrawal", "Withdrawal"
-    MERGE = "merge", "Merged into another record"
+    PUBLICATION = "publication", _("Publication")
+    CORRECTION = "correction", _("Correction")
+    REVERT = "revert", _("Revert")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+    MERGE = "merge", _("Merged into another record")
 
 
 class RecordVersion(models.Model):

@@ -5,6 +5,7 @@ Views stay thin and templates stay dumb: every label, fallback and formatted dat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 
 from django.urls import reverse
@@ -67,11 +68,20 @@ class RecordPage:
         return self.tax.label(vocabulary, slug, self.lang) if slug else ""
 
     def text(self, item: dict, name: str) -> Text:
-        return pick(item, name, self.lang)
+        """A text in the page language (or the other, marked); the record's own texts say when they are a
+        machine translation."""
+        found = pick(item, name, self.lang)
+        if (
+            item is self.doc
+            and found
+            and self.doc.get("translation_status", {}).get(f"{name}_{found.lang}") == "machine"
+        ):
+            return replace(found, machine=True)
+        return found
 
     def cited(self, name: str) -> Html:
         t = self.text(self.doc, name)
-        return Html(render_cited_paragraphs(t.text, self.numbers), t.lang, t.fallback)
+        return Html(render_cited_paragraphs(t.text, self.numbers), t.lang, t.fallback, t.machine)
 
     # -- the page's parts, in order --------------------------------------------------------------------------
     @property
@@ -353,9 +363,19 @@ class RecordPage:
                 "note": pick({"note_en": v.changelog_en, "note_fr": v.changelog_fr}, "note", self.lang),
                 "url": record_path(self.doc["type"], self.slug, self.lang, version=v.number),
                 "is_this": v.number == self.version,
+                "diff_url": self._diff_url(previous.number, v.number)
+                if previous and v.kind != "withdrawal"
+                else "",
             }
-            for v in self.changelog_versions
+            for previous, v in zip([None, *self.changelog_versions], self.changelog_versions, strict=False)
         ]
+
+    def _diff_url(self, first: int, second: int) -> str:
+        name = "incident" if self.is_incident else "hazard"
+        with override(self.lang):
+            return reverse(
+                f"records:{name}_diff", kwargs={"ident": self.slug, "first": first, "second": second}
+            )
 
     @cached_property
     def citation_downloads(self) -> list[tuple[str, str]]:

@@ -16,6 +16,12 @@ def typed(record_type: str, prefix: str):
             f"{prefix}/<str:ident>/cite.<str:fmt>", public.record_citation, kind, name=f"{record_type}_cite"
         ),
         path(
+            f"{prefix}/<str:ident>/diff/<int:first>/<int:second>/",
+            public.record_diff,
+            kind,
+            name=f"{record_type}_diff",
+        ),
+        path(
             f"{prefix}/<str:ident>/v/<int:number>/cite.<str:fmt>",
             public.record_citation,
             kind,

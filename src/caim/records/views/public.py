@@ -17,6 +17,8 @@ from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
 from caim.records import citations
+from caim.records.bilingual import pick
+from caim.records.diff import diff_documents
 from caim.records.models import PublicRecord, RecordVersion, RelatedRecord
 from caim.records.presenters import RecordPage
 from caim.records.queries import Found, listed
@@ -125,3 +127,34 @@ def record_citation(request, record_type: str, ident: str, fmt: str, number: int
     response = HttpResponse(render_format(item), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{found.slug}-v{number}.{fmt}"'
     return response
+
+
+@require_safe
+def record_diff(request, record_type: str, ident: str, first: int, second: int):
+    """What changed between two published versions of a record, field by field and word by word."""
+    found = find_or_404(record_type, ident)
+    if not found.canonical:
+        return to_canonical(found, f"diff/{first}/{second}/")
+    public = found.record
+    versions = {
+        v.number: v
+        for v in RecordVersion.objects.filter(record_id=public.pk, number__in=(first, second)).only(
+            "number", "document"
+        )
+    }
+    if first not in versions or second not in versions or first == second:
+        raise Http404
+    lang = page_language()
+    title = pick(versions[second].document, "title", lang)
+    return render(
+        request,
+        "records/diff.html",
+        {
+            "public": public,
+            "title": title,
+            "first": first,
+            "second": second,
+            "changes": diff_documents(versions[first].document, versions[second].document),
+            "record_url": public.url(lang),
+        },
+    )

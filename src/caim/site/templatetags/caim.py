@@ -12,6 +12,12 @@ def _note(lang: str) -> str:
     return format_html(' <small class="lang-note">({})</small>', label)
 
 
+def _machine(value) -> str:
+    if not getattr(value, "machine", False):
+        return ""
+    return format_html(' <small class="lang-note machine-note">({})</small>', _("machine translation"))
+
+
 @register.simple_tag
 def text(value, tag="span", css=""):
     """Render a presenters.Text: in a `tag` element, with lang= and a note when it is a fallback."""
@@ -22,7 +28,7 @@ def text(value, tag="span", css=""):
         return format_html(
             '<{} lang="{}"{}>{}</{}>{}', tag, value.lang, cls, value.text, tag, _note(value.lang)
         )
-    return format_html("<{}{}>{}</{}>", tag, cls, value.text, tag)
+    return format_html("<{}{}>{}</{}>{}", tag, cls, value.text, tag, _machine(value))
 
 
 @register.simple_tag
@@ -34,4 +40,4 @@ def html_block(value, css=""):
         return format_html(
             '<div class="{}" lang="{}">{}</div>{}', css, value.lang, value.html, _note(value.lang)
         )
-    return format_html('<div class="{}">{}</div>', css, value.html)
+    return format_html('<div class="{}">{}</div>{}', css, value.html, _machine(value))
