@@ -7,7 +7,9 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from caim.records.roles import ADMIN, EDITOR, REVIEWER, ROLES, TRANSLATOR, roles_of
@@ -30,9 +32,12 @@ def staff_view(roles=ANY_STAFF, methods=("GET", "HEAD")):
             if not request.user.is_authenticated:
                 response = redirect_to_login(request.get_full_path())
             elif not roles_of(request.user) & set(roles):
-                raise PermissionDenied
+                response = forbidden(request, _("Your role does not give access to this page."))
             else:
-                response = view(request, *args, **kwargs)
+                try:
+                    response = view(request, *args, **kwargs)
+                except PermissionDenied as refused:  # an action refused the user: nothing was written
+                    response = forbidden(request, str(refused) or _("You may not do this."))
             add_never_cache_headers(response)
             return response
 
@@ -40,6 +45,10 @@ def staff_view(roles=ANY_STAFF, methods=("GET", "HEAD")):
         return wrapped
 
     return decorate
+
+
+def forbidden(request, message: str):
+    return render(request, "editorial/forbidden.html", {"message": message}, status=403)
 
 
 def staff_required(view):
