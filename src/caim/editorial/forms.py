@@ -6,6 +6,7 @@ attached to the field they name.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from django.forms import formset_factory
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from caim.editorial import widgets
 from caim.records import fields as declared
 from caim.records.fields import CHILD_LISTS, ChildList, Field, fields_of, get_path
 from caim.records.models import Precision
@@ -41,7 +43,7 @@ PRECISIONS = Precision.choices
 def form_fields(f: Field, *, rows: int = 6) -> dict[str, forms.Field]:
     """The form fields of one declared field (two for a bilingual one), keyed by input name."""
     if f.bilingual:
-        widget = forms.Textarea(attrs={"rows": rows}) if f.kind == declared.PROSE else forms.TextInput()
+        widget = widgets.Textarea(attrs={"rows": rows}) if f.kind == declared.PROSE else widgets.TextInput()
         return {
             f"{f.name}_{lang}": forms.CharField(
                 label=f"{f.label} ({LANGUAGE_NAMES[lang]})", required=False, widget=widget,
@@ -52,39 +54,42 @@ def form_fields(f: Field, *, rows: int = 6) -> dict[str, forms.Field]:
     common = {"label": f.label, "required": False, "help_text": f.help}
     kind = f.kind
     if kind == declared.TEXT:
-        field = forms.CharField(max_length=f.max_length, **common)
+        field = forms.CharField(max_length=f.max_length, widget=widgets.TextInput(), **common)
     elif kind == declared.PROSE:
-        field = forms.CharField(widget=forms.Textarea(attrs={"rows": rows}), **common)
+        field = forms.CharField(widget=widgets.Textarea(attrs={"rows": rows}), **common)
     elif kind == declared.VOCABULARY:
-        field = forms.ChoiceField(choices=lambda v=f.vocabulary: _choices(v), **common)
+        field = forms.ChoiceField(
+            choices=lambda v=f.vocabulary: _choices(v), widget=widgets.Select(), **common
+        )
     elif kind == declared.VOCABULARIES:
         field = forms.MultipleChoiceField(
             choices=lambda v=f.vocabulary: _choices(v, blank=False),
-            widget=forms.CheckboxSelectMultiple,
+            widget=widgets.CheckboxSelectMultiple,
             **common,
         )
     elif kind == declared.DATE:
-        field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        field = forms.DateField(widget=widgets.DateInput(), **common)
     elif kind == declared.PRECISION:
-        field = forms.ChoiceField(choices=PRECISIONS, initial="day", **common)
+        field = forms.ChoiceField(choices=PRECISIONS, initial="day", widget=widgets.Select(), **common)
     elif kind == declared.SLUG:
-        field = forms.CharField(max_length=f.max_length, **common)
+        field = forms.CharField(max_length=f.max_length, widget=widgets.TextInput(), **common)
     elif kind == declared.LANGUAGE:
         field = forms.CharField(
-            max_length=3, initial="en", widget=forms.TextInput(attrs={"size": 3}), **common
+            max_length=3, initial="en", widget=widgets.TextInput(attrs={"size": 3}), **common
         )
     elif kind == declared.URL:
-        field = forms.CharField(max_length=2000, widget=forms.URLInput(), **common)
+        field = forms.CharField(max_length=2000, widget=widgets.URLInput(), **common)
     elif kind == declared.FLAG:
-        field = forms.BooleanField(**common)
+        field = forms.BooleanField(widget=widgets.CheckboxInput(), **common)
     elif kind == declared.REFERENCE:
         # Search as you type (htmx fills the datalist); without JavaScript, type the address.
         search = reverse("staff:search_systems" if f.name == "system" else "staff:search_entities")
-        attrs = {"list": f"{f.name}-options", "hx-get": search, "hx-trigger": "input changed delay:300ms",
-                 "hx-target": f"#{f.name}-options", "hx-swap": "innerHTML", "autocomplete": "off"}  # fmt: skip
-        field = forms.CharField(max_length=200, widget=forms.TextInput(attrs=attrs), **common)
+        options = "system-options" if f.name == "system" else "entity-options"  # actors are entities
+        attrs = {"list": options, "hx-get": search, "hx-trigger": "input changed delay:300ms",
+                 "hx-target": f"#{options}", "hx-swap": "innerHTML", "autocomplete": "off"}  # fmt: skip
+        field = forms.CharField(max_length=200, widget=widgets.TextInput(attrs=attrs), **common)
     elif kind in (declared.NAMES, declared.LINKS, declared.SAME_AS):
-        field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+        field = forms.CharField(widget=widgets.Textarea(attrs={"rows": 3}), **common)
     else:
         return {}
     return {f.name: field}
@@ -238,6 +243,7 @@ class Editor:
 
     form: RecordForm
     formsets: dict  # child list name -> formset
+    issues: list = dataclasses.field(default_factory=list)  # the working copy's lint, when the view computes it
 
     @classmethod
     def build(cls, record_type: str, doc: dict, staff: dict, data=None) -> Editor:

@@ -491,9 +491,12 @@ def check_record(record: Record, *, today=None) -> list[LintIssue]:
     record = load_record(record.pk)
     now = get_clock().now()
     doc = build_document(record, version=0, published_at=now)
-    return lint_document(
-        doc, build_staff_document(record), today=today or now.date(), links=_link_states(doc)
-    )
+    return check_document(doc, build_staff_document(record), today=today or now.date())
+
+
+def check_document(doc: dict, staff: dict, *, today=None) -> list[LintIssue]:
+    """Lint a working document already built (pages that show it and its lint read the record once)."""
+    return lint_document(doc, staff, today=today or get_clock().now().date(), links=_link_states(doc))
 
 
 def _link_states(doc: dict) -> dict[int, tuple[str, bool]]:

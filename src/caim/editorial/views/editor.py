@@ -22,7 +22,9 @@ from caim.records.diff import diff_documents
 from caim.records.lint import ERROR
 from caim.records.models import AISystem, Entity, PublicRecord, Record, RecordType, RecordVersion, Status
 from caim.records.presenters import RecordPage
-from caim.records.versions import build_staff_document, load_record
+from caim.records.versions import build_document, build_staff_document, load_record
+
+DATALIST_SIZE = 100
 
 
 class _Rollback(Exception):
@@ -66,14 +68,20 @@ def new(request):
 
 
 def _editor(rec: Record, data=None) -> Editor:
+    """The editor's forms over the working copy (read once), with the copy's lint on `editor.issues`."""
     loaded = load_record(rec.pk)
-    return Editor.build(rec.record_type, working_document(rec), build_staff_document(loaded), data=data)
+    number = (rec.current_version.number if rec.current_version_id else 0) + 1
+    doc, staff = (
+        build_document(loaded, version=number, published_at=rec.updated_at),
+        build_staff_document(loaded),
+    )
+    editor = Editor.build(rec.record_type, doc, staff, data=data)
+    editor.issues = actions.check_document(doc, staff)
+    return editor
 
 
 def _context(rec: Record, editor: Editor, lock_version: int, **extra) -> dict:
-    issues = extra.pop("issues", None)
-    if issues is None:
-        issues = actions.check_record(rec)
+    issues = editor.issues
     return {
         "record": rec,
         "editor": editor,
@@ -82,13 +90,10 @@ def _context(rec: Record, editor: Editor, lock_version: int, **extra) -> dict:
         "lock_version": lock_version,
         "issues": issues,
         "error_count": sum(1 for i in issues if i.level == ERROR),
-        "entities": Entity.objects.order_by("name").only("slug", "name")[:500],
-        "systems": AISystem.objects.order_by("name").only("slug", "name")[:500],
+        # First suggestions of the address inputs; typing asks the server for more (search as you type).
+        "entities": Entity.objects.order_by("-pk").only("slug", "name")[:DATALIST_SIZE],
+        "systems": AISystem.objects.order_by("-pk").only("slug", "name")[:DATALIST_SIZE],
         "edit_url": True,
-        "hazards": Record.objects.filter(record_type=RecordType.HAZARD)
-        .exclude(status__in=(Status.MERGED,))
-        .only("slug", "title_en")
-        .order_by("-updated_at")[:300],
         **extra,
     }
 
