@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from caim.records.models import AuditEvent, PublicRecord, Record, RecordVersion, Status
+from caim.records.models import AuditEvent, Entity, PublicRecord, Record, RecordVersion, Status
 from tests import factories
 
 
@@ -234,3 +234,59 @@ def test_staff_pages_have_a_fixed_number_of_queries(client, editor, reviewer, en
             assert client.get(url.format(pk=record.pk)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_entities_and_systems_are_created_and_found_from_the_editor(client, editor, entities, signed_in):
+    signed_in(editor)
+    made = client.post("/staff/entities/new/", {"name": "Office of the Privacy Commissioner of Test"},
+                        headers={"HX-Request": "true"})  # fmt: skip
+    assert made.status_code == 200 and "office-of-the-privacy-commissioner-of-test" in made.content.decode()
+    assert Entity.objects.filter(slug="office-of-the-privacy-commissioner-of-test").exists()
+    taken = client.post("/staff/entities/new/", {"name": "Office of the Privacy Commissioner of Test"},
+                        headers={"HX-Request": "true"})  # fmt: skip
+    assert taken.status_code == 400 and "is taken" in taken.content.decode()
+    system = client.post("/staff/systems/new/", {"name": "Test Triage Model", "system_type": "chatbot"})
+    assert system.status_code == 302
+    found = client.get("/staff/systems/search/", {"q": "triage"}).content.decode()
+    assert 'value="test-triage-model"' in found
+    typed = client.get(
+        "/staff/entities/search/", {"entities-0-entity": "privacy commissioner"}
+    ).content.decode()
+    assert 'value="office-of-the-privacy-commissioner-of-test"' in typed
+
+
+def test_merging_entities_from_the_staff_pages(
+    client, editor, reviewer, entities, clock, signed_in, incident
+):
+    from caim.records import actions
+
+    loser = actions.create_entity(
+        actor=editor, slug="t-acme-copy", name="Acme (copy)", kind="company", clock=clock
+    )
+    data = factories.incident_data()
+    data["entities"][0]["slug"] = "t-acme-copy"
+    other = factories.published_incident(editor, reviewer, clock, entities=data["entities"])
+    signed_in(editor)
+    done = client.post(f"/staff/entities/{loser.pk}/merge/", {"into": "t-acme-ai"})
+    survivor = Entity.objects.get(slug="t-acme-ai")
+    assert done.status_code == 302 and done["Location"] == f"/staff/entities/{survivor.pk}/"
+    timeline = client.get(f"/staff/entities/{survivor.pk}/").content.decode()
+    assert "entity.merged" in timeline and "entity.merged_into" in timeline and "t-acme-copy" in timeline
+    assert client.get("/entities/t-acme-copy/")["Location"] == "/entities/t-acme-ai/"
+    assert other.slug in client.get("/entities/t-acme-ai/").content.decode()
+
+
+def test_staff_pages_in_french_with_the_monitors_name(client, editor, entities, clock, signed_in):
+    record = factories.draft(editor, "incident", factories.incident_data(), clock)
+    login = client.get("/fr/staff/login/").content.decode()
+    assert (
+        "Moniteur canadien des incidents d" in login
+        and "127.0.0.1" not in login.split("<title>")[1].split("</title>")[0]
+    )
+    signed_in(editor)
+    dashboard = client.get("/fr/staff/").content.decode()
+    assert "Files d'attente" in dashboard and "Mon travail" in dashboard and "Tri<" in dashboard
+    workspace = client.get(f"/fr/staff/records/{record.pk}/").content.decode()
+    assert "Historique" in workspace and "a créé l&#x27;ébauche" in workspace
+    edit = client.get(f"/fr/staff/records/{record.pk}/edit/").content.decode()
+    assert "Enregistrer" in edit and "Titre (français)" in edit and "Gravité" in edit

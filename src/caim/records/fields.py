@@ -295,7 +295,7 @@ CHILD_LISTS: tuple[ChildList, ...] = (
         Field("title", TEXT, _("Title"), max_length=500),
         Field("url", URL, _("Address (URL)"), build=_source_url),
         Field("archived_url", URL, _("Archived copy"), empty_as_null=True),
-        Field("date_published", DATE, _("Published")),
+        Field("date_published", DATE, _("Publication date")),
         Field("date_precision", PRECISION, _("Precision of the date")),
         Field("language", LANGUAGE, _("Language")),
         Field("supports", PROSE, _("What it supports"), bilingual=True),

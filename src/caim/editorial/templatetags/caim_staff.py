@@ -41,8 +41,17 @@ def child_label(name: str) -> str:
     return CHILDREN[name].label
 
 
-@register.simple_tag
-def entity_kinds() -> list[tuple[str, str]]:
+def _values(vocabulary: str) -> list[tuple[str, str]]:
     from caim.i18n import page_language
 
-    return [(v.slug, v.label_in(page_language())) for v in get_taxonomy()["entity_kind"].values]
+    return [(v.slug, v.label_in(page_language())) for v in get_taxonomy()[vocabulary].values]
+
+
+@register.simple_tag
+def entity_kinds() -> list[tuple[str, str]]:
+    return _values("entity_kind")
+
+
+@register.simple_tag
+def system_types() -> list[tuple[str, str]]:
+    return _values("system_type")
