@@ -52,6 +52,8 @@ def main() -> int:
     from django.test import Client
 
     from caim.demo.loader import load_demo
+    from caim.demo.synthetic import generate
+    from caim.interop.aiid.reader import default_aiid_dir, read_aiid
     from caim.records.models import AISystem, Entity, PublicRecord, RecordVersion
     from caim.records.roles import EDITOR, REVIEWER, system_account
 
@@ -59,7 +61,6 @@ def main() -> int:
     call_command("createcachetable", verbosity=0)
     load_demo()
     if args.synthetic:
-        generate, read_aiid, default_aiid_dir = _synthetic()
         generate(
             read_aiid(default_aiid_dir()), args.synthetic, publish=True,
             editor=system_account("synthetic-generator", EDITOR),
@@ -93,19 +94,6 @@ def main() -> int:
         (out / f"{name}.{response.status_code}").write_bytes(body)
     print(f"{len(urls)} outputs written to {out} (database in {scratch}).")
     return 0
-
-
-def _synthetic():
-    """The synthetic-record generator and the AIID reader, wherever this version of the code keeps them."""
-    try:
-        from caim.demo.synthetic import generate
-    except ImportError:
-        from caim.interop.synthetic import generate
-    try:
-        from caim.interop.aiid.reader import default_aiid_dir, read_aiid
-    except ImportError:
-        from caim.interop.aiid_data import default_aiid_dir, read_aiid
-    return generate, read_aiid, default_aiid_dir
 
 
 if __name__ == "__main__":

@@ -231,17 +231,15 @@ def cmd_generate(args) -> int:
 
     from rich.progress import Progress
 
-    from caim.interop.aiid_data import default_aiid_dir, read_aiid
-    from caim.interop.synthetic import generate
+    from caim.demo.synthetic import generate
+    from caim.interop.aiid.reader import default_aiid_dir, missing_files, read_aiid
     from caim.records.models import Record
     from caim.records.roles import EDITOR, REVIEWER, system_account
 
     aiid_dir = Path(args.aiid_dir) if args.aiid_dir else default_aiid_dir()
-    if not (aiid_dir / "snapshot-2026-02" / "incidents.csv").exists():
-        print(
-            f"No AIID data at {aiid_dir} (expected snapshot-2026-02/incidents.csv); use --aiid-dir.",
-            file=sys.stderr,
-        )
+    missing = missing_files(aiid_dir)
+    if missing:
+        print(f"No AIID data at {aiid_dir} (expected {', '.join(missing)}); use --aiid-dir.", file=sys.stderr)
         return 2
     if args.records < 1:
         print("--records must be at least 1.", file=sys.stderr)
@@ -271,7 +269,8 @@ def cmd_import_aiid(args) -> int:
 
     from rich.progress import Progress
 
-    from caim.interop.aiid import REQUIRED_FILES, AiidDataError, import_aiid, missing_files
+    from caim.interop.aiid.importer import import_aiid
+    from caim.interop.aiid.reader import REQUIRED_FILES, AiidDataError, missing_files
 
     path = Path(args.path)
     missing = missing_files(path)

@@ -10,15 +10,10 @@ from pathlib import Path
 import pytest
 
 from caim.cli import main
-from caim.interop import aiid
-from caim.interop.aiid import (
-    CLASSIFICATION_FIELDS,
-    OTHER_AIID_FIELDS,
-    Crosswalk,
-    import_aiid,
-    read_permitted,
-    split_closed,
-)
+from caim.interop.aiid import importer
+from caim.interop.aiid.crosswalk import OTHER_AIID_FIELDS, Crosswalk
+from caim.interop.aiid.importer import import_aiid
+from caim.interop.aiid.reader import CLASSIFICATION_FIELDS, read_permitted, split_closed
 from caim.interop.models import (
     AiidClassification,
     AiidEntity,
@@ -162,7 +157,7 @@ def test_an_interrupted_run_resumes_with_the_same_result(db, clock):
 
 
 def test_a_failing_batch_is_rolled_back_whole(db, clock, monkeypatch):
-    original = aiid._Writer._sync_classifications
+    original = importer._Writer._sync_classifications
     calls = []
 
     def fail_in_second_batch(self, batch, objects, pks):
@@ -171,7 +166,7 @@ def test_a_failing_batch_is_rolled_back_whole(db, clock, monkeypatch):
             raise RuntimeError("database went away")
         return original(self, batch, objects, pks)
 
-    monkeypatch.setattr(aiid._Writer, "_sync_classifications", fail_in_second_batch)
+    monkeypatch.setattr(importer._Writer, "_sync_classifications", fail_in_second_batch)
     with pytest.raises(RuntimeError):
         import_aiid(FIXTURE, batch=20, clock=clock)
     first_batch = sorted(AiidIncident.objects.values_list("incident_id", flat=True))

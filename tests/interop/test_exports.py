@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from caim.interop.aiid_export import AIID_FIELD_NAMES, NotAnIncident, aiid_submission
-from caim.interop.oecd import oecd_export
+from caim.interop.exports.aiid import AIID_FIELD_NAMES, NotAnIncident, aiid_submission
+from caim.interop.exports.oecd import oecd_export
 from caim.records import actions
 from caim.records.lint import fold
 from caim.records.models import PublicRecord, Record, RecordVersion, Status

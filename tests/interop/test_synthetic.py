@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from caim.cli import main
-from caim.interop.aiid_data import read_aiid
-from caim.interop.synthetic import generate
+from caim.demo.synthetic import generate
+from caim.interop.aiid.reader import read_aiid
 from caim.records import actions
 from caim.records.bulk import bulk_create_drafts, bulk_publish
 from caim.records.changes import InvalidRecordData

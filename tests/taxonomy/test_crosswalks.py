@@ -17,7 +17,7 @@ import pytest
 import yaml
 from django.conf import settings
 
-from caim.interop.aiid_data import default_aiid_dir
+from caim.interop.aiid.reader import default_aiid_dir
 
 TAXA_FILE = Path("aiid-repo") / "taxa_definitions_from_playwright_seed.json"
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "aiid" / TAXA_FILE

@@ -53,8 +53,8 @@ class AiidIncident(models.Model):
     """An AIID incident as the snapshot gives it, with its classifications mapped into our vocabularies.
 
     The mapped columns (record_type ... lifecycle_phases) hold our slugs, from the `aiid` crosswalks of
-    taxonomy.yaml (see caim.interop.aiid); `unmapped` keeps the AIID values that mapped to none of ours, by
-    crosswalk field. The raw classifications are in AiidClassification.
+    taxonomy.yaml (see caim.interop.aiid.crosswalk); `unmapped` keeps the AIID values that mapped to none of
+    ours, by crosswalk field. The raw classifications are in AiidClassification.
     """
 
     incident_id = models.PositiveIntegerField(unique=True)

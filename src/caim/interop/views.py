@@ -15,8 +15,8 @@ from django.http import Http404, HttpResponse
 
 from caim.api.http import json_endpoint
 from caim.i18n import page_language
-from caim.interop.aiid_export import aiid_submission
-from caim.interop.oecd import oecd_export
+from caim.interop.exports.aiid import aiid_submission
+from caim.interop.exports.oecd import oecd_export
 from caim.records.views.public import find_or_404, to_canonical
 
 FORMATS = ("oecd", "aiid")

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from caim.interop.export_common import (
+from caim.interop.exports.common import (
     crosswalk,
     dedupe,
     entities_with_role,

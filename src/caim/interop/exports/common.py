@@ -1,4 +1,4 @@
-"""Helpers shared by the one-record exports (oecd.py, aiid_export.py).
+"""Helpers shared by the one-record exports (oecd.py, aiid.py).
 
 Both exports are pure functions of a public record document (records/versions.py `build_document`): they never
 read the database or staff-only fields, so an export can only show what the record page shows.

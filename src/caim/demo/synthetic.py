@@ -12,9 +12,9 @@ import random
 import re
 from collections.abc import Callable
 from datetime import date
-from urllib.parse import urlsplit
 
-from caim.interop.aiid_data import AiidData, AiidIncident
+from caim.interop.aiid.names import entity_slug, publisher_of, slugify
+from caim.interop.aiid.reader import AiidData, IncidentTexts
 from caim.records.bulk import (
     bulk_create_drafts,
     bulk_create_entities,
@@ -29,20 +29,7 @@ BATCH = 1000
 MARK_EN, MARK_FR = "[Synthetic] ", "[Synthétique] "
 
 
-def slugify(text: str, limit: int = 60) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-") or "record"
-
-
-def publisher_of(url: str) -> str:
-    host = urlsplit(url).hostname or "unknown"
-    return host.removeprefix("www.")
-
-
-def entity_slug(aiid_slug: str) -> str:
-    return f"aiid-{slugify(aiid_slug, 180)}"
-
-
-def synthetic_record(n: int, incident: AiidIncident, rng: random.Random) -> tuple[str, str, dict]:
+def synthetic_record(n: int, incident: IncidentTexts, rng: random.Random) -> tuple[str, str, dict]:
     """(record_type, slug, data) of synthetic record number n, built from one AIID incident."""
     tax = get_taxonomy()
     record_type = "hazard" if n % 7 == 0 else "incident"

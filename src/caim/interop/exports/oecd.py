@@ -40,7 +40,7 @@ file, so the same record always exports the same list):
 
 from __future__ import annotations
 
-from caim.interop.export_common import (
+from caim.interop.exports.common import (
     crosswalk,
     crosswalk_targets,
     dated,
