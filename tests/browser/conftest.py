@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class DemoServer:
+    url: str
+    env: dict[str, str]  # the server's environment: run `python -m caim ...` with it to act on its database
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+    role: str
+
+
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory):
+def demo(tmp_path_factory):
     if CHROMIUM is None:
         if os.environ.get("CAIM_REQUIRE_BROWSER"):
             pytest.fail("chromium is not installed and CAIM_REQUIRE_BROWSER is set")
@@ -59,9 +73,36 @@ def demo_server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail(f"the demo server did not start:\n{log.read_text()}")
-    yield f"http://127.0.0.1:{port}"
+    yield DemoServer(f"http://127.0.0.1:{port}", env)
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo):
+    return demo.url
+
+
+@pytest.fixture(scope="session")
+def demo_env(demo):
+    """The demo server's environment (its CAIM_VAR_DIR, no DATABASE_URL), a copy to run `caim` commands with."""
+    return dict(demo.env)
+
+
+@pytest.fixture(scope="session")
+def staff_accounts(demo_env) -> dict[str, Account]:
+    """Staff accounts on the demo server, with known passwords: two editors (to edit one record at the same time)
+    and a reviewer. Created with `caim createuser`, as an administrator would."""
+    accounts = {"editor": Account("browser-editor", "Quill-Lantern-4821", "editor"),
+                "editor2": Account("browser-editor-2", "Harbor-Spruce-7390", "editor"),
+                "reviewer": Account("browser-reviewer", "Meadow-Copper-5164", "reviewer")}  # fmt: skip
+    for account in accounts.values():
+        done = subprocess.run([sys.executable, "-m", "caim", "createuser", account.username, "--role", account.role,
+                               "--password", account.password], env=demo_env, capture_output=True, text=True,
+                              timeout=60)  # fmt: skip
+        if done.returncode != 0:
+            pytest.fail(f"caim createuser {account.username} failed:\n{done.stdout}{done.stderr}")
+    return accounts
 
 
 @pytest.fixture(scope="session")

@@ -243,7 +243,9 @@ class Editor:
 
     form: RecordForm
     formsets: dict  # child list name -> formset
-    issues: list = dataclasses.field(default_factory=list)  # the working copy's lint, when the view computes it
+    issues: list = dataclasses.field(
+        default_factory=list
+    )  # the working copy's lint, when the view computes it
 
     @classmethod
     def build(cls, record_type: str, doc: dict, staff: dict, data=None) -> Editor:
