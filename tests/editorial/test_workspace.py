@@ -290,3 +290,25 @@ def test_staff_pages_in_french_with_the_monitors_name(client, editor, entities, 
     assert "Historique" in workspace and "a créé l&#x27;ébauche" in workspace
     edit = client.get(f"/fr/staff/records/{record.pk}/edit/").content.decode()
     assert "Enregistrer" in edit and "Titre (français)" in edit and "Gravité" in edit
+
+
+def test_every_lint_issue_links_to_a_field_of_the_editor(client, editor, entities, clock, signed_in):
+    from caim.records.actions import check_record
+
+    broken = [
+        factories.draft(editor, "incident", factories.incident_data(
+            severity="", dispute="contested", dispute_note_en="", canada_nexus="", canada_nexus_note_en="A note.",
+            canada_nexus_note_fr="", narrative_en="It failed (Nobody, 2025) and (RCMP 2025).", reported="2030-01-01",
+            harms=[{"description_en": "Loss.", "harm_types": ["economic_harm"], "severity": "minor"}]), clock),
+        factories.draft(editor, "hazard", factories.hazard_data(
+            governance_gap_en="", governance_gap_fr="", confidence="", sources=[], harms=[]), clock),
+    ]  # fmt: skip
+    signed_in(editor)
+    for record in broken:
+        issues = check_record(record, today=clock.now().date())
+        assert len(issues) >= 4
+        page = client.get(f"/staff/records/{record.pk}/edit/").content.decode()
+        for issue in issues:
+            assert f'id="field-{issue.field}"' in page, (
+                f"{issue.rule} names {issue.field}, not a field of the editor"
+            )

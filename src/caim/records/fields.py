@@ -358,6 +358,16 @@ def facets(kind: str) -> tuple[Field, ...]:
     return tuple(f for f in RECORD_FIELDS if f.facet == kind)
 
 
+def document_path(attribute: str) -> str:
+    """The document path of a record's model attribute ("canada_nexus_note_fr" -> "canada_nexus.canada_nexus_note_fr"),
+    as lint issues and the editor's anchors name fields."""
+    for f in RECORD_FIELDS:
+        for name, path in zip(f.attributes(), f.document_keys(), strict=False):
+            if name == attribute:
+                return path
+    return attribute
+
+
 def taxonomy_fields() -> tuple[Field, ...]:
     """The record's taxonomy (domains, harm types, AI pathways, lifecycle phases): its document group."""
     return tuple(f for f in RECORD_FIELDS if f.path.startswith("taxonomy."))

@@ -23,6 +23,7 @@ from caim.records.fields import (
     VOCABULARIES,
     VOCABULARY,
     Field,
+    document_path,
     fields_of,
     get_path,
 )
@@ -274,7 +275,7 @@ class _Linter:
             self.add(
                 "contested-needs-note",
                 ERROR,
-                "dispute_note",
+                f"dispute_note_{self.doc.get('original_language', 'en')}",
                 _("A contested record needs a note naming who disputes what."),
             )
 
@@ -398,7 +399,7 @@ class _Linter:
             self.add(
                 "hazard-governance-gap-missing",
                 ERROR,
-                "governance_gap",
+                f"governance_gap_{self.doc.get('original_language', 'en')}",
                 _("A hazard must state its governance gap: what is missing in law, regulation or practice."),
             )
 
@@ -409,7 +410,7 @@ class _Linter:
                 self.add(
                     "translation-missing",
                     WARNING,
-                    field,
+                    document_path(field),
                     _("No %(language)s text yet; the page falls back to the other language.")
                     % {"language": _("French") if field.endswith("_fr") else _("English")},
                 )

@@ -64,8 +64,8 @@ def create(request, kind: str):
             created = actions.create_system(actor=request.user, slug=slug, name=name,
                                             system_type=request.POST.get("system_type") or "other")  # fmt: skip
     except (actions.ActionRefused, ValueError) as exc:
-        if request.htmx:
-            return render(request, "editorial/_created.html", {"error": str(exc)}, status=400)
+        if request.htmx:  # htmx swaps only successful answers: the refusal is the fragment's content
+            return render(request, "editorial/_created.html", {"error": str(exc)})
         messages.error(request, str(exc))
         return _back(request, "staff:dashboard")
     if request.htmx:
