@@ -73,6 +73,8 @@ def form_fields(f: Field, *, rows: int = 6) -> dict[str, forms.Field]:
         field = forms.ChoiceField(choices=PRECISIONS, initial="day", widget=widgets.Select(), **common)
     elif kind == declared.SLUG:
         field = forms.CharField(max_length=f.max_length, widget=widgets.TextInput(), **common)
+    elif kind == declared.LANGUAGE and f.name == "original_language":  # the record's own: one of the two
+        field = forms.ChoiceField(choices=list(LANGUAGE_NAMES.items()), widget=widgets.Select(), **common)
     elif kind == declared.LANGUAGE:
         field = forms.CharField(
             max_length=3, initial="en", widget=widgets.TextInput(attrs={"size": 3}), **common
@@ -114,12 +116,17 @@ class RecordForm(forms.Form):
                 self.paths[name] = f"{f.path}{name[len(f.name) :]}" if f.bilingual else f.path
 
     def sections(self):
-        """(section, [bound fields]) in page order, for the template."""
+        """(section, [bound fields]) in page order, for the template; fields the page does not show go first
+        (the address, the language) or last (staff-only ones)."""
         grouped: dict[str, list] = {}
         for name in self.fields:
             f = self.declared[name]
-            grouped.setdefault(f.section or "details", []).append(self[name])
-        return [(name, grouped[name]) for name in declared.SECTIONS if name in grouped]
+            if f.page == declared.HIDDEN:
+                group = "identity" if f.public else "other_databases"
+            else:
+                group = f.section or "details"
+            grouped.setdefault(group, []).append(self[name])
+        return [(name, grouped[name]) for name in ("identity", *declared.SECTIONS) if name in grouped]
 
 
 class ChildForm(forms.Form):

@@ -10,6 +10,7 @@ from caim.taxonomy.loader import get_taxonomy
 register = template.Library()
 
 SECTION_LABELS = {
+    "identity": _("Address and language"),
     "notices": _("Origin"),
     "header": _("Title and status"),
     "summary": _("Summary"),
