@@ -246,7 +246,7 @@ def test_entities_and_systems_are_created_and_found_from_the_editor(client, edit
                         headers={"HX-Request": "true"})  # fmt: skip
     assert (
         "is taken" in taken.content.decode()
-        and Entity.objects.filter(name__startswith="Office of the Privacy").count() == 1
+        and Entity.objects.filter(name="Office of the Privacy Commissioner of Test").count() == 1
     )
     system = client.post("/staff/systems/new/", {"name": "Test Triage Model", "system_type": "chatbot"})
     assert system.status_code == 302
