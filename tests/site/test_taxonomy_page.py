@@ -152,7 +152,7 @@ def test_taxonomy_json_answers_a_cors_preflight(client, db):
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "GET" in response["Access-Control-Allow-Methods"]
-    assert response["Access-Control-Allow-Headers"] == "If-None-Match"
+    assert response["Access-Control-Allow-Headers"] == "If-None-Match, If-Modified-Since"
 
 
 @pytest.mark.parametrize("path", ["/taxonomy/", "/fr/taxonomy/", "/api/v3/taxonomy.json"])

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from caim.records.bilingual import pick
 from caim.records.models import PublicRecord, RecordVersion
 from caim.records.queries import listed
 from caim.records.versions import SCHEMA_VERSION
@@ -39,10 +40,29 @@ def materialized_incidents(hazard_ids: list[int]) -> dict[int, list[dict]]:
     return out
 
 
-def record_entry(public: PublicRecord, doc: dict, incidents: list[dict] | None) -> dict:
+def reference_fields(doc: dict, lang: str = "en") -> dict:
+    """The keys a client of the reference monitor's API v3 reads: `title` in the file's language (French or
+    English, the other when missing) beside `title_fr`, and a `dates` object (a hazard's date is when it was
+    identified)."""
+    incident = doc["type"] == "incident"
+    return {
+        "title": pick(doc, "title", lang).text,
+        "dates": {
+            "occurred": doc.get("occurred") if incident else doc.get("identified"),
+            "occurred_precision": doc.get("occurred_precision")
+            if incident
+            else doc.get("identified_precision"),
+            "reported": doc.get("reported") if incident else None,
+            "occurred_end": doc.get("occurred_end") if incident else None,
+        },
+    }
+
+
+def record_entry(public: PublicRecord, doc: dict, incidents: list[dict] | None, lang: str = "en") -> dict:
     entry = dict(doc)
     entry.update(
         {
+            **reference_fields(doc, lang),
             "url": settings.CAIM_SITE_URL + public.url("en"),
             "url_fr": settings.CAIM_SITE_URL + public.url("fr"),
             "source_count": len(doc["sources"]),

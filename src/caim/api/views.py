@@ -4,11 +4,15 @@ a withdrawn record's file stays, with its withdrawal, as its page does."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import reverse
+from django.utils import timezone, translation
 
-from caim.api import corpus, files
+from caim.api import bulk, corpus, files, graph
 from caim.api.http import cacheable, json_endpoint, not_modified
 from caim.records.models import PublicRecord, PublicState
+from caim.records.versions import SCHEMA_VERSION
+from caim.stats import api as stats_api
 
 JSON = "application/json; charset=utf-8"
 
@@ -30,16 +34,19 @@ def records_json(request):
     return cacheable(files.file_response(request, found, JSON), found.etag)
 
 
-def _public(slug: str) -> PublicRecord:
-    public = PublicRecord.objects.select_related("version").filter(slug=slug).first()
-    if public is None:
+def _public(ident: str) -> tuple[PublicRecord | None, PublicRecord]:
+    """(the record, if the address is its own; the record named): a number or an earlier slug redirects."""
+    found = PublicRecord.objects.find(None, ident)
+    if found is None:
         raise Http404
-    return public
+    return found.record if found.canonical else None, found.record
 
 
 @json_endpoint
 def record_json(request, slug: str):
-    public = _public(slug)  # first: a missing record is a 404, whatever the client holds
+    public, named = _public(slug)  # first: a missing record is a 404, whatever the client holds
+    if public is None:
+        return HttpResponsePermanentRedirect(reverse("api_record", args=[named.slug]))
     etag = _etag(f"-{slug}")
     return not_modified(request, etag) or cacheable(
         HttpResponse(corpus.record_json(public), content_type=JSON), etag
@@ -48,8 +55,76 @@ def record_json(request, slug: str):
 
 @json_endpoint
 def versions_json(request, slug: str):
-    public = _public(slug)
+    public, named = _public(slug)
+    if public is None:
+        return HttpResponsePermanentRedirect(reverse("api_record_versions", args=[named.slug]))
     etag = _etag(f"-{slug}-versions")
     return not_modified(request, etag) or cacheable(
         HttpResponse(corpus.versions_json(public), content_type=JSON), etag
     )
+
+
+def _document(build) -> list[str]:
+    """A derived corpus file: `meta` and the document `build` makes, in English, as canonical JSON."""
+    with translation.override("en"):
+        document = build()
+    meta = {"schema_version": SCHEMA_VERSION, "generated_at": timezone.now().isoformat(),
+            "record_count": PublicRecord.objects.listed().count()}  # fmt: skip
+    return [corpus.dumps({"meta": meta, **document}) + "\n"]
+
+
+def _derived(request, name: str, build):
+    """A file derived from the whole public layer: written once per state, then sent as a file."""
+    token = _token()
+    if answer := not_modified(request, _etag(token=token)):
+        return answer
+    found = files.current_file(name, lambda: _document(build), token)
+    return cacheable(files.file_response(request, found, JSON), found.etag)
+
+
+@json_endpoint
+def stats_json(request):
+    return _derived(request, "stats", stats_api.stats_document)
+
+
+@json_endpoint
+def systemic_json(request):
+    return _derived(request, "systemic-analysis", stats_api.systemic_document)
+
+
+@json_endpoint
+def graph_json(request):
+    return _derived(request, "graph", graph.graph_document)
+
+
+# The bulk downloads (SPEC §5.3, api/bulk.py): written once per state of the public layer, served as files.
+
+
+@json_endpoint
+def bulk_file(request, filename: str):
+    if filename not in bulk.FILES:
+        raise Http404
+    name, build, content_type = bulk.FILES[filename]
+    token = _token()
+    if answer := not_modified(request, _etag(token=token)):
+        return bulk.with_licence(answer)
+    found = files.current_file(name, build, token)
+    response = cacheable(files.file_response(request, found, content_type), found.etag)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return bulk.with_licence(response)
+
+
+@json_endpoint
+def bulk_licence(request):
+    response = HttpResponse(bulk.licence_text(), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return bulk.with_licence(response)
+
+
+def api_browser(request):
+    """The query API's OpenAPI document, browsable (Swagger UI from the project's own static files)."""
+    from ninja.openapi.docs import Swagger
+
+    from caim.api.query import api
+
+    return Swagger().render_page(request, api)

@@ -15,10 +15,12 @@ depends on them, so they are choices.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
@@ -502,19 +504,26 @@ class PublicState(models.Model):
     """
 
     token = models.CharField(max_length=32, default="")
+    changed_at = models.DateTimeField(null=True, blank=True, help_text="When the public layer last changed.")
 
     def __str__(self) -> str:
         return f"public layer state {self.token}"
 
     @classmethod
     def bump(cls) -> None:
-        token = uuid.uuid4().hex
-        if not cls.objects.filter(pk=1).update(token=token):
-            cls.objects.update_or_create(pk=1, defaults={"token": token})
+        token, now = uuid.uuid4().hex, timezone.now()
+        if not cls.objects.filter(pk=1).update(token=token, changed_at=now):
+            cls.objects.update_or_create(pk=1, defaults={"token": token, "changed_at": now})
 
     @classmethod
     def current(cls) -> str:
         return cls.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+
+    @classmethod
+    def current_with_time(cls) -> tuple[str, datetime | None]:
+        """(token, when it was set), in one query: an ETag and a Last-Modified."""
+        row = cls.objects.filter(pk=1).values_list("token", "changed_at").first()
+        return row if row else ("", None)
 
 
 class PublicEntityRole(models.Model):

@@ -63,8 +63,9 @@ class PublicRecordQuerySet(ListedQuerySet):
             .order_by("-severity_rank", "-published_at", "pk")
         )
 
-    def find(self, record_type: str, ident: str) -> Found | None:
-        """The public record an address names: its slug, its id (digits) or one of its earlier slugs."""
+    def find(self, record_type: str | None, ident: str) -> Found | None:
+        """The public record an address names: its slug, its id (digits) or one of its earlier slugs. With no
+        record type (the API's addresses), a slug of either type is canonical."""
         if is_number(ident):
             pk = parse_int(ident, low=1)
             record = self.filter(pk=pk).only("record_type", "slug", "merged_into").first() if pk else None
@@ -77,7 +78,7 @@ class PublicRecordQuerySet(ListedQuerySet):
         if record is not None and record.merged_into_id:  # a duplicate merged into another: go there
             return Found(self.get(pk=record.merged_into_id), canonical=False)
         if record is not None:
-            return Found(record, canonical=record.record_type == record_type)
+            return Found(record, canonical=record_type is None or record.record_type == record_type)
         from caim.records.models import SlugRedirect
 
         moved = SlugRedirect.objects.filter(old_slug=ident).values_list("record_id", flat=True).first()

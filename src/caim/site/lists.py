@@ -77,7 +77,8 @@ class ListState:
     sort: str = "occurred"
 
     def facets(self) -> list[Facet]:
-        return [f for f in FACETS if self.record_type in f.types]
+        """The filters of this list (every filter when the list holds both record types, as the API's)."""
+        return [f for f in FACETS if not self.record_type or self.record_type in f.types]
 
 
 @dataclass
@@ -140,7 +141,8 @@ def _matching_ids(query: Query) -> list[int]:
 
 def filter_masks(index: ListIndex, state: ListState) -> dict[str, np.ndarray]:
     """One boolean mask per active filter (and "type" for the list's record type)."""
-    masks = {"type": index.fields["record_type"].codes == index.fields["record_type"].code(state.record_type)}
+    types = index.fields["record_type"]
+    masks = {"type": types.codes == types.code(state.record_type)} if state.record_type else {}
     for facet in state.facets():
         value = state.values.get(facet.param)
         if not value:
@@ -173,10 +175,8 @@ def _combine(masks: dict[str, np.ndarray], size: int, skip: str | None = None) -
     return out
 
 
-def run_list(state: ListState, page: int, index: ListIndex) -> ListResult:
-    masks = filter_masks(index, state)
-    selected = _combine(masks, index.size)
-    start = (page - 1) * PAGE_SIZE
+def _in_order(index: ListIndex, state: ListState, selected: np.ndarray) -> np.ndarray:
+    """The positions of the selected records, in the list's display order."""
     if state.sort == "relevance":
         # The best matches first (the backend scores at most RELEVANCE_LIMIT of them), then every other
         # match, newest first: the total always counts every match, like the facets.
@@ -187,13 +187,24 @@ def run_list(state: ListState, page: int, index: ListIndex) -> ListResult:
         rest = selected.copy()
         rest[ranked] = False
         order = index.orders["occurred"]
-        in_order = np.concatenate([ranked, order[rest[order]]])
-    else:
-        order = index.orders[state.sort]
-        in_order = order[selected[order]]
+        return np.concatenate([ranked, order[rest[order]]])
+    order = index.orders[state.sort]
+    return order[selected[order]]
+
+
+def run_list(state: ListState, page: int, index: ListIndex) -> ListResult:
+    masks = filter_masks(index, state)
+    in_order = _in_order(index, state, _combine(masks, index.size))
+    start = (page - 1) * PAGE_SIZE
     total = len(in_order)
     page_ids = [int(pk) for pk in index.ids[in_order[start : start + PAGE_SIZE]]]
     return ListResult(total, page_ids, facet_counts(index, state, masks))
+
+
+def matching_ids(state: ListState, index: ListIndex) -> list[int]:
+    """Every record the list shows for `state`, on all its pages, in its display order (the downloads)."""
+    in_order = _in_order(index, state, _combine(filter_masks(index, state), index.size))
+    return [int(pk) for pk in index.ids[in_order]]
 
 
 def facet_counts(index: ListIndex, state: ListState, masks: dict[str, np.ndarray]) -> dict:
@@ -242,5 +253,5 @@ def facet_labels() -> dict[str, str]:
     return labels
 
 
-__all__ = ["FACETS", "LIST_COLUMNS", "PAGE_SIZE", "SORTS", "BadFilter", "ListState", "get_index", "parse_state",
-           "run_list"]  # fmt: skip
+__all__ = ["FACETS", "LIST_COLUMNS", "PAGE_SIZE", "SORTS", "BadFilter", "ListState", "get_index", "matching_ids",
+           "parse_state", "run_list"]  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 # Everything is served from our own origin: no CDN, no inline scripts, no inline styles (the server-built SVG
@@ -48,5 +48,9 @@ class RejectNulMiddleware:
         values = (v for _key, items in request.GET.lists() for v in (_key, *items))
         if "\x00" in request.path or any("\x00" in v for v in values):
             message = _("Bad request: the address holds a NUL character.")
+            if request.path.startswith("/api/v3/"):  # machines get the API's JSON errors
+                response = JsonResponse({"error": "bad_request", "message": message}, status=400)
+                response["Access-Control-Allow-Origin"] = "*"
+                return response
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

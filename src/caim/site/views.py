@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -281,6 +282,11 @@ def record_list(request, record_type: str):
         else None,
         "next_url": with_params(request.GET, page=str(page_number + 1)) if page_number < pages else None,
         "clear_url": "?",
+        # Every record of the list for these filters (site/downloads.py): the query string, without the page.
+        "downloads": [
+            (label, reverse(f"{record_type}_download_{fmt}") + with_params(request.GET).rstrip("?"))
+            for fmt, label in (("csv", "CSV"), ("json", "JSON"))
+        ],
     }
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(

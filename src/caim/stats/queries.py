@@ -267,25 +267,30 @@ def hazard_watch() -> list[PublicRecord]:
 
 def harm_pathway_cooccurrence(lang: str) -> Matrix:
     """For each harm type and AI pathway, the number of public records carrying both."""
+    return cooccurrence("harm_type", "ai_pathway", lang)
+
+
+def cooccurrence(row_vocabulary: str, column_vocabulary: str, lang: str) -> Matrix:
+    """For each value of two taxonomy vocabularies, the number of listed records carrying both."""
     with override(lang):
-        # One self-join of the tags: a harm-type tag and an AI-pathway tag of the same public record.
+        # One self-join of the tags: a tag of each vocabulary on the same public record.
         pairs = (
             PublicTag.objects.filter(
-                listed("record__"), vocabulary="harm_type", record__tags__vocabulary="ai_pathway"
+                listed("record__"), vocabulary=row_vocabulary, record__tags__vocabulary=column_vocabulary
             )
             .values_list("slug", "record__tags__slug")
             .annotate(n=Count("pk"))
             .order_by()
         )
-        counts = {(harm, pathway): n for harm, pathway, n in pairs}
+        counts = {(row, column): n for row, column, n in pairs}
         tax = get_taxonomy()
-        rows = tuple(_vocabulary_values("harm_type", lang))
-        columns = tuple(_vocabulary_values("ai_pathway", lang))
+        rows = tuple(_vocabulary_values(row_vocabulary, lang))
+        columns = tuple(_vocabulary_values(column_vocabulary, lang))
         return Matrix(
-            row_name="harm_type",
-            row_label=tax["harm_type"].label_in(lang),
-            column_name="ai_pathway",
-            column_label=tax["ai_pathway"].label_in(lang),
+            row_name=row_vocabulary,
+            row_label=tax[row_vocabulary].label_in(lang),
+            column_name=column_vocabulary,
+            column_label=tax[column_vocabulary].label_in(lang),
             rows=rows,
             columns=columns,
             cells=tuple(tuple(counts.get((r, c), 0) for c, _cl in columns) for r, _rl in rows),

@@ -1,0 +1,110 @@
+"""`graph.json` (SPEC §5.1): the public records, entities and AI systems as nodes, their links as edges
+(materialized_from, an entity's roles in a record, a system's use in a record), counts, the lint warnings of
+published records, and an index of the API's endpoints."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from caim.records.lint import WARNING, lint_document
+from caim.records.models import AISystem, Entity, PublicEntityRole, PublicRecord, PublicSystemLink
+from caim.taxonomy.loader import get_taxonomy
+
+
+def endpoints() -> dict[str, str]:
+    base = settings.CAIM_SITE_URL
+    names = {
+        "records": "api_records",
+        "stats": "api_stats",
+        "systemic_analysis": "api_systemic",
+        "graph": "api_graph",
+        "taxonomy": "taxonomy_json",
+        "feed": "api_feed",
+        "query_records": "api-3:records",
+        "openapi": "api-3:openapi-json",
+    }
+    out = {}
+    for key, name in names.items():
+        try:
+            out[key] = base + reverse(name)
+        except Exception:  # noqa: BLE001, S112 - an endpoint of a later release: left out of the index
+            continue
+    out["record"] = base + "/api/v3/records/{slug}.json"
+    out["record_versions"] = base + "/api/v3/records/{slug}/versions.json"
+    return out
+
+
+def graph_document() -> dict:
+    publics = list(PublicRecord.objects.listed().select_related("version").order_by("pk"))
+    ids = {p.pk for p in publics}
+    roles = list(
+        PublicEntityRole.objects.listed()
+        .values_list("entity_id", "record_id", "role")
+        .order_by("entity_id", "record_id", "role")
+    )
+    uses = list(
+        PublicSystemLink.objects.listed()
+        .values_list("system_id", "record_id")
+        .order_by("system_id", "record_id")
+    )
+    entities = {
+        e.pk: e for e in Entity.objects.filter(pk__in={r[0] for r in roles}).only("slug", "name", "kind")
+    }
+    systems = {
+        s.pk: s
+        for s in AISystem.objects.filter(pk__in={u[0] for u in uses}).only("slug", "name", "system_type")
+    }
+    through = PublicRecord.materialized_from.through
+    links = list(
+        through.objects.filter(from_publicrecord_id__in=ids, to_publicrecord_id__in=ids)
+        .values_list("from_publicrecord_id", "to_publicrecord_id")
+        .order_by("from_publicrecord_id", "to_publicrecord_id")
+    )
+    nodes = [
+        {"id": f"record:{p.pk}", "kind": p.record_type, "record_id": p.pk, "slug": p.slug, "title": p.title_en,
+         "title_fr": p.title_fr, "url": settings.CAIM_SITE_URL + p.url("en")}
+        for p in publics
+    ]  # fmt: skip
+    nodes += [{"id": f"entity:{e.slug}", "kind": "entity", "slug": e.slug, "name": e.name, "entity_kind": e.kind}
+              for e in sorted(entities.values(), key=lambda e: e.slug)]  # fmt: skip
+    nodes += [{"id": f"system:{s.slug}", "kind": "system", "slug": s.slug, "name": s.name, "system_type": s.system_type}
+              for s in sorted(systems.values(), key=lambda s: s.slug)]  # fmt: skip
+    edges = [
+        {"source": f"record:{a}", "target": f"record:{b}", "kind": "materialized_from"} for a, b in links
+    ]
+    edges += [{"source": f"entity:{entities[e].slug}", "target": f"record:{r}", "kind": "entity_role", "role": role}
+              for e, r, role in roles]  # fmt: skip
+    edges += [
+        {"source": f"system:{systems[s].slug}", "target": f"record:{r}", "kind": "system_use"}
+        for s, r in uses
+    ]
+    incidents = sum(1 for p in publics if p.record_type == "incident")
+    return {
+        "counts": {
+            "records": len(publics),
+            "incidents": incidents,
+            "hazards": len(publics) - incidents,
+            "entities": len(entities),
+            "systems": len(systems),
+            "edges": len(edges),
+        },  # fmt: skip
+        "nodes": nodes,
+        "edges": edges,
+        "validation_warnings": _warnings(publics),
+        "endpoints": endpoints(),
+    }
+
+
+def _warnings(publics: list[PublicRecord]) -> list[dict]:
+    """The lint's warnings on each published record's current version (errors cannot be published)."""
+    kinds = {p.pk: (p.record_type, True) for p in publics}
+    taxonomy = get_taxonomy()
+    out = []
+    for public in publics:
+        version = public.version
+        issues = lint_document(version.document, version.staff_document, today=version.published_at.date(),
+                               links=kinds, taxonomy=taxonomy)  # fmt: skip
+        out += [{"record": public.pk, "slug": public.slug, "rule": i.rule, "field": i.field, "message": i.message}
+                for i in issues if i.level == WARNING]  # fmt: skip
+    return out
