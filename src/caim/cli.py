@@ -443,5 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "demo":  # a visitor of the demo sees the real error pages, not Django's debug pages
+        os.environ.setdefault("DEBUG", "0")
     setup_django()
     return args.func(args)

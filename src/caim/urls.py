@@ -1,4 +1,5 @@
 from django.conf.urls.i18n import i18n_patterns
+from django.contrib.sitemaps import views as sitemap_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic.base import RedirectView
@@ -7,7 +8,7 @@ from caim.api import feeds as api_feeds
 from caim.api import query as query_api
 from caim.api import views as api_views
 from caim.interop import views as interop_views
-from caim.site import directory, downloads, taxonomy_views
+from caim.site import directory, downloads, sitemaps, taxonomy_views
 from caim.site import feeds as site_feeds
 from caim.site import views as site_views
 from caim.stats import views as stats_views
@@ -21,6 +22,14 @@ HAZARD_CSV = {"record_type": "hazard", "fmt": "csv"}
 HAZARD_JSON = {"record_type": "hazard", "fmt": "json"}
 
 urlpatterns = [
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap_index"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),  # fmt: skip
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("caim/favicon.svg"), permanent=True)),
     path("api/v3/taxonomy.json", taxonomy_views.taxonomy_json, name="taxonomy_json"),

@@ -1,0 +1,82 @@
+"""sitemap.xml (both languages, with hreflang alternates) and robots.txt: what search engines may index."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.http import HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from caim.records.models import AISystem, Entity, PublicRecord
+from caim.records.queries import listed
+
+
+class _Bilingual(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+    languages = [code for code, _name in settings.LANGUAGES]
+    limit = 20000  # URLs per sitemap page (each has two languages; the protocol allows 50,000)
+    protocol = urlsplit(settings.CAIM_SITE_URL).scheme or "https"
+
+    def get_domain(self, site=None):
+        """The monitor's public address (CAIM_SITE_URL), whatever host the request came through."""
+        return urlsplit(settings.CAIM_SITE_URL).netloc
+
+
+class PagesSitemap(_Bilingual):
+    changefreq = "daily"
+
+    def items(self):
+        return ["home", "incident_list", "hazard_list", "entity_list", "system_list", "stats", "taxonomy", "about",
+                "methodology", "standards", "privacy", "corrections", "api_docs"]  # fmt: skip
+
+    def location(self, item):
+        return reverse(item)
+
+
+class RecordsSitemap(_Bilingual):
+    def items(self):
+        return PublicRecord.objects.listed().only("record_type", "slug", "published_at").order_by("pk")
+
+    def location(self, item):
+        return item.get_absolute_url()
+
+    def lastmod(self, item):
+        return item.published_at
+
+
+class EntitiesSitemap(_Bilingual):
+    def items(self):
+        return Entity.objects.filter(listed("public_roles__record__")).distinct().only("slug").order_by("pk")
+
+    def location(self, item):
+        return reverse("entity_detail", args=[item.slug])
+
+
+class SystemsSitemap(_Bilingual):
+    def items(self):
+        return (
+            AISystem.objects.filter(listed("public_links__record__")).distinct().only("slug").order_by("pk")
+        )
+
+    def location(self, item):
+        return reverse("system_detail", args=[item.slug])
+
+
+SITEMAPS = {
+    "pages": PagesSitemap,
+    "records": RecordsSitemap,
+    "entities": EntitiesSitemap,
+    "systems": SystemsSitemap,
+}
+
+
+@require_safe
+def robots_txt(request):
+    lines = ["User-agent: *", "Disallow: /staff/", "Disallow: /fr/staff/", "Disallow: /api/v3/records?",
+             f"Sitemap: {settings.CAIM_SITE_URL}/sitemap.xml", ""]  # fmt: skip
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
