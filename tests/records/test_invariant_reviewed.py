@@ -33,6 +33,18 @@ URLS = [f"https://shared.example.ca/story-{n}" for n in range(3)]
 TEXT_FIELDS = ["title_en", "title_fr", "summary_en", "summary_fr"]
 
 
+# Outputs about the whole corpus: lists, search, feeds, the query API, derived files, bulk files and downloads.
+CORPUS_OUTPUTS = (
+    "/incidents/", "/hazards/", "/fr/incidents/", "/search/?q=mkr", "/fr/search/?q=mkr",
+    "/incidents/download.csv", "/hazards/download.json",
+    "/api/v3/records.json", "/api/v3/stats.json", "/api/v3/graph.json", "/api/v3/systemic-analysis.json",
+    "/api/v3/records?limit=100", "/api/v3/search?q=mkr", "/api/v3/entities?limit=100",
+    "/api/v3/feed.json", "/feeds/records.atom", "/fr/feeds/records.atom",
+    "/api/v3/bulk/records.csv", "/api/v3/bulk/records.jsonl", "/api/v3/bulk/sources.csv",
+    "/api/v3/bulk/entities.csv",
+)  # fmt: skip
+
+
 class ReviewedOnly(RuleBasedStateMachine):
     records = Bundle("records")
 
@@ -215,7 +227,7 @@ class ReviewedOnly(RuleBasedStateMachine):
             if kind == "incidents":
                 urls.append(f"{base}aiid.json")
             texts += [self.get(url) for url in urls]
-        for url in ("/incidents/", "/hazards/", "/fr/incidents/", "/api/v3/records.json", "/search/?q=mkr"):
+        for url in CORPUS_OUTPUTS:
             texts.append(self.get(url))
         found = set(MARKER_RE.findall("\n".join(texts)))
         assert found <= self.published_markers, (
