@@ -175,6 +175,12 @@ CACHES = {
     else {"BACKEND": "caim.cache.CountingDatabaseCache", "LOCATION": "caim_cache"},
     # Derived data each process may keep for itself (keyed by the public-layer token, so never stale).
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "caim-local"},
+    # Rendered public pages (records/views/reuse.py), about 40 KB each: at most about 80 MB per process.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "caim-pages",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CAIM_PAGE_CACHE_ENTRIES", "2000"))},
+    },
 }
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or rediss:// URL, not {CACHE_URL!r}.")

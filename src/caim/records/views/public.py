@@ -22,6 +22,7 @@ from caim.records.diff import diff_documents
 from caim.records.models import PublicRecord, RecordVersion, RelatedRecord
 from caim.records.presenters import RecordPage
 from caim.records.queries import Found, listed
+from caim.records.views.reuse import reused_per_state
 
 
 def find_or_404(record_type: str, ident: str) -> Found:
@@ -37,6 +38,7 @@ def to_canonical(found: Found, tail: str = "") -> HttpResponsePermanentRedirect:
 
 
 @require_safe
+@reused_per_state
 def record_detail(request, record_type: str, ident: str, number: int | None = None):
     found = find_or_404(record_type, ident)
     if not found.canonical:

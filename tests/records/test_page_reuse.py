@@ -1,0 +1,122 @@
+"""Record pages are rendered once per state of the public layer and revalidated without rendering."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from caim.records import actions
+from caim.records.models import DRAFT_STATUSES
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    caches["pages"].clear()
+    yield
+    caches["pages"].clear()
+
+
+def get(client, url, **headers):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    return response, len(queries)
+
+
+def correct(record, editor, reviewer, clock, summary_en: str):
+    record.refresh_from_db()
+    actions.update_record(
+        record,
+        actor=editor,
+        expected_lock_version=record.lock_version,
+        data={"summary_en": summary_en},
+        clock=clock,
+    )
+    republish(record, reviewer, clock)
+
+
+def republish(record, reviewer, clock):
+    """A published record's edits go out as its next version, without a review stage."""
+    actions.publish_record(
+        record, actor=reviewer, changelog_en="Corrected.", changelog_fr="Corrigé.", clock=clock
+    )
+
+
+def test_a_page_is_rendered_once_then_revalidated_with_one_query(client, incident):
+    url = f"/incidents/{incident.slug}/"
+    first, rendering = get(client, url)
+    assert first.status_code == 200 and rendering > 2
+    etag = first["ETag"]
+    assert etag and first["Cache-Control"] == "public, no-cache" and first["Last-Modified"]
+
+    again, queries = get(client, url)
+    assert again.status_code == 200 and queries == 1  # the state row only
+    assert again.content == first.content and again["ETag"] == etag
+
+    revalidated, queries = get(client, url, if_none_match=etag)
+    assert revalidated.status_code == 304 and queries == 1 and revalidated.content == b""
+    assert revalidated["ETag"] == etag
+
+    french, _ = get(client, f"/fr{url}")
+    assert french.status_code == 200 and 'lang="fr"' in french.content.decode()
+
+
+def test_a_correction_shows_at_once_and_old_etags_are_stale(client, incident, editor, reviewer, clock):
+    url = f"/incidents/{incident.slug}/"
+    before, _ = get(client, url)
+    correct(incident, editor, reviewer, clock, "A corrected summary with the word zanzibar.")
+    after, queries = get(client, url, if_none_match=before["ETag"])
+    assert after.status_code == 200 and queries > 1
+    assert "zanzibar" in after.content.decode() and "zanzibar" not in before.content.decode()
+    assert after["ETag"] != before["ETag"]
+
+
+def test_a_change_to_another_record_renews_the_page(client, incident, hazard, editor, reviewer, clock):
+    """The incident's page shows the hazard it materialized from: a correction of the hazard shows there."""
+    url = f"/incidents/{incident.slug}/"
+    get(client, url)
+    hazard.refresh_from_db()
+    actions.update_record(
+        hazard, actor=editor, expected_lock_version=hazard.lock_version,
+        data={"title_en": "A renamed hazard zanzibar"}, clock=clock,
+    )  # fmt: skip
+    draft_only, _ = get(client, url)
+    assert "zanzibar" not in draft_only.content.decode()  # an unpublished edit changes nothing
+    republish(hazard, reviewer, clock)
+    renewed, _ = get(client, url)
+    assert "A renamed hazard zanzibar" in renewed.content.decode()
+
+
+def test_a_withdrawal_shows_at_once(client, incident, reviewer, clock):
+    url = f"/incidents/{incident.slug}/"
+    get(client, url)
+    actions.withdraw_record(
+        incident, actor=reviewer, reason_en="Duplicate.", reason_fr="Doublon.", clock=clock
+    )
+    withdrawn, _ = get(client, url)
+    assert withdrawn.status_code == 200 and "Duplicate." in withdrawn.content.decode()
+
+
+def test_addresses_with_a_query_string_are_rendered_each_time(client, incident):
+    url = f"/incidents/{incident.slug}/?utm_source=x"
+    get(client, url)
+    again, queries = get(client, url)
+    assert again.status_code == 200 and queries > 1
+    assert "utm_source=x" in again.content.decode()  # the language switch keeps it
+
+
+def test_revalidation_never_answers_for_a_missing_or_moved_page(client, incident, editor, clock):
+    first, _ = get(client, f"/incidents/{incident.slug}/")
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+    missing, _ = get(
+        client, "/incidents/no-such-record/", if_none_match=etag, if_modified_since=last_modified
+    )
+    assert missing.status_code == 404
+    by_id, _ = get(client, f"/incidents/{incident.pk}/", if_modified_since=last_modified)
+    assert by_id.status_code == 301
+    draft = factories.draft(editor, "incident", factories.incident_data(), clock)
+    assert draft.status in DRAFT_STATUSES
+    unpublished, _ = get(client, f"/incidents/{draft.slug}/", if_modified_since=last_modified)
+    assert unpublished.status_code == 404
