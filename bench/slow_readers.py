@@ -12,11 +12,8 @@ latency percentiles and throughput.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import secrets
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -27,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from pages import DATA, ensure_database  # noqa: E402
+from serving import HOST, production_env, run_wrk, start_server, stop_server, wait_for  # noqa: E402
 
 READ_CHUNK = 4096
 READ_PAUSE = 0.0625  # 4 KB every 1/16 s: 64 KB/s per reader
@@ -57,41 +55,6 @@ class SlowReader(threading.Thread):
                 time.sleep(READ_PAUSE)
 
 
-def wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()  # noqa: S310 - a loopback URL we built
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"The server did not answer {url} within {timeout} s.")
-
-
-def run_wrk(url: str, seconds: int, connections: int) -> dict:
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-
-    def ms(label: str) -> float:
-        match = re.search(rf"^\s*{label}%?\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not match:
-            return float("nan")
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    timeouts = re.search(r"timeout (\d+)", out)
-    return {
-        "p50": ms("50"), "p90": ms("90"), "p99": ms("99"),
-        "rps": float(rate.group(1)) if rate else 0.0,
-        "errors": int(errors.group(1)) if errors else 0,
-        "timeouts": int(timeouts.group(1)) if timeouts else 0,
-    }  # fmt: skip
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10000)
@@ -104,21 +67,8 @@ def main() -> int:
     args = parser.parse_args()
 
     database = ensure_database("sqlite", args.records)
-    host = "127.0.0.1"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "CAIM_VAR_DIR": str(DATA),
-        "CAIM_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": host,
-        "LOG_LEVEL": "ERROR",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "caim", "serve", "--addr", f"{host}:{args.port}",
-         "--workers", str(args.workers), "--threads", str(args.threads)],
-        env=env, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    host = HOST
+    server = start_server(production_env(database, DATA), args.port, args.workers, args.threads)
     try:
         base = f"http://{host}:{args.port}"
         wait_for(base + "/incidents/")
@@ -142,8 +92,7 @@ def main() -> int:
         statuses = {r.status for r in readers}
         received = sum(r.received for r in readers)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
 
     print(
         f"\n{args.records} records, gunicorn {args.workers} workers x {args.threads} threads, record page {url}"

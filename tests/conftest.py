@@ -45,6 +45,18 @@ def corpus_dir(tmp_path_factory):
     return settings.CAIM_CORPUS_DIR
 
 
+@pytest.fixture(autouse=True)
+def list_index_of_this_test():
+    """Each test starts with no list index in memory. A process's index is patched with the changes logged
+    since it was brought up to date, which holds for committed data; a test's rolled-back transaction undoes
+    changes the index of the previous test had taken in."""
+    from caim.site import listindex
+
+    listindex._current = None
+    yield
+    listindex._current = None
+
+
 @pytest.fixture
 def clock():
     return FixedClock(datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("America/Toronto")))

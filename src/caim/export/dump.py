@@ -52,7 +52,7 @@ MODELS = [
     "records.recordembedding",
     "records.relatedrecord",
     "records.publicstate",
-]
+]  # not records.publicchange: a log for running processes, which a restore tells to read everything again
 OPTIONAL_APPS = ("interop",)  # the AIID reference corpus, when installed
 UNUSABLE_PASSWORD = "!"  # noqa: S105 - Django's marker for "no usable password", not a secret
 
@@ -144,7 +144,7 @@ def _objects(lines: Iterator[str]):
 
 def load(path: Path, *, progress: Callable[[str, int], None] | None = None) -> dict:
     """Restore a dump into this (migrated, empty) database, in one transaction."""
-    from caim.records.models import Record
+    from caim.records.models import PublicChange, Record
 
     with _open(path, "r") as source:
         try:
@@ -181,6 +181,7 @@ def load(path: Path, *, progress: Callable[[str, int], None] | None = None) -> d
             if loaded != expected:  # inside the transaction: a short or damaged file loads nothing
                 raise DumpError(f"Loaded counts {loaded} differ from the dump's header {expected}.")
             _reset_sequences()
+            PublicChange.record(None, timezone.now())  # processes holding a list index read everything again
     return header
 
 

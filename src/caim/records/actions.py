@@ -155,6 +155,8 @@ def create_entity(
     jurisdiction: str = "",
     aliases=(),
     description_en: str = "",
+    name_fr: str = "",
+    aliases_fr=(),
     description_fr: str = "",
     same_as=(),
     clock: Clock | None = None,
@@ -167,9 +169,11 @@ def create_entity(
         entity = Entity.objects.create(
             slug=slug,
             name=clean_text(name, single_line=True),
+            name_fr=clean_text(name_fr, single_line=True),
             kind=kind,
             jurisdiction=jurisdiction,
             aliases=list(aliases),
+            aliases_fr=list(aliases_fr),
             description_en=description_en,
             description_fr=description_fr,
             same_as=list(same_as),
@@ -194,6 +198,7 @@ def create_system(
     developer: Entity | None = None,
     description_en: str = "",
     description_fr: str = "",
+    name_fr: str = "",
     clock: Clock | None = None,
 ) -> AISystem:
     roles.require_role(actor, roles.EDITOR, roles.ADMIN)
@@ -203,6 +208,7 @@ def create_system(
         system = AISystem.objects.create(
             slug=slug,
             name=clean_text(name, single_line=True),
+            name_fr=clean_text(name_fr, single_line=True),
             system_type=system_type,
             developer=developer,
             description_en=description_en,
@@ -224,6 +230,7 @@ def merge_entities(loser: Entity, survivor: Entity, *, actor, clock: Clock | Non
         survivor = Entity.objects.select_for_update().get(pk=survivor.pk)
         records = RecordEntity.objects.filter(entity=loser).values_list("record_id", flat=True)
         moved = {"records": sorted(set(records))}
+        public_ids = set(PublicEntityRole.objects.filter(entity=loser).values_list("record_id", flat=True))
         for link in RecordEntity.objects.filter(entity=loser):
             theirs = RecordEntity.objects.filter(record_id=link.record_id, entity=survivor).first()
             if theirs is None:
@@ -243,8 +250,10 @@ def merge_entities(loser: Entity, survivor: Entity, *, actor, clock: Clock | Non
         AISystem.objects.filter(developer=loser).update(developer=survivor)
         names = dict.fromkeys([*survivor.aliases, loser.name, *loser.aliases])
         survivor.aliases = [name for name in names if name != survivor.name]
+        names_fr = dict.fromkeys([*survivor.aliases_fr, *filter(None, [loser.name_fr]), *loser.aliases_fr])
+        survivor.aliases_fr = [name for name in names_fr if name not in (survivor.name_fr, survivor.name)]
         survivor.same_as = [*survivor.same_as, *(s for s in loser.same_as if s not in survivor.same_as)]
-        survivor.save(update_fields=["aliases", "same_as"])
+        survivor.save(update_fields=["aliases", "aliases_fr", "same_as"])
         EntityRedirect.objects.filter(entity=loser).update(entity=survivor)
         EntityRedirect.objects.create(old_slug=loser.slug, old_id=loser.pk, entity=survivor, created_at=now)
         loser_id, loser_slug = loser.pk, loser.slug
@@ -253,7 +262,7 @@ def merge_entities(loser: Entity, survivor: Entity, *, actor, clock: Clock | Non
         audit("entity", survivor.pk, "entity.merged", actor, now,
               before={"slug": loser_slug, "name": loser.name}, after={"slug": survivor.slug, **moved})  # fmt: skip
         loser.delete()
-        PublicState.bump()  # entity pages, filters and counts change
+        PublicState.bump(public_ids)  # entity pages, filters and counts change
         entities_merged.send(sender=Entity, loser_id=loser_id, survivor=survivor)
     return survivor
 
@@ -772,8 +781,9 @@ def merge_records(loser: Record, survivor: Record, *, actor, clock: Clock | None
         Record.objects.filter(pk=loser.pk).update(status=Status.MERGED, merged_into=survivor, updated_at=now)
         if loser_public is not None and not loser_public.withdrawn:
             _close_merged(loser, survivor, loser_public, actor, now)
-        elif loser_public is not None:
+        elif loser_public is not None:  # withdrawn already: its address now leads to the survivor
             PublicRecord.objects.filter(pk=loser.pk).update(merged_into=survivor_public)
+            PublicState.bump([loser.pk])
         audit("record", loser.pk, "record.merged_into", actor, now, before={"status": loser.status},
               after={"status": Status.MERGED, "into": {"id": survivor.pk, "slug": survivor.slug}})  # fmt: skip
     return survivor

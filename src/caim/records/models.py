@@ -15,7 +15,8 @@ depends on them, so they are choices.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -238,9 +239,14 @@ class Entity(models.Model):
 
     slug = models.SlugField(max_length=200, unique=True)
     name = models.CharField(max_length=300)
+    # The official French name; empty: the name is the same in French, or has no French form (French pages then
+    # show `name`, marked as English). Set it equal to `name` for a name that is the same in both languages.
+    name_fr = models.CharField(max_length=300, blank=True)
     kind = models.CharField(max_length=30)
     jurisdiction = models.CharField(max_length=12, blank=True)
+    # Other names: in English or in no language (acronyms), and in French.
     aliases = models.JSONField(default=list, blank=True)
+    aliases_fr = models.JSONField(default=list, blank=True)
     description_en = models.TextField(blank=True)
     description_fr = models.TextField(blank=True)
     same_as = models.JSONField(default=list, blank=True)
@@ -256,6 +262,7 @@ class Entity(models.Model):
 class AISystem(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     name = models.CharField(max_length=300)
+    name_fr = models.CharField(max_length=300, blank=True)  # as Entity.name_fr
     developer = models.ForeignKey(
         Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="systems"
     )
@@ -510,10 +517,13 @@ class PublicState(models.Model):
         return f"public layer state {self.token}"
 
     @classmethod
-    def bump(cls) -> None:
+    def bump(cls, record_ids: Iterable[int] | None = None) -> None:
+        """A new token, and a line in the change log per record whose public rows changed (`None`: any may
+        have, as after a re-projection)."""
         token, now = uuid.uuid4().hex, timezone.now()
         if not cls.objects.filter(pk=1).update(token=token, changed_at=now):
             cls.objects.update_or_create(pk=1, defaults={"token": token, "changed_at": now})
+        PublicChange.record(record_ids, now)
 
     @classmethod
     def current(cls) -> str:
@@ -524,6 +534,37 @@ class PublicState(models.Model):
         """(token, when it was set), in one query: an ETag and a Last-Modified."""
         row = cls.objects.filter(pk=1).values_list("token", "changed_at").first()
         return row if row else ("", None)
+
+
+class PublicChange(models.Model):
+    """Which records' public rows each change of the public layer touched, so that a process holding derived
+    data (the list index) updates those records instead of reading everything again. A row without a record
+    means that any record may have changed. Kept for `KEPT`, enough for any process that serves requests."""
+
+    KEPT = timedelta(days=7)
+    MANY = 500  # more records than this in one change: "any may have changed" (reading all is then cheaper)
+
+    record_id = models.IntegerField(null=True, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"public change of {self.record_id or 'every record'} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def record(cls, record_ids: Iterable[int] | None, now: datetime) -> None:
+        ids = None if record_ids is None else sorted(set(record_ids))
+        if ids is None or len(ids) > cls.MANY:
+            cls.objects.create(record_id=None, at=now)
+        else:
+            cls.objects.bulk_create(cls(record_id=pk, at=now) for pk in ids)
+        if now.minute == 0:  # about once an hour of activity is enough to keep the table small
+            cls.objects.filter(at__lt=now - cls.KEPT).delete()
+
+    @classmethod
+    def since(cls, when: datetime) -> set[int] | None:
+        """The records changed at or after `when`; None if any record may have."""
+        ids = set(cls.objects.filter(at__gte=when).values_list("record_id", flat=True))
+        return None if None in ids else ids
 
 
 class PublicEntityRole(models.Model):

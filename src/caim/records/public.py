@@ -117,7 +117,7 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
     if doc["type"] == RecordType.INCIDENT:  # the lint only lets an incident link to public hazards
         hazard_ids = [link["id"] for link in doc.get("materialized_from", [])]
         public.materialized_from.set(PublicRecord.objects.filter(pk__in=hazard_ids))
-    PublicState.bump()
+    PublicState.bump([public.pk])
     public_record_changed.send(
         sender=PublicRecord,
         public=public,
@@ -219,7 +219,7 @@ def bulk_project(versions: list[RecordVersion], batch: int = 1000) -> list[Publi
         ),
         batch_size=batch,
     )
-    PublicState.bump()
+    PublicState.bump([v.record_id for v in versions])
     return publics
 
 

@@ -1,9 +1,12 @@
 """An in-memory, columnar copy of the public records, for the lists: filters, facet counts and order.
 
 The public layer only changes when a record is published or withdrawn, and each change sets a new
-`PublicState.token` in the same transaction. Each process keeps one `ListIndex` and rebuilds it when that
-token changes, so a list request costs one small query plus numpy work, whatever the number of records:
-facet counts are `bincount`s over arrays instead of a GROUP BY per facet.
+`PublicState.token` and logs the records it touched (`PublicChange`) in the same transaction. Each process
+keeps one `ListIndex`; when the token changes, the first request re-reads only the records changed since the
+index was last brought up to date and patches the arrays (a few milliseconds at 100,000 records, where reading
+everything takes seconds), while requests arriving meanwhile use the index as it was. A list request costs one
+small query plus numpy work, whatever the number of records: facet counts are `bincount`s over arrays instead of
+a GROUP BY per facet. A patched index equals one built from scratch (tested).
 
 Single-valued fields are code arrays (one small integer per record); multi-valued ones (taxonomy tags,
 entities, systems) are pairs of arrays (record position, value index).
@@ -13,14 +16,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import FloatField, Func
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 
 from caim.records.fields import facets
-from caim.records.models import AISystem, Entity, PublicRecord, PublicState
+from caim.records.models import AISystem, Entity, PublicChange, PublicRecord, PublicState
 from caim.taxonomy.loader import get_taxonomy
 
 # Single-valued columns: the record type (each list's own filter) and the declared field filters.
@@ -41,7 +46,7 @@ class Field:
 class Multi:
     positions: np.ndarray  # int32: record position of each pair
     indexes: np.ndarray  # int32: value index of each pair
-    values: list  # value index -> value (a slug, or (pk, slug, name) for entities and systems)
+    values: list  # value index -> value (a slug, or (pk, slug, name, name_fr) for entities and systems)
 
     def mask(self, index: int, size: int) -> np.ndarray:
         out = np.zeros(size, dtype=bool)
@@ -56,10 +61,12 @@ class Multi:
 @dataclass
 class ListIndex:
     version: str  # the PublicState token it was built from
+    synced_at: datetime  # changes logged from a little before this moment on are not in it yet
     ids: np.ndarray  # int64 record ids, ascending; a record's position is its index here
     fields: dict[str, Field]
     has_french: np.ndarray
     years: np.ndarray  # int16, 0 when no event date
+    keys: dict[str, np.ndarray]  # the sort keys: "event" and "published" (epoch seconds), "rank"
     orders: dict[str, np.ndarray]  # sort name -> positions in display order
     multi: dict[str, Multi]  # tag vocabularies, "entity", "system"
     slugs: dict[str, dict[str, int]]  # "entity"/"system" -> slug -> value index
@@ -94,16 +101,54 @@ class Epoch(Func):
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def build() -> ListIndex:
-    """Read the public layer into arrays, from one query of the records (so that every array and order
-    describes the same records), plus one per kind of link."""
-    version = PublicState.current()
+COLUMNS = ("pk", *FIELDS, "has_french", "year", "event", "published", "rank")
+NAMED = (  # list filter -> link table, its column, the model named
+    ("entity", "records_publicentityrole", "entity_id", Entity),
+    ("system", "records_publicsystemlink", "system_id", AISystem),
+)
+
+
+def _read(record_ids: set[int] | None = None) -> tuple[list[tuple], dict[str, list[tuple]], dict[str, list]]:
+    """The listed records' rows (all of them, or those of `record_ids`), their (record id, tag) pairs per
+    vocabulary, and their (record id, object) pairs per named filter: one query of the records, one per kind
+    of link."""
     columns = (*FIELDS, "has_french", ExtractYear("event_date"), Epoch("event_date"), Epoch("first_published_at"),
                "severity_rank")  # fmt: skip
-    at = {
-        name: i for i, name in enumerate(("pk", *FIELDS, "has_french", "year", "event", "published", "rank"))
-    }
-    rows = list(PublicRecord.objects.listed().order_by("pk").values_list("pk", *columns))
+    records = PublicRecord.objects.listed().order_by("pk")
+    where = ""
+    if record_ids is not None:
+        records = records.filter(pk__in=record_ids)
+        where = f" AND record_id IN ({','.join(str(int(pk)) for pk in record_ids) or 'NULL'})"
+    rows = list(records.values_list("pk", *columns))
+    tags = {vocabulary: [] for vocabulary in TAGS}
+    in_tags = ", ".join(f"'{vocabulary}'" for vocabulary in TAGS) or "''"
+    for record_id, vocabulary, slug in _rows(
+        f"SELECT record_id, vocabulary, slug FROM records_publictag WHERE vocabulary IN ({in_tags}){where}"  # noqa: S608 - constant names and integers
+    ):
+        tags[vocabulary].append((record_id, slug))
+    named = {}
+    for name, table, column, model in NAMED:
+        pairs = _rows(f"SELECT DISTINCT record_id, {column} FROM {table} WHERE 1 = 1{where}")  # noqa: S608 - as above
+        objects = {
+            obj[0]: obj
+            for obj in model.objects.filter(pk__in={o for _r, o in pairs}).values_list(
+                "pk", "slug", "name", "name_fr"
+            )
+        }
+        named[name] = [(record_id, objects[pk]) for record_id, pk in pairs if pk in objects]
+    return rows, tags, named
+
+
+def build() -> ListIndex:
+    """Read the public layer into arrays (every array and order describes the same records)."""
+    with transaction.atomic():  # one snapshot of the public layer on PostgreSQL
+        version, synced_at = PublicState.current(), timezone.now()
+        rows, tags, named = _read()
+    return _assemble(version, synced_at, rows, tags, named)
+
+
+def _assemble(version: str, synced_at: datetime, rows, tags, named) -> ListIndex:
+    at = {name: i for i, name in enumerate(COLUMNS)}
     size = len(rows)
 
     def column(name: str, dtype, empty=0) -> np.ndarray:
@@ -119,32 +164,37 @@ def build() -> ListIndex:
         fields[name] = Field(
             np.fromiter((lookup.get(r[i], -1) for r in rows), dtype=np.int16, count=size), values
         )
-    has_french = column("has_french", bool, False)
-    years = column("year", np.int16)
-    # Records without an event date come last; every order breaks ties by newest id.
-    event = column("event", np.float64, -np.inf)
-    published = column("published", np.float64)
-    rank = column("rank", np.int64)
-    orders = {  # np.lexsort sorts by its last key first
+    keys = {  # records without an event date come last
+        "event": column("event", np.float64, -np.inf),
+        "published": column("published", np.float64),
+        "rank": column("rank", np.int64),
+    }
+    multi: dict[str, Multi] = {}
+    for vocabulary in TAGS:
+        multi[vocabulary] = _pairs(
+            ids, tags[vocabulary], get_taxonomy()[vocabulary].slugs(), key=lambda slug: slug
+        )
+    slugs = {}
+    listed = set(ids.tolist())
+    for name, *_link in NAMED:
+        objects = sorted({obj for r, obj in named[name] if r in listed})  # those a listed record names
+        multi[name] = _pairs(ids, [(r, obj[0]) for r, obj in named[name]], objects, key=lambda obj: obj[0])
+        slugs[name] = {obj[1]: i for i, obj in enumerate(objects)}
+    has_french, years = column("has_french", bool, False), column("year", np.int16)
+    return ListIndex(
+        version, synced_at, ids, fields, has_french, years, keys, _orders(ids, keys), multi, slugs
+    )
+
+
+def _orders(ids: np.ndarray, keys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Positions in each display order; every order breaks ties by newest id (np.lexsort sorts by its last key
+    first)."""
+    event, published, rank = keys["event"], keys["published"], keys["rank"]
+    return {
         "occurred": np.lexsort((-ids, -event)),
         "published": np.lexsort((-ids, -published)),
         "severity": np.lexsort((-ids, -event, -rank)),
     }
-    multi: dict[str, Multi] = {}
-    for vocabulary in TAGS:
-        values = get_taxonomy()[vocabulary].slugs()
-        rows = _rows(f"SELECT record_id, slug FROM records_publictag WHERE vocabulary = '{vocabulary}'")  # noqa: S608
-        multi[vocabulary] = _pairs(ids, rows, values, key=lambda slug: slug)
-    slugs = {}
-    for name, table, column, model in (
-        ("entity", "records_publicentityrole", "entity_id", Entity),
-        ("system", "records_publicsystemlink", "system_id", AISystem),
-    ):
-        rows = _rows(f"SELECT DISTINCT record_id, {column} FROM {table}")  # noqa: S608 - constant names above
-        objects = sorted(model.objects.filter(pk__in={o for _r, o in rows}).values_list("pk", "slug", "name"))
-        multi[name] = _pairs(ids, rows, objects, key=lambda obj: obj[0])
-        slugs[name] = {slug: i for i, (_pk, slug, _name) in enumerate(objects)}
-    return ListIndex(version, ids, fields, has_french, years, orders, multi, slugs)
 
 
 def _pairs(ids: np.ndarray, rows: list[tuple], values: list, key) -> Multi:
@@ -158,18 +208,128 @@ def _pairs(ids: np.ndarray, rows: list[tuple], values: list, key) -> Multi:
     return Multi(positions[keep].astype(np.int32), indexes[keep], values)
 
 
+def patched(
+    index: ListIndex, version: str, synced_at: datetime, changed: set[int], rows, tags, named
+) -> ListIndex:
+    """`index` with the records of `changed` taken out and their rows now (`rows`, `tags`, `named`: those of
+    them that are listed) put in: the same arrays a build from scratch would give, in a few array operations."""
+    changed_ids = np.fromiter(changed, dtype=np.int64, count=len(changed))
+    keep = ~np.isin(index.ids, changed_ids)
+    added = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    joined = np.concatenate([index.ids[keep], added])
+    order = np.argsort(joined, kind="stable")
+    ids = joined[order]
+    place = np.empty(len(order), dtype=np.int64)  # position in `joined` -> position in the new index
+    place[order] = np.arange(len(order))
+    kept = np.count_nonzero(keep)
+    moved = np.full(index.size, -1, dtype=np.int64)  # old position -> new position (-1: taken out)
+    moved[keep] = place[:kept]
+    new_position = {int(pk): int(place[kept + j]) for j, pk in enumerate(added)}
+    at = {name: i for i, name in enumerate(COLUMNS)}
+
+    def column(old: np.ndarray, name: str, dtype, empty=0) -> np.ndarray:
+        new = np.fromiter((r[at[name]] if r[at[name]] is not None else empty for r in rows), dtype=dtype,
+                          count=len(rows))  # fmt: skip
+        return np.concatenate([old[keep], new])[order]
+
+    fields = {}
+    for name, field in index.fields.items():
+        codes = field.codes[keep]
+        values = sorted(
+            {field.values[c] for c in np.unique(codes[codes >= 0])}
+            | {r[at[name]] for r in rows if r[at[name]]}
+        )
+        lookup = {v: code for code, v in enumerate(values)}
+        remap = np.array([lookup.get(v, -1) for v in field.values] + [-1], dtype=np.int16)  # code -1 stays -1
+        new = np.fromiter((lookup.get(r[at[name]], -1) for r in rows), dtype=np.int16, count=len(rows))
+        fields[name] = Field(np.concatenate([remap[codes], new])[order], values)
+    keys = {
+        "event": column(index.keys["event"], "event", np.float64, -np.inf),
+        "published": column(index.keys["published"], "published", np.float64),
+        "rank": column(index.keys["rank"], "rank", np.int64),
+    }
+    multi = {}
+    for vocabulary in TAGS:
+        old = index.multi[vocabulary]
+        lookup = {slug: i for i, slug in enumerate(old.values)}
+        new = [
+            (new_position[r], lookup[slug])
+            for r, slug in tags[vocabulary]
+            if r in new_position and slug in lookup
+        ]
+        multi[vocabulary] = _joined(old, moved, new, old.values)
+    slugs = {}
+    for name, *_link in NAMED:
+        old = index.multi[name]
+        still = old.indexes[moved[old.positions] >= 0]
+        objects = {old.values[i][0]: old.values[i] for i in np.unique(still)}
+        objects.update({obj[0]: obj for r, obj in named[name] if r in new_position})  # names as read now
+        values = sorted(objects.values())
+        lookup = {obj[0]: i for i, obj in enumerate(values)}
+        remapped = Multi(old.positions, np.array([lookup.get(obj[0], -1) for obj in old.values] + [-1],
+                                                 dtype=np.int32)[old.indexes], values)  # fmt: skip
+        new = [(new_position[r], lookup[obj[0]]) for r, obj in named[name] if r in new_position]
+        multi[name] = _joined(remapped, moved, new, values)
+        slugs[name] = {obj[1]: i for i, obj in enumerate(values)}
+    has_french = column(index.has_french, "has_french", bool, False)
+    years = column(index.years, "year", np.int16)
+    return ListIndex(
+        version, synced_at, ids, fields, has_french, years, keys, _orders(ids, keys), multi, slugs
+    )
+
+
+def _joined(old: Multi, moved: np.ndarray, new: list[tuple[int, int]], values: list) -> Multi:
+    """The pairs of `old` whose record stays (at its new position), and `new` (position, value index) pairs."""
+    stays = moved[old.positions] >= 0
+    positions = np.concatenate([moved[old.positions[stays]], np.array([p for p, _i in new], dtype=np.int64)])
+    indexes = np.concatenate([old.indexes[stays], np.array([i for _p, i in new], dtype=np.int32)])
+    return Multi(positions.astype(np.int32), indexes.astype(np.int32), values)
+
+
+# A change is looked for from this long before the index was last brought up to date: a transaction that logged
+# its change earlier may commit after a later one, and reading a record twice does no harm.
+LOOKBACK = timedelta(seconds=60)
+# An index not brought up to date for this long may miss changes the log no longer holds: read everything.
+STALE_AFTER = PublicChange.KEPT - timedelta(days=1)
+
 _lock = threading.Lock()
 _current: ListIndex | None = None
 
 
 def get_index() -> ListIndex:
-    """This process's index, rebuilt first if the public layer changed since it was built."""
+    """This process's index, brought up to date first if the public layer changed since; while one request
+    does that, the others answer from the index as it was."""
     global _current
     version = PublicState.current()
     index = _current
-    if index is None or index.version != version:
-        with _lock:
-            if _current is None or _current.version != version:
-                _current = build()
-            index = _current
-    return index
+    if index is not None and index.version == version:
+        return index
+    if index is not None and not _lock.acquire(blocking=False):
+        return index
+    if index is None:
+        _lock.acquire()
+    try:
+        if _current is None or _current.version != version:
+            _current = refreshed(_current)
+        return _current
+    finally:
+        _lock.release()
+
+
+def refreshed(index: ListIndex | None) -> ListIndex:
+    """`index` patched with the records changed since it was last brought up to date, or built from scratch
+    when there is none, when it is too old, or when any record may have changed."""
+    if index is None or timezone.now() - index.synced_at > STALE_AFTER:
+        return build()
+    with transaction.atomic():
+        version, synced_at = PublicState.current(), timezone.now()
+        changed = PublicChange.since(index.synced_at - LOOKBACK)
+        if changed is None:
+            return build()
+        rows, tags, named = _read(changed)
+        fresh = patched(index, version, synced_at, changed, rows, tags, named)
+        # The log names every committed change; a database restored under a running process (or a test's
+        # rolled-back transaction) does not, and shows here first.
+        if fresh.size != PublicRecord.objects.listed().count():
+            return build()
+    return fresh

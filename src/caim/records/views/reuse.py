@@ -49,7 +49,8 @@ def reused_per_state(view):
         if fresh is not None:
             return _validators(fresh, etag, last_modified)
         plain = not request.META.get("QUERY_STRING")
-        cache, key = caches["pages"], f"{etag}:{request.path}"  # the address itself: no collision can mix pages
+        # The address's full hash: a key stays short whatever the address, and no collision mixes two pages.
+        cache, key = caches["pages"], f"{etag}:{hashlib.sha256(request.path.encode()).hexdigest()}"
         kept = cache.get(key) if plain else None
         if kept is not None:
             content_type, body = kept
