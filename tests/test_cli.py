@@ -23,6 +23,7 @@ COMMANDS = {
     "dump",
     "load",
     "export-api",
+    "export-site",
     "compilemessages",
 }
 

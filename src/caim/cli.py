@@ -1,5 +1,5 @@
 """The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, generate,
-import-aiid, dump, load, export-api, compilemessages."""
+import-aiid, dump, load, export-api, export-site, compilemessages."""
 
 from __future__ import annotations
 
@@ -352,7 +352,53 @@ def cmd_export_api(args) -> int:
     from caim.export.api_files import write_api_files
 
     written = write_api_files(Path(args.out))
-    print(f"Wrote the API files of {written} records to {Path(args.out) / 'api' / 'v3'}.")
+    print(
+        f"Wrote the API files of {written} records to {Path(args.out) / 'api' / 'v3'} (with stats, "
+        "systemic-analysis, graph, the JSON Feeds and the bulk files)."
+    )
+    return 0
+
+
+def cmd_export_site(args) -> int:
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from caim.export.static_site import ExportError, export_site
+
+    compile_catalogs()
+    if args.workers is not None and args.workers < 1:
+        print("--workers must be at least 1.", file=sys.stderr)
+        return 2
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, transient=True) as progress:
+            task = progress.add_task("Starting", total=None)
+
+            def report(what: str, done: int, total: int) -> None:
+                progress.update(task, description=what, completed=done, total=total or None)
+
+            summary = export_site(Path(args.out), incremental=args.incremental, workers=args.workers,
+                                  progress=report)  # fmt: skip
+    except ExportError as exc:
+        print(f"Nothing was exported: {exc}", file=sys.stderr)
+        return 2
+    if summary.nothing_changed:
+        print(
+            f"Nothing changed in the public records since the last export to {args.out} ({summary.seconds:.1f} s)."
+        )
+    elif args.incremental:
+        print(
+            f"Updated {args.out}: {len(summary.changed_records)} changed record(s), {summary.records} record(s) "
+            f"re-rendered, {summary.written} file(s) rewritten, {summary.removed} removed, in {summary.seconds:.1f} s."
+        )
+    else:
+        print(
+            f"Exported the site to {args.out}: {summary.files} files ({summary.bytes / 1e6:.1f} MB), "
+            f"{summary.records} records, in {summary.seconds:.1f} s."
+        )
+    for note in summary.notes:
+        print(note, file=sys.stderr)
     return 0
 
 
@@ -432,9 +478,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.set_defaults(func=cmd_load)
 
-    p = sub.add_parser("export-api", help="write the API corpus files (records.json, ...) to a folder")
+    p = sub.add_parser(
+        "export-api",
+        help="write the API corpus files (records.json, stats, graph, feeds, bulk files) to a folder",
+    )
     p.add_argument("out")
     p.set_defaults(func=cmd_export_api)
+
+    p = sub.add_parser(
+        "export-site", help="write the whole public site as static files, with a search index (Pagefind)"
+    )
+    p.add_argument("out", help="the output folder (new, empty, or an earlier export)")
+    p.add_argument(
+        "--incremental",
+        action="store_true",
+        help="rewrite only the files of records changed since the last export",
+    )
+    p.add_argument("--workers", type=int, help="processes rendering pages (default: one per CPU core)")
+    p.set_defaults(func=cmd_export_site)
 
     p = sub.add_parser("compilemessages", help="compile the translation catalogs")
     p.set_defaults(func=cmd_compilemessages)

@@ -1,0 +1,298 @@
+"""`caim export-site`: the public site as static files (SPEC §8), checked against the live site on the demo set,
+and the incremental mode after a correction is published."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from caim.cli import main
+from caim.export import pagefind, static_site
+from caim.export.static_site import ExportError, Manifest, RecordState, export_site, file_for
+from caim.records import actions
+from caim.records.models import Entity, PublicRecord, RecordVersion, VersionKind
+from tests import factories
+
+GENERATED_AT = re.compile(rb'"generated_at":"[^"]*"')
+
+
+@pytest.fixture(scope="module")
+def site(django_db_blocker, tmp_path_factory) -> Path:
+    """The demo set exported once (in this process, as the tests' database is not shared with workers)."""
+    out = tmp_path_factory.mktemp("export") / "site"
+    with django_db_blocker.unblock():
+        summary = export_site(out, workers=1)
+    assert summary.files > 100 and not summary.notes
+    return out
+
+
+def live(url: str) -> bytes:
+    response = Client().get(url)
+    assert response.status_code == 200, url
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def manifest_rows(out: Path) -> dict[str, list]:
+    manifest = Manifest.read(out)
+    return {row[0]: row for unit in manifest.unit_lines for row in manifest.rows(unit)}
+
+
+def a_record(**filters) -> PublicRecord:
+    return PublicRecord.objects.listed().filter(**filters).order_by("pk").first()
+
+
+def test_the_export_holds_every_kind_of_page_and_file(site, db):
+    incident = a_record(record_type="incident", version_number__gt=1)
+    kind = "incidents"
+    numbers = list(RecordVersion.objects.filter(record_id=incident.pk).values_list("number", flat=True))
+    expected = ["index.html", "fr/index.html", "incidents/index.html", "fr/hazards/index.html", "about/index.html",
+                "fr/methodology/index.html", "standards/index.html", "privacy/index.html", "api/index.html",
+                "corrections/index.html", "taxonomy/index.html", "stats/index.html", "fr/stats/index.html",
+                "stats/domain.csv", "entities/index.html", "systems/index.html", "search/index.html",
+                "fr/search/index.html", "404.html", "api/v3/records.json", "api/v3/records.json.gz",
+                "api/v3/taxonomy.json", "api/v3/stats.json", "api/v3/systemic-analysis.json", "api/v3/graph.json",
+                "api/v3/feed.json", "fr/api/v3/feed.json", "feeds/records.atom", "fr/feeds/incidents.atom",
+                "feeds/hazards.atom", "api/v3/bulk/records.csv", "api/v3/bulk/records.jsonl",
+                "api/v3/bulk/sources.csv", "api/v3/bulk/entities.csv", "api/v3/bulk/LICENCE.txt",
+                "incidents/download.csv", "fr/hazards/download.json", "static/caim/site.css",
+                "static/caim/vendor/htmx-2.0.11.min.js", "static/caim/favicon.svg", pagefind.SEARCH_SCRIPT,
+                "pagefind/pagefind.js", "search/delta.json", "sitemap.xml", "sitemap-records.xml", "robots.txt",
+                "_redirects", "_headers", "README.txt", "manifest.json",
+                f"{kind}/{incident.slug}/index.html", f"fr/{kind}/{incident.slug}/index.html",
+                f"{kind}/{incident.slug}/oecd.json", f"fr/{kind}/{incident.slug}/aiid.json",
+                f"{kind}/{incident.slug}/cite.bib", f"api/v3/records/{incident.slug}.json",
+                f"api/v3/records/{incident.slug}/versions.json",
+                f"{kind}/{incident.slug}/diff/{numbers[0]}/{numbers[1]}/index.html"]  # fmt: skip
+    for n in numbers:
+        expected += [f"{kind}/{incident.slug}/v/{n}/index.html", f"fr/{kind}/{incident.slug}/v/{n}/index.html",
+                     f"{kind}/{incident.slug}/v/{n}/cite.ris", f"fr/{kind}/{incident.slug}/v/{n}/cite.csl.json",
+                     f"{kind}/{incident.slug}/v/{n}/oecd.json"]  # fmt: skip
+    entity = Entity.objects.filter(public_roles__record__withdrawn=False).order_by("pk").first()
+    expected += [f"entities/{entity.slug}/index.html", f"fr/feeds/entities/{entity.slug}.atom"]
+    missing = [path for path in expected if not (site / path).is_file()]
+    assert missing == []
+    assert (
+        site / "incidents" / "page"
+    ).exists() or incident.pk  # pages after the first only when there are any
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/fr/about/", "/fr/stats/", "/api/v3/taxonomy.json", "/feeds/records.atom"]
+)
+def test_pages_and_files_are_the_live_sites_byte_for_byte(site, db, url):
+    assert (site / file_for(url)).read_bytes() == live(url)
+
+
+def test_entity_and_record_pages_differ_from_the_live_site_only_by_the_documented_changes(site, db):
+    entity = Entity.objects.filter(public_roles__record__withdrawn=False).order_by("pk").first()
+    assert (site / file_for(f"/entities/{entity.slug}/")).read_bytes() == live(f"/entities/{entity.slug}/")
+    for public in PublicRecord.objects.filter(merged_into__isnull=True):
+        numbers = RecordVersion.objects.filter(record_id=public.pk).values_list("number", flat=True)
+        for lang in ("en", "fr"):
+            for url in [public.url(lang), *(public.url(lang, version=n) for n in numbers)]:
+                exported = (site / file_for(url)).read_bytes()
+                if (
+                    url == public.url(lang) and not public.withdrawn
+                ):  # the record's body is marked for Pagefind
+                    assert exported.count(b"data-pagefind-body") == 1
+                    exported = pagefind.unmark(exported)
+                else:
+                    assert b"data-pagefind-body" not in exported
+                # The taxonomy links of a record lead to the exported page of each filter value.
+                expected = re.sub(rb'href="(/(?:fr/)?(?:incidents|hazards)/)\?([a-z_]+)=([a-z_]+)"',
+                                  rb'href="\1\2/\3/"', live(url))  # fmt: skip
+                assert exported == expected, url
+
+
+def test_list_pages_paginate_as_folders_and_filter_pages_exist(site, db):
+    first = (site / "incidents/index.html").read_text()
+    assert 'data-static-list="/incidents/"' in first and 'hx-get=""' not in first
+    assert pagefind.LIST_SCRIPT in first
+    for param, value in static_site.plan().facet_values["incident"]:
+        page = (site / f"incidents/{param}/{value}/index.html").read_text()
+        assert '<nav class="pagination"' not in page
+    lang_switch = re.search(r'<a class="lang-switch" href="([^"]*)"', first).group(1)
+    assert lang_switch == "/fr/incidents/"
+
+
+def test_redirect_pages_and_the_redirects_file(site, db):
+    public = a_record(record_type="incident")
+    stub = (site / f"incidents/{public.pk}/index.html").read_text()
+    assert f'<meta http-equiv="refresh" content="0; url=/incidents/{public.slug}/">' in stub
+    assert f'<link rel="canonical" href="http://127.0.0.1:8000/incidents/{public.slug}/">' in stub
+    fr_stub = (site / f"fr/incidents/{public.pk}/index.html").read_text()
+    assert f"url=/fr/incidents/{public.slug}/" in fr_stub and '<html lang="fr">' in fr_stub
+    redirects = (site / "_redirects").read_text().splitlines()
+    assert f"/incidents/{public.pk}/* /incidents/{public.slug}/:splat 301" in redirects
+    assert f"/api/v3/records/{public.pk}.json /api/v3/records/{public.slug}.json 301" in redirects
+
+
+def test_compressed_copies_and_manifest(site, db):
+    rows = manifest_rows(site)
+    on_disk = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(rows) == on_disk
+    for path, (_path, size, sha, deps, _groups) in rows.items():
+        body = (site / path).read_bytes()
+        assert len(body) == size and hashlib.sha256(body).hexdigest() == sha, path
+        assert deps == "all" or all(isinstance(pk, int) for pk in deps)
+        if path.endswith(".gz"):
+            assert gzip.decompress(body) == (site / path[:-3]).read_bytes(), path
+        elif static_site.compressible(path, size):
+            assert (site / f"{path}.gz").is_file(), path
+    public = a_record()
+    kind = "incidents" if public.record_type == "incident" else "hazards"
+    assert public.pk in rows[f"{kind}/{public.slug}/index.html"][3]
+    header = Manifest.read(site).header
+    assert header["records"][str(public.pk)][0] == public.version_number
+
+
+def test_corpus_files_are_the_apis(site, db):
+    for url in ("/api/v3/records.json", "/api/v3/bulk/records.csv", "/api/v3/bulk/records.jsonl",
+                "/api/v3/bulk/sources.csv", "/api/v3/bulk/entities.csv", "/incidents/download.csv",
+                "/fr/hazards/download.json"):  # fmt: skip
+        exported = (site / url.lstrip("/")).read_bytes()
+        assert GENERATED_AT.sub(b"", exported) == GENERATED_AT.sub(b"", live(url)), url
+    records = json.loads((site / "api/v3/records.json").read_text())
+    assert records["meta"]["record_count"] == PublicRecord.objects.listed().count()
+
+
+def test_bad_output_folders_are_refused_with_a_message(tmp_path, capsys, db):
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine")
+    for target, words in ((tmp_path / "a-file", "is a file"), (tmp_path / "no" / "such", "does not exist"),
+                          (tmp_path / "full", "not empty")):  # fmt: skip
+        with pytest.raises(ExportError, match=words):
+            export_site(target, workers=1)
+    assert main(["export-site", str(tmp_path / "full")]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert main(["export-site", str(tmp_path / "new"), "--incremental"]) == 2
+    assert (tmp_path / "full" / "notes.txt").read_text() == "mine"
+
+
+def test_incremental_export_rewrites_exactly_what_depends_on_a_correction(
+    site, db, tmp_path, editor, reviewer
+):
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    before = manifest_rows(out)
+    nothing = export_site(out, incremental=True)
+    assert nothing.nothing_changed and manifest_rows(out) == before
+
+    public = a_record(record_type="incident", version_number__gt=1)
+    record = public.record
+    record = actions.update_record(record, actor=editor, expected_lock_version=record.lock_version,
+                                   data={"summary_en": record.summary_en + " (Corrected.)"})  # fmt: skip
+    actions.publish_record(record, actor=reviewer, changelog_en="Summary corrected.",
+                           changelog_fr="Résumé corrigé.", kind=VersionKind.CORRECTION)  # fmt: skip
+    # The time of this process's own work (CPU time), which a busy machine does not stretch as it does the wall
+    # clock; the Pagefind binary adds a few tens of milliseconds.
+    started, wall = time.process_time(), time.perf_counter()
+    summary = export_site(out, incremental=True)
+    elapsed, wall = time.process_time() - started, time.perf_counter() - wall
+    after = manifest_rows(out)
+    assert summary.changed_records == [public.pk]
+    assert elapsed < 2.0, (
+        f"incremental export of the demo set: {elapsed:.2f} s CPU, {wall:.2f} s: {summary.timings}"
+    )
+
+    changed = {path for path in after if before.get(path, [None, None, None])[2] != after[path][2]}
+    kind = "incidents"
+    new_version = public.version_number + 1
+    assert {f"{kind}/{public.slug}/index.html", f"fr/{kind}/{public.slug}/index.html",
+            f"{kind}/{public.slug}/index.html.gz", f"api/v3/records/{public.slug}.json",
+            f"{kind}/{public.slug}/v/{new_version}/index.html",
+            f"fr/{kind}/{public.slug}/diff/{public.version_number}/{new_version}/index.html",
+            "api/v3/records.json", "api/v3/records.json.gz", "api/v3/bulk/records.csv"} <= changed  # fmt: skip
+    # Every file that changed depends on the record (or on everything), or on a record whose page shows it.
+    states = {int(pk): RecordState.from_json(row) for pk, row in Manifest.read(out).header["records"].items()}
+    shows_it = {pk for pk, state in states.items() if public.pk in state.links}
+    for path in changed:
+        deps = after[path][3]
+        assert deps == "all" or public.pk in deps or set(deps) & shows_it, path
+    # What does not depend on it is untouched.
+    unrelated = PublicRecord.objects.listed().exclude(pk=public.pk).exclude(pk__in=shows_it)
+    other = unrelated.order_by("pk").first()
+    other_page = file_for(other.url("en"))
+    assert public.pk not in after[other_page][3] and other_page not in changed
+    entity = (
+        Entity.objects.exclude(public_roles__record=public)
+        .filter(public_roles__record__withdrawn=False)
+        .first()
+    )
+    assert file_for(f"/entities/{entity.slug}/") not in changed
+    assert {p for p in changed if p.startswith(("static/", "about/", "taxonomy/", "pagefind/"))} == set()
+
+    # The rewritten files are what a full export writes now (files stamped with the time of their making aside).
+    for url in (
+        public.url("en"),
+        public.url("fr", version=new_version),
+        f"/api/v3/records/{public.slug}.json",
+    ):
+        exported = (out / file_for(url)).read_bytes()
+        assert pagefind.unmark(exported) == static_site.postprocess(live(url), url) or exported == live(
+            url
+        ), url
+    for path in changed:
+        body = (out / path).read_bytes()
+        assert hashlib.sha256(body).hexdigest() == after[path][2]
+        if path.endswith(".gz"):
+            assert gzip.decompress(body) == (out / path[:-3]).read_bytes()
+    records = json.loads((out / "api/v3/records.json").read_text())
+    entry = next(r for r in records["records"] if r["id"] == public.pk)
+    assert entry["summary_en"].endswith("(Corrected.)") and entry["version"] == new_version
+    assert GENERATED_AT.sub(b"", (out / "api/v3/records.json").read_bytes()) == GENERATED_AT.sub(
+        b"", live("/api/v3/records.json")
+    )
+    # The search: the record's new page is in the delta index, and its old hits are dropped.
+    delta = json.loads((out / pagefind.DELTA_STATE).read_text())
+    assert delta["bundle"] == "/pagefind-delta/" and public.url("en") in delta["superseded"]
+    assert (out / "pagefind-delta" / "pagefind.js").is_file()
+
+
+def test_withdrawn_records_keep_their_page_and_merged_ones_redirect(
+    site, db, tmp_path, editor, reviewer, clock
+):
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    first = factories.draft(editor, "incident", factories.incident_data(entities=[], responses=[]), clock)
+    factories.submit_and_publish(first, editor, reviewer, clock)
+    second = factories.draft(editor, "incident", factories.incident_data(entities=[], responses=[]), clock)
+    factories.submit_and_publish(second, editor, reviewer, clock)
+    export_site(out, incremental=True)
+    first_page = out / file_for(f"/incidents/{first.slug}/")
+    assert b"data-pagefind-body" in first_page.read_bytes()
+
+    actions.withdraw_record(
+        first, actor=reviewer, reason_en="Not an AI incident.", reason_fr="Pas un incident d'IA."
+    )
+    actions.merge_records(second, a_record(record_type="incident").record, actor=reviewer)
+    export_site(out, incremental=True)
+    page = first_page.read_bytes()
+    assert b"Not an AI incident." in page and b"data-pagefind-body" not in page
+    assert not (out / f"incidents/{first.slug}/oecd.json").exists()  # no export of a withdrawn record
+    survivor = a_record(record_type="incident")
+    stub = (out / file_for(f"/incidents/{second.slug}/")).read_text()
+    assert f"url=/incidents/{survivor.slug}/" in stub
+    assert not (out / f"incidents/{second.slug}/cite.bib").exists()
+    rows = manifest_rows(out)
+    assert all((out / path).is_file() for path in rows)
+
+
+def test_export_api_writes_the_derived_files_feeds_and_bulk_files_as_the_api_serves_them(tmp_path, db):
+    from caim.export.api_files import write_api_files
+
+    write_api_files(tmp_path)
+    for url in ("/api/v3/stats.json", "/api/v3/systemic-analysis.json", "/api/v3/graph.json", "/api/v3/feed.json",
+                "/fr/api/v3/feed.json", "/api/v3/bulk/records.csv", "/api/v3/bulk/records.jsonl",
+                "/api/v3/bulk/sources.csv", "/api/v3/bulk/entities.csv", "/api/v3/bulk/LICENCE.txt"):  # fmt: skip
+        written = (tmp_path / url.lstrip("/")).read_bytes()
+        assert GENERATED_AT.sub(b"", written) == GENERATED_AT.sub(b"", live(url)), url
