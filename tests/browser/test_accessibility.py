@@ -1,4 +1,5 @@
-"""axe-core finds no serious or critical violation on the main pages, in both languages."""
+"""axe-core finds no serious or critical violation on every page type, in both languages, on a wide screen and
+on a phone."""
 
 from __future__ import annotations
 
@@ -13,17 +14,22 @@ PAGES = [
     "/incidents/?severity=significant&q=clearview",
     "/hazards/",
     "/incidents/air-canada-chatbot-bereavement-fare/",
+    "/incidents/air-canada-chatbot-bereavement-fare/v/1/",  # an earlier version
+    "/incidents/air-canada-chatbot-bereavement-fare/diff/1/2/",
     "/hazards/ai-voice-cloning-fraud/",
     "/search/?q=deepfake",
     "/about/",
     "/stats/",
     "/entities/",
     "/entities/air-canada/",
+    "/systems/",
     "/systems/clearview-ai-facial-recognition/",
     "/taxonomy/",
     "/methodology/",
     "/corrections/",
+    "/api/",
 ]
+WIDTHS = {"wide": (1280, 900), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +39,9 @@ def axe_context(browser):
     context.close()
 
 
-def violations(context, url: str) -> list[str]:
+def violations(context, url: str, size: tuple[int, int] = WIDTHS["wide"]) -> list[str]:
     page = context.new_page()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
     response = page.goto(url)
     if response.status == 404:
         page.close()
@@ -49,11 +56,12 @@ def violations(context, url: str) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", ["", "/fr"])
-def test_no_serious_violations(axe_context, demo_server, lang):
+def test_no_serious_violations(axe_context, demo_server, lang, width):
     found = {}
     for path in PAGES:
-        problems = violations(axe_context, demo_server + lang + path)
+        problems = violations(axe_context, demo_server + lang + path, WIDTHS[width])
         if problems:
             found[lang + path] = problems
     assert found == {}

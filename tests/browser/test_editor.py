@@ -241,7 +241,7 @@ def create_entity_in_place(page: Page, name: str) -> str:
     gives its address; returns that address."""
     before = page.url
     box = page.locator("section", has=page.get_by_role("heading", name="New entity"))
-    box.get_by_label("Name").fill(name)
+    box.get_by_label("Name", exact=True).fill(name)
     box.get_by_label("Kind").select_option("company")
     with page.expect_response(lambda r: r.url.endswith("/staff/entities/new/")) as answer:
         box.get_by_role("button", name="Create the entity").click()
@@ -468,7 +468,7 @@ def test_editor_works_without_javascript(open_page, staff_accounts):
     # The New entity box works without JavaScript too: it leaves the page and comes back to the editor.
     name = f"No Script Labs {RUN}-{next(_numbers)}"
     box = page.locator("section", has=page.get_by_role("heading", name="New entity"))
-    box.get_by_label("Name").fill(name)
+    box.get_by_label("Name", exact=True).fill(name)
     with page.expect_navigation(url=re.compile(rf"/staff/records/{pk}/edit/$")):
         box.get_by_role("button", name="Create the entity").click()
     expect(page.locator(".messages")).to_contain_text(f"“{name}” created")

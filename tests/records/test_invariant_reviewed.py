@@ -26,6 +26,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from caim.records import actions
 from caim.records.clock import FixedClock
 from caim.records.models import PublicRecord, Record, Status
+from caim.site import listindex
 from tests import factories
 
 MARKER_RE = re.compile(r"mkr\d+z")
@@ -66,6 +67,7 @@ class ReviewedOnly(RuleBasedStateMachine):
     def teardown(self):
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
+        listindex._current = None  # it holds this example's records, which the rollback took away
 
     # -- helpers ----------------------------------------------------------------------------------------------
     def marker(self) -> str:

@@ -21,8 +21,13 @@ from caim.taxonomy.loader import get_taxonomy
 from tests import factories
 
 RECORD_LINK = re.compile(r'href="/(?:fr/)?(?:incidents|hazards)/([^/"?]+)/"')
-ENTITY_ROW = re.compile(r'<th scope="row"><a href="/(?:fr/)?entities/([^/"]+)/">([^<]*)</a></th>')
-SYSTEM_ROW = re.compile(r'<th scope="row"><a href="/(?:fr/)?systems/([^/"]+)/">([^<]*)</a></th>')
+# A name in another language than the page's has its `lang` (an English-only name on a French page).
+ENTITY_ROW = re.compile(
+    r'<th scope="row"><a (?:lang="\w+" )?href="/(?:fr/)?entities/([^/"]+)/">([^<]*)</a></th>'
+)
+SYSTEM_ROW = re.compile(
+    r'<th scope="row"><a (?:lang="\w+" )?href="/(?:fr/)?systems/([^/"]+)/">([^<]*)</a></th>'
+)
 ROLE_SECTION = re.compile(r'<section aria-labelledby="role-(\w+)">(.*?)</section>', re.S)
 
 

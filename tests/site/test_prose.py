@@ -30,7 +30,17 @@ PAGES = [
 # Headings that other pages link to, by page: they must keep these ids in both languages.
 HEADING_IDS = {
     "/about/": ["feedback"],
-    "/methodology/": ["pipeline", "verification", "scope", "nexus", "privacy", "versions", "vocabularies"],
+    "/methodology/": [
+        "pipeline",
+        "verification",
+        "scope",
+        "nexus",
+        "privacy",
+        "versions",
+        "assessed",
+        "vocabularies",
+        "badges",
+    ],
     "/standards/": [
         "sourcing",
         "citations",

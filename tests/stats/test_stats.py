@@ -477,20 +477,20 @@ def test_empty_chart_renders():
     )
 
 
-SNAPSHOT = """<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img" aria-labelledby="s-title s-desc" viewBox="0 0 480 80" width="480" height="80" font-family="system-ui, -apple-system, &quot;Segoe UI&quot;, Roboto, &quot;Noto Sans&quot;, Arial, sans-serif" font-size="13">
+SNAPSHOT = """<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img" aria-labelledby="s-title s-desc" viewBox="0 0 360 80" width="360" height="80" font-family="system-ui, -apple-system, &quot;Segoe UI&quot;, Roboto, &quot;Noto Sans&quot;, Arial, sans-serif" font-size="13">
 <title id="s-title">T</title>
 <desc id="s-desc">D. A: 2; B: 1</desc>
 <g class="chart-row">
 <text class="chart-label" x="2" y="17" fill="#1b1f24">A</text>
-<rect class="chart-track" x="2" y="21" width="414" height="14" fill="#f4f6f8"/>
-<rect class="chart-bar chart-series-0" x="2" y="21" width="414" height="14" fill="#0b5cad" stroke="#ffffff" stroke-width="1"><title>A: 2</title></rect>
-<text class="chart-value" x="422" y="32.5" fill="#4a5360">2</text>
+<rect class="chart-track" x="2" y="21" width="294" height="14" fill="#f4f6f8"/>
+<rect class="chart-bar chart-series-0" x="2" y="21" width="294" height="14" fill="#0b5cad" stroke="#ffffff" stroke-width="1"><title>A: 2</title></rect>
+<text class="chart-value" x="302" y="32.5" fill="#4a5360">2</text>
 </g>
 <g class="chart-row">
 <text class="chart-label" x="2" y="53" fill="#1b1f24">B</text>
-<rect class="chart-track" x="2" y="57" width="414" height="14" fill="#f4f6f8"/>
-<rect class="chart-bar chart-series-0" x="2" y="57" width="207" height="14" fill="#0b5cad" stroke="#ffffff" stroke-width="1"><title>B: 1</title></rect>
-<text class="chart-value" x="215" y="68.5" fill="#4a5360">1</text>
+<rect class="chart-track" x="2" y="57" width="294" height="14" fill="#f4f6f8"/>
+<rect class="chart-bar chart-series-0" x="2" y="57" width="147" height="14" fill="#0b5cad" stroke="#ffffff" stroke-width="1"><title>B: 1</title></rect>
+<text class="chart-value" x="155" y="68.5" fill="#4a5360">1</text>
 </g>
 </svg>"""
 

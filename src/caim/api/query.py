@@ -313,12 +313,16 @@ def _named(request, model, kind: str, q: str | None, cursor: str | None, limit: 
         total = found.count()
         items = []
         for obj in found.order_by("name", "pk")[offset : offset + limit]:
-            item = {"slug": obj.slug, "name": obj.name, "record_count": obj.record_count,
-                    "url": f"{settings.CAIM_SITE_URL}/{kind}/{obj.slug}/",
+            item = {"slug": obj.slug, "name": obj.name, "name_fr": obj.name_fr,
+                    "record_count": obj.record_count, "url": f"{settings.CAIM_SITE_URL}/{kind}/{obj.slug}/",
                     "description_en": obj.description_en, "description_fr": obj.description_fr}  # fmt: skip
             if model is Entity:
                 item.update(
-                    kind=obj.kind, jurisdiction=obj.jurisdiction, aliases=obj.aliases, same_as=obj.same_as
+                    kind=obj.kind,
+                    jurisdiction=obj.jurisdiction,
+                    aliases=obj.aliases,
+                    aliases_fr=obj.aliases_fr,
+                    same_as=obj.same_as,
                 )
             else:
                 item.update(system_type=obj.system_type)

@@ -1,5 +1,9 @@
 """The badges of a record (verification, dispute, severity, status, confidence, version), from a version
-document or a PublicRecord row, labelled in the page language."""
+document or a PublicRecord row, labelled in the page language.
+
+Each badge names its facet ("Severity: Significant"), so that it is understood without its colour; site.css
+gives each facet its own colour family, and `legend` lists every badge a record can carry, for the key shown
+on the lists and the methodology."""
 
 from __future__ import annotations
 
@@ -14,7 +18,13 @@ from caim.taxonomy.loader import get_taxonomy
 class Badge:
     kind: str  # css modifier: verification, dispute, severity, version, status, confidence
     value: str  # slug, for styling
-    label: str
+    label: str  # the value ("Significant")
+    # The facet ("Severity"), shown before the value; empty when the label names itself ("Version 2").
+    facet: str = ""
+
+
+def _facet(vocabulary: str, lang: str) -> str:
+    return get_taxonomy()[vocabulary].label_in(lang)
 
 
 def record_badges(
@@ -28,23 +38,50 @@ def record_badges(
     version: int | None = None,
     lang: str,
 ) -> list[Badge]:
-    tax = get_taxonomy()
     badges = []
     if kind == "incident":
         if verification:
-            badges.append(Badge("verification", verification, tax.label("verification", verification, lang)))
+            badges.append(_badge("verification", "verification", verification, lang))
         if contested:
-            badges.append(Badge("dispute", "contested", tax.label("dispute", "contested", lang)))
+            badges.append(_badge("dispute", "dispute", "contested", lang))
     elif hazard_status:
-        badges.append(Badge("status", hazard_status, tax.label("hazard_status", hazard_status, lang)))
+        badges.append(_badge("status", "hazard_status", hazard_status, lang))
     if severity:
-        badges.append(Badge("severity", severity, tax.label("severity", severity, lang)))
+        badges.append(_badge("severity", "severity", severity, lang))
     if kind == "hazard" and confidence:
-        label = _("Confidence: %(level)s") % {"level": tax.label("confidence", confidence, lang)}
-        badges.append(Badge("confidence", confidence, label))
+        badges.append(_badge("confidence", "confidence", confidence, lang))
     if version:
         badges.append(Badge("version", str(version), _("Version %(n)s") % {"n": version}))
     return badges
+
+
+def _badge(kind: str, vocabulary: str, value: str, lang: str) -> Badge:
+    tax = get_taxonomy()
+    return Badge(kind, value, tax.label(vocabulary, value, lang), _facet(vocabulary, lang))
+
+
+# The facets of each record type, in the order a record's badges come: (css kind, vocabulary).
+LEGEND_FACETS = {
+    "incident": (("verification", "verification"), ("dispute", "dispute"), ("severity", "severity")),
+    "hazard": (("status", "hazard_status"), ("severity", "severity"), ("confidence", "confidence")),
+}
+
+
+def legend(kinds: tuple[str, ...], lang: str) -> list[tuple[str, list[Badge]]]:
+    """Every badge a record of these types can carry, by facet: [(facet label, [badge, ...]), ...]."""
+    tax = get_taxonomy()
+    seen, out = set(), []
+    for kind in kinds:
+        for css, vocabulary in LEGEND_FACETS[kind]:
+            if vocabulary not in seen:
+                seen.add(vocabulary)
+                out.append(
+                    (
+                        _facet(vocabulary, lang),
+                        [_badge(css, vocabulary, v, lang) for v in tax[vocabulary].slugs()],
+                    )
+                )
+    return out
 
 
 def public_badges(public, lang: str) -> list[Badge]:

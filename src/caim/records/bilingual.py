@@ -64,6 +64,27 @@ def pick_attribute(obj, name: str, lang: str) -> Text:
     return pick({f"{name}_{code}": getattr(obj, f"{name}_{code}") for code in LANGUAGES}, name, lang)
 
 
+def name_in(named, lang: str) -> Text:
+    """The name of an entity or AI system (a model object, or its entry in a document) in the page language.
+
+    In French, its French name; without one, its name, which is then English text (`fallback`: templates mark it
+    with `lang="en"`, and no note: a name is not an untranslated text). A name that is the same in both
+    languages (Air Canada) has it as its French name too. Documents published before French names existed have
+    no `name_fr`."""
+    get = named.get if isinstance(named, dict) else lambda key: getattr(named, key, "")
+    name, name_fr = (get("name") or "").strip(), (get("name_fr") or "").strip()
+    if lang == "fr":
+        return Text(name_fr, "fr") if name_fr else Text(name, "en", fallback=bool(name))
+    return Text(name, "en")
+
+
+def as_written(text: str, text_lang: str, lang: str) -> Text:
+    """A text shown as written, in its own language (a source's title or publisher): marked when it is not the
+    page's."""
+    text_lang = (text_lang or lang).strip().lower()
+    return Text(text or "", text_lang, fallback=text_lang != lang)
+
+
 class RecordLink:
     """A public record as a link in a page: address, title and summary in the page language (marked when in
     the other one), badges, type. Each part is computed when a template asks for it, so a query that loaded

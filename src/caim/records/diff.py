@@ -59,6 +59,33 @@ def word_diff(before: str, after: str) -> tuple[SafeString, SafeString, SafeStri
     return mark_safe("".join(old)), mark_safe("".join(new)), mark_safe("".join(both))  # noqa: S308 - escaped
 
 
+DIFF_TAG = re.compile(r"</?(?:del|ins)>")
+JSON_KEY = re.compile(r'^\s*"(\w+)":')
+
+
+def by_language(marked: str) -> SafeString:
+    """A value shown as JSON (a list of sources, entities, ...), line by line, each line marked with its language
+    (issue 17): a `…_fr` key's line is French, every other line English (the keys, and texts as written: names,
+    titles, citation keys). The <del> and <ins> marks of `word_diff` are closed and reopened at line ends."""
+    out, open_tag = [], ""
+    for line in marked.split("\n"):
+        body = f"<{open_tag}>{line}" if open_tag else line
+        for tag in DIFF_TAG.findall(line):
+            open_tag = "" if tag.startswith("</") else tag[1:-1]
+        if open_tag:
+            body += f"</{open_tag}>"
+        text = html.unescape(DIFF_TAG.sub("", line))
+        if text.strip(" \t{}[],"):
+            key = JSON_KEY.match(text)
+            body = f'<span lang="{"fr" if key and key.group(1).endswith("_fr") else "en"}">{body}</span>'
+        out.append(body)
+    return mark_safe("\n".join(out))  # noqa: S308 - pieces of word_diff's escaped output
+
+
+def _json(value) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and not all(isinstance(v, str) for v in value))
+
+
 def _paths(record_type: str):
     """(document path, label, language) of every public field of a record type, in page order."""
     for f in RECORD_FIELDS:
@@ -81,6 +108,12 @@ def diff_documents(before: dict, after: dict) -> list[Change]:
         if old == new or (old in (None, "", []) and new in (None, "", [])):
             continue
         marked_old, marked_new, inline = word_diff(as_text(old), as_text(new))
+        if _json(old) or _json(new):
+            marked_old, marked_new, inline = (
+                by_language(marked_old),
+                by_language(marked_new),
+                by_language(inline),
+            )
         changes.append(Change(path, str(label), lang, marked_old, marked_new, inline))
     return changes
 

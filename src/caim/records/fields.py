@@ -155,24 +155,28 @@ class Field:
         return {self.path: value}
 
 
+# An entity or AI system named in a record: its name, and its French name ("" when it has none: pages in French
+# then show the name, marked as English). Documents published before French names existed have no `name_fr`.
+def _named(obj) -> dict:
+    return {"slug": obj.slug, "name": obj.name, "name_fr": obj.name_fr}
+
+
 def _entity_entry(link) -> dict:
-    return {"slug": link.entity.slug, "name": link.entity.name, "kind": link.entity.kind}
+    return {**_named(link.entity), "kind": link.entity.kind}
 
 
 def _system_entry(link) -> dict:
     system = link.system
-    developer = {"slug": system.developer.slug, "name": system.developer.name} if system.developer else None
     return {
-        "slug": system.slug,
-        "name": system.name,
+        **_named(system),
         "system_type": system.system_type,
-        "developer": developer,
+        "developer": _named(system.developer) if system.developer else None,
     }
 
 
 def _actor_entry(response) -> dict:
     actor = response.actor
-    return {"actor": {"slug": actor.slug, "name": actor.name} if actor else None}
+    return {"actor": _named(actor) if actor else None}
 
 
 def _source_url(row) -> dict:
@@ -302,13 +306,13 @@ CHILD_LISTS: tuple[ChildList, ...] = (
         Field("background", FLAG, _("Background source"), _("Consulted, not cited in the text.")),
     ), required=_("The record has no sources. Attach at least one source.")),
     ChildList("entities", "record_entities", _("Entities involved"), "details", (
-        Field("entity", REFERENCE, _("Entity"), build=_entity_entry, produces=("slug", "name", "kind")),
+        Field("entity", REFERENCE, _("Entity"), build=_entity_entry, produces=("slug", "name", "name_fr", "kind")),
         Field("roles", VOCABULARIES, _("Roles"), vocabulary="entity_role"),
         Field("description", PROSE, _("Description"), bilingual=True),
     )),
     ChildList("systems", "record_systems", _("AI systems"), "details", (
         Field("system", REFERENCE, _("AI system"), build=_system_entry,
-              produces=("slug", "name", "system_type", "developer")),
+              produces=("slug", "name", "name_fr", "system_type", "developer")),
         Field("involvement", PROSE, _("Involvement"), bilingual=True),
     )),
     ChildList("responses", "responses", _("Responses"), "responses", (

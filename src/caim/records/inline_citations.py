@@ -78,9 +78,17 @@ def loose_citations(text: str) -> Iterator[LooseCitation]:
 
 
 def render_cited_paragraphs(
-    text: str, numbers: dict[str, int], *, anchor_prefix: str = "source-"
+    text: str,
+    numbers: dict[str, int],
+    *,
+    anchor_prefix: str = "source-",
+    languages: dict[str, str] | None = None,
+    lang: str = "",
 ) -> SafeString:
-    """Escape `text`, split it into paragraphs and link each resolvable citation to its numbered source."""
+    """Escape `text`, split it into paragraphs and link each resolvable citation to its numbered source.
+
+    A key is written as its source names itself: with `languages` ({key: the source's language}) and the text's
+    `lang`, a key in another language than the text's is marked with its own (`lang="en"` in a French text)."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
     out = []
     for para in paragraphs:
@@ -92,8 +100,10 @@ def render_cited_paragraphs(
             if number is None:
                 pieces.append(label)
             else:
+                own = (languages or {}).get(cite.key) or lang
+                mark = f' lang="{html.escape(own)}"' if own != lang else ""
                 pieces.append(
-                    f'<a class="cite" href="#{anchor_prefix}{number}" aria-label="{label} [{number}]">{label}'
+                    f'<a class="cite" href="#{anchor_prefix}{number}"{mark} aria-label="{label} [{number}]">{label}'
                     f'<sup aria-hidden="true">[{number}]</sup></a>'
                 )
             last = cite.end

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from caim.records.badges import Badge, record_badges
-from caim.records.bilingual import Html, RecordLink, Text, pick
+from caim.records.bilingual import Html, RecordLink, Text, as_written, name_in, pick
 from caim.records.fields import (
     DATE,
     GENERIC,
@@ -63,6 +63,8 @@ class RecordPage:
         self.slug = slug or doc["slug"]
         self.current_withdrawal = current_withdrawal
         self.numbers = {s["citation_key"]: s["number"] for s in doc["sources"]}
+        # A citation key is written as its source names itself, in the source's language (SPEC §1.6).
+        self.key_languages = {s["citation_key"]: s.get("language") or "" for s in doc["sources"]}
 
     def label(self, vocabulary: str, slug: str | None) -> str:
         return self.tax.label(vocabulary, slug, self.lang) if slug else ""
@@ -81,7 +83,8 @@ class RecordPage:
 
     def cited(self, name: str) -> Html:
         t = self.text(self.doc, name)
-        return Html(render_cited_paragraphs(t.text, self.numbers), t.lang, t.fallback, t.machine)
+        html = render_cited_paragraphs(t.text, self.numbers, languages=self.key_languages, lang=t.lang)
+        return Html(html, t.lang, t.fallback, t.machine)
 
     # -- the page's parts, in order --------------------------------------------------------------------------
     @property
@@ -228,23 +231,38 @@ class RecordPage:
     def source_by_key(self, key: str | None) -> dict | None:
         return next((s for s in self.doc["sources"] if s["citation_key"] == key), None) if key else None
 
-    def attribution(self, key: str | None) -> str:
-        """ "Publisher Title (date)" for a policy recommendation's source."""
+    def _named(self, entry: dict | None) -> dict | None:
+        """An entity's entry (an actor, a developer) with its name in the page language."""
+        return {**entry, "name": name_in(entry, self.lang)} if entry else None
+
+    def as_written(self, text: str, source: dict) -> Text:
+        """A source's publisher or title, in the source's language (marked when it is not the page's)."""
+        return as_written(text, source.get("language") or "", self.lang)
+
+    def attribution(self, key: str | None) -> dict | None:
+        """ "Publisher, Title" (as written, in the source's language) and "(date)" (in the page's) for a policy
+        recommendation's source."""
         s = self.source_by_key(key)
         if not s:
-            return ""
-        when = format_precise(s["date_published"], s["date_precision"], self.lang)
-        return f"{s['publisher']}, {s['title']}" + (f" ({when})" if when else "")
+            return None
+        return {
+            "text": self.as_written(f"{s['publisher']}, {s['title']}", s),
+            "date": format_precise(s["date_published"], s["date_precision"], self.lang),
+        }
+
+    def _source_ref(self, key: str | None) -> dict | None:
+        s = self.source_by_key(key)
+        return {**s, "publisher": self.as_written(s["publisher"], s)} if s else None
 
     @cached_property
     def responses(self) -> list[dict]:
         return [
             {
                 "kind": self.label("response_kind", r["kind"]),
-                "actor": r["actor"],
+                "actor": self._named(r["actor"]),
                 "date": format_precise(r["date"], r["date_precision"], self.lang),
                 "description": self.text(r, "description"),
-                "source": self.source_by_key(r.get("source_key")),
+                "source": self._source_ref(r.get("source_key")),
             }
             for r in self.doc["responses"]
         ]
@@ -254,6 +272,7 @@ class RecordPage:
         return [
             {
                 **s,
+                "publisher": self.as_written(s["publisher"], s),
                 "type_label": self.label("source_type", s["source_type"]),
                 "date": format_precise(s["date_published"], s["date_precision"], self.lang),
                 "supports": self.text(s, "supports"),
@@ -284,6 +303,7 @@ class RecordPage:
         return [
             {
                 **e,
+                "name": name_in(e, self.lang),
                 "roles_label": ", ".join(self.label("entity_role", r) for r in e["roles"]),
                 "description": self.text(e, "description"),
             }
@@ -295,6 +315,8 @@ class RecordPage:
         return [
             {
                 **s,
+                "name": name_in(s, self.lang),
+                "developer": self._named(s.get("developer")),
                 "type_label": self.label("system_type", s["system_type"]),
                 "involvement": self.text(s, "involvement"),
             }

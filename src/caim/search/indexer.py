@@ -34,21 +34,33 @@ def record_texts(doc: dict) -> Texts:
             _text(doc, n, lang) for n in ("summary", "narrative", "editorial_assessment", "governance_gap")
         ]
         parts += [_text(h, "description", lang) for h in doc.get("harms", [])]
-        parts += [e["name"] for e in doc.get("entities", [])] + [s["name"] for s in doc.get("systems", [])]
+        # Names in the body's language: an English-only name is in the English body only (the index holds the
+        # stems of both bodies, so it is found from either language; a French snippet shows only French).
+        parts += [_name(item, lang) for item in [*doc.get("entities", []), *doc.get("systems", [])]]
         out[lang] = (_text(doc, "title", lang), "\n".join(p for p in parts if p))
     return out
 
 
+def _name(item: dict, lang: str) -> str:
+    return (item.get("name_fr") or "").strip() if lang == "fr" else item["name"]
+
+
 def entity_texts(entity: Entity) -> Texts:
-    aliases = " ".join(entity.aliases)
+    aliases = {"en": " ".join(entity.aliases), "fr": " ".join(entity.aliases_fr)}
     return {
-        lang: (entity.name, f"{aliases}\n{_text(vars(entity), 'description', lang)}".strip())
+        lang: (
+            _name(vars(entity), lang) or entity.name,
+            f"{aliases[lang]}\n{_text(vars(entity), 'description', lang)}".strip(),
+        )
         for lang in LANGS
     }
 
 
 def system_texts(system: AISystem) -> Texts:
-    return {lang: (system.name, _text(vars(system), "description", lang)) for lang in LANGS}
+    return {
+        lang: (_name(vars(system), lang) or system.name, _text(vars(system), "description", lang))
+        for lang in LANGS
+    }
 
 
 def entry(kind: str, obj_id: int, texts: Texts) -> SearchEntry:

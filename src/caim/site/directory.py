@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
 from caim.params import parse_int
-from caim.records.bilingual import pick, record_links
+from caim.records.bilingual import Text, as_written, name_in, other_language, pick, record_links
 from caim.records.models import AISystem, Entity, EntityRedirect, PublicEntityRole, PublicSystemLink
 from caim.records.queries import listed
 from caim.taxonomy.loader import get_taxonomy
@@ -68,7 +68,7 @@ def sort_key(name: str) -> str:
 
 
 def _sorted_page(rows: list[tuple[int, str]], page_param: str | None):
-    """A page of ids from (pk, name) rows, in alphabetical order."""
+    """A page of ids from (pk, name) rows, in alphabetical order (of the names in the page language)."""
     rows = sorted(rows, key=lambda r: (sort_key(r[1]), r[1], r[0]))
     return Paginator([pk for pk, _name in rows], PAGE_SIZE).get_page(parse_int(page_param, low=1) or 1)
 
@@ -99,7 +99,10 @@ def entity_list(request):
             {"message": message, "back_url": back, "back_label": _("Show all entities")},
             status=400,
         )
-    everyone = list(public_entities().values_list("pk", "name", "kind"))
+    everyone = [
+        (pk, name_in({"name": name, "name_fr": name_fr}, lang).text, k)
+        for pk, name, name_fr, k in public_entities().values_list("pk", "name", "name_fr", "kind")
+    ]
     by_kind = Counter(k for _pk, _name, k in everyone)
     chosen = [(pk, name) for pk, name, k in everyone if not kind or k == kind]
     page = _sorted_page(chosen, request.GET.get("page"))
@@ -111,6 +114,7 @@ def entity_list(request):
     rows = [
         {
             "entity": by_id[pk],
+            "name": name_in(by_id[pk], lang),
             "kind_label": tax.label("entity_kind", by_id[pk].kind, lang),
             "record_count": by_id[pk].record_count,
         }
@@ -151,6 +155,24 @@ def entity_same_as(entity: Entity) -> list[dict]:
     return out
 
 
+def entity_aliases(entity: Entity, lang: str) -> list[Text]:
+    """The entity's other names, each in its language (marked when it is not the page's): those in the page
+    language first, its name in the other language among the others. `aliases` are English or in no language
+    (acronyms), `aliases_fr` French."""
+    by_language = {
+        "en": [entity.name, *(entity.aliases or [])],
+        "fr": [entity.name_fr, *(entity.aliases_fr or [])],
+    }
+    out, seen = [], {name_in(entity, lang).text}
+    for code in (lang, other_language(lang)):
+        for alias in by_language[code]:
+            alias = alias.strip() if isinstance(alias, str) else ""
+            if alias and alias not in seen:
+                seen.add(alias)
+                out.append(as_written(alias, code, lang))
+    return out
+
+
 @require_safe
 def entity_detail(request, slug: str):
     lang = page_language()
@@ -185,24 +207,26 @@ def entity_detail(request, slug: str):
     ]
     types = {p.record_type for p in records.values()}
     systems = AISystem.objects.filter(public_system_filter(), developer=entity).only(
-        "slug", "name", "system_type"
+        "slug", "name", "name_fr", "system_type"
     )
+    systems = [(s, name_in(s, lang)) for s in systems]
     description = pick({"d_en": entity.description_en, "d_fr": entity.description_fr}, "d", lang)
     return render(
         request,
         "site/entity_detail.html",
         {
             "entity": entity,
+            "name": name_in(entity, lang),
             "kind_heading": tax["entity_kind"].label_in(lang),
             "kind_label": tax.label("entity_kind", entity.kind, lang),
             "description": description,
-            "aliases": [a for a in entity.aliases or [] if isinstance(a, str) and a.strip()],
+            "aliases": entity_aliases(entity, lang),
             "same_as": entity_same_as(entity),
             "role_groups": role_groups,
             "record_count": len(records),
             "systems": [
-                {"system": s, "type_label": tax.label("system_type", s.system_type, lang)}
-                for s in sorted(systems, key=lambda s: (sort_key(s.name), s.pk))
+                {"system": s, "name": name, "type_label": tax.label("system_type", s.system_type, lang)}
+                for s, name in sorted(systems, key=lambda pair: (sort_key(pair[1].text), pair[0].pk))
             ],
             "incident_list_url": _list_url("incident_list", lang, "entity", entity.slug)
             if "incident" in types
@@ -234,7 +258,10 @@ def _system_headings(lang: str) -> dict:
 def system_list(request):
     lang = page_language()
     tax = get_taxonomy()
-    everyone = list(public_systems().values_list("pk", "name"))
+    everyone = [
+        (pk, name_in({"name": name, "name_fr": name_fr}, lang).text)
+        for pk, name, name_fr in public_systems().values_list("pk", "name", "name_fr")
+    ]
     page = _sorted_page(everyone, request.GET.get("page"))
     ids = list(page.object_list)
     counted = _with_public_developer(AISystem.objects.filter(pk__in=ids)).annotate(
@@ -244,6 +271,8 @@ def system_list(request):
     rows = [
         {
             "system": by_id[pk],
+            "name": name_in(by_id[pk], lang),
+            "developer": name_in(by_id[pk].developer, lang) if by_id[pk].developer else None,
             "type_label": tax.label("system_type", by_id[pk].system_type, lang),
             "record_count": by_id[pk].record_count,
         }
@@ -279,6 +308,8 @@ def system_detail(request, slug: str):
         "site/system_detail.html",
         {
             "system": system,
+            "name": name_in(system, lang),
+            "developer": name_in(system.developer, lang) if system.developer else None,
             **_system_headings(lang),
             "type_label": tax.label("system_type", system.system_type, lang),
             "description": description,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
+from caim.records.bilingual import name_in
 from caim.records.models import Entity, PublicEntityRole, PublicRecord, PublicTag
 from caim.site.directory import public_entities
 from caim.taxonomy.loader import get_taxonomy
@@ -183,7 +184,7 @@ class DomainFeed(RecordFeed):
 
 class EntityFeed(RecordFeed):
     def get_object(self, request, slug: str | None = None) -> Scope:
-        entity = public_entities().filter(slug=slug).only("slug", "name").first()
+        entity = public_entities().filter(slug=slug).only("slug", "name", "name_fr").first()
         if entity is None:  # unknown, or named in no listed record
             raise Http404
         return Scope(lang=page_language(), path=request.path, entity=entity)
@@ -191,7 +192,7 @@ class EntityFeed(RecordFeed):
     def title(self, scope: Scope) -> str:
         return _("%(site_name)s: records naming %(entity)s") % {
             "site_name": site_name(scope.lang),
-            "entity": scope.entity.name,
+            "entity": name_in(scope.entity, scope.lang).text,
         }
 
     def link(self, scope: Scope) -> str:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from caim.i18n import page_language
 from caim.params import parse_int
+from caim.records.bilingual import name_in
 from caim.records.fields import facets
 from caim.search.backends import get_backend
 from caim.search.text import Query, parse_query
@@ -234,7 +235,12 @@ def facet_counts(index: ListIndex, state: ListState, masks: dict[str, np.ndarray
             top = [int(i) for i in np.argsort(-counts, kind="stable")[:TOP_NAMED] if counts[i]]
             if selected and index.slugs[facet.param][selected] not in top:
                 top.append(index.slugs[facet.param][selected])
-            values = [(named.values[i][1], named.values[i][2], int(counts[i])) for i in top]
+            values = []
+            for (
+                i
+            ) in top:  # names in the page language (a Text: the page marks an English-only name in French)
+                _pk, slug, name, name_fr = named.values[i]
+                values.append((slug, name_in({"name": name, "name_fr": name_fr}, lang), int(counts[i])))
         else:
             values = [("1", _("Available in French"), int(np.count_nonzero(scope & index.has_french)))]
         out[facet.param] = [v for v in values if v[2] or selected == v[0]]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
 from caim.params import parse_int
-from caim.records.bilingual import RecordLink, pick, record_links
+from caim.records.bilingual import RecordLink, name_in, pick, record_links
 from caim.records.fields import CHILD_LISTS, RECORD_FIELDS
 from caim.records.formatting import as_date, format_day
 from caim.records.models import AISystem, Entity, PublicRecord, RecordVersion, VersionKind
@@ -331,12 +331,16 @@ def _named_hits(model, ranked, query, lang: str) -> list[dict]:
     objects = {o.pk: o for o in model.objects.filter(pk__in=ids)}
     kind = "entity" if model is Entity else "system"
     bodies = {e.obj_id: e.body(lang) for e in SearchEntry.objects.filter(kind=kind, obj_id__in=ids)}
-    return [
-        {
-            "object": objects[pk],
-            "name": highlight(objects[pk].name, query, max_words=20),
-            "snippet": highlight(bodies.get(pk, ""), query),
-        }
-        for pk in ids
-        if pk in objects
-    ]
+    hits = []
+    for pk in ids:
+        if pk in objects:
+            name = name_in(objects[pk], lang)  # in the page language; an English-only name is marked
+            hits.append(
+                {
+                    "object": objects[pk],
+                    "name": highlight(name.text, query, max_words=20),
+                    "name_lang": name.lang if name.fallback else "",
+                    "snippet": highlight(bodies.get(pk, ""), query),
+                }
+            )
+    return hits

@@ -20,7 +20,7 @@ SEARCH_LIMIT = 20
 def _search(model, q: str):
     found = model.objects.all()
     if q:
-        found = found.filter(Q(name__icontains=q) | Q(slug__icontains=q))
+        found = found.filter(Q(name__icontains=q) | Q(name_fr__icontains=q) | Q(slug__icontains=q))
     return found.only("slug", "name").order_by("name")[:SEARCH_LIMIT]
 
 
@@ -46,6 +46,7 @@ def _back(request, fallback: str):
 def create(request, kind: str):
     """A new entity (or AI system) from the record editor; htmx gets the new option, a form post goes back."""
     name = (request.POST.get("name") or "").strip()
+    name_fr = (request.POST.get("name_fr") or "").strip()  # its official French name, if it has one
     slug = slugify(request.POST.get("slug") or name)[:200]
     try:
         if not name or not slug:
@@ -56,12 +57,12 @@ def create(request, kind: str):
                 or EntityRedirect.objects.filter(old_slug=slug).exists()
             ):
                 raise actions.ActionRefused(_("The address “%(slug)s” is taken.") % {"slug": slug})
-            created = actions.create_entity(actor=request.user, slug=slug, name=name,
+            created = actions.create_entity(actor=request.user, slug=slug, name=name, name_fr=name_fr,
                                             kind=request.POST.get("entity_kind") or "other")  # fmt: skip
         else:
             if AISystem.objects.filter(slug=slug).exists():
                 raise actions.ActionRefused(_("The address “%(slug)s” is taken.") % {"slug": slug})
-            created = actions.create_system(actor=request.user, slug=slug, name=name,
+            created = actions.create_system(actor=request.user, slug=slug, name=name, name_fr=name_fr,
                                             system_type=request.POST.get("system_type") or "other")  # fmt: skip
     except (actions.ActionRefused, ValueError) as exc:
         if request.htmx:  # htmx swaps only successful answers: the refusal is the fragment's content

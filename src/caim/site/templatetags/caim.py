@@ -41,3 +41,23 @@ def html_block(value, css=""):
             '<div class="{}" lang="{}">{}</div>{}', css, value.lang, value.html, _note(value.lang)
         )
     return format_html('<div class="{}">{}</div>{}', css, value.html, _machine(value))
+
+
+@register.filter
+def lang_attr(value) -> str:
+    """` lang="en"` for a Text in another language than the page's (a name, a publisher, a title as written),
+    to put on the element that holds it; nothing otherwise (a plain string is in the page language)."""
+    if getattr(value, "fallback", False) and getattr(value, "lang", ""):
+        return format_html(' lang="{}"', value.lang)
+    return ""
+
+
+@register.simple_tag
+def marked(value, tag="span"):
+    """A Text as written: in a `tag` element with `lang` when it is not in the page language, with no note (a
+    name or a publisher is not a missing translation); plain text otherwise."""
+    if not value:
+        return ""
+    if getattr(value, "fallback", False):
+        return format_html('<{} lang="{}">{}</{}>', tag, value.lang, str(value), tag)
+    return format_html("{}", str(value))
