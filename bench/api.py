@@ -18,15 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import secrets
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -36,8 +33,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from pages import DATA, database_url, ensure_database  # noqa: E402
+from serving import HOST, production_env, run_wrk, start_server, stop_server, wait_for  # noqa: E402
 
-HOST = "127.0.0.1"
 DEFAULT_DATASETTE = "/tmp/datasette-venv/bin/datasette"
 # Building a database: about 30 KB per record on disk while generating (3 GB at 100,000), 25 minutes at 100,000.
 BYTES_PER_RECORD = 40_000
@@ -59,39 +56,9 @@ class Endpoint:
 # -- servers ---------------------------------------------------------------------------------------------------
 
 
-def wait_for(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=30).read()  # noqa: S310 - a loopback URL we built
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(
-        f"The server did not answer {url} within {timeout:.0f} s; see {tempfile.gettempdir()}/caim-bench-api-*.log"
-    )
-
-
 def log_file(name: str):
     """Where a server's output goes (shown when it fails to start)."""
     return open(Path(tempfile.gettempdir()) / f"caim-bench-api-{name}.log", "w")  # noqa: SIM115
-
-
-def start_ours(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "CAIM_VAR_DIR": str(DATA),
-        "CAIM_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "ERROR",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "caim", "serve", "--addr", f"{HOST}:{port}",
-         "--workers", str(workers), "--threads", str(threads)],
-        env=env, stdout=subprocess.DEVNULL, stderr=log_file("ours"),
-    )  # fmt: skip
 
 
 def start_datasette(binary: str, path: Path, port: int, immutable: bool) -> subprocess.Popen:
@@ -101,15 +68,6 @@ def start_datasette(binary: str, path: Path, port: int, immutable: bool) -> subp
         [binary, "serve", *files, "--host", HOST, "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=log_file("datasette"),
     )  # fmt: skip
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict]:
@@ -134,37 +92,6 @@ def warm(url: str, headers: dict[str, str], requests: int = 64, concurrency: int
         thread.start()
     for thread in threads:
         thread.join()
-
-
-# -- wrk -------------------------------------------------------------------------------------------------------
-
-
-def run_wrk(url: str, seconds: int, connections: int, threads: int, headers: dict[str, str]) -> dict:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-
-    def ms(label: str) -> float:
-        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
-        if not match:
-            return float("nan")
-        value, unit = float(match.group(1)), match.group(2)
-        return {"us": value / 1000, "ms": value, "s": value * 1000, "m": value * 60_000}[unit]
-
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    total = re.search(r"(\d+) requests in", out)
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {
-        "rps": float(rate.group(1)) if rate else 0.0,
-        "p50": ms("50"),
-        "p99": ms("99"),
-        "requests": int(total.group(1)) if total else 0,
-        "non2xx": int(non2xx.group(1)) if non2xx else 0,
-        "errors": sum(int(x) for x in socket_errors.groups()) if socket_errors else 0,
-        "raw": out,
-    }
 
 
 # -- what to measure -------------------------------------------------------------------------------------------
@@ -266,7 +193,7 @@ def measure_size(size: int, args) -> tuple[list[Endpoint], dict] | None:
     assert url == database_url("sqlite", size)
     chosen = pick(path)
     ours_base, theirs_base = f"http://{HOST}:{args.port}", f"http://{HOST}:{args.datasette_port}"
-    ours = start_ours(url, args.port, args.workers, args.threads)
+    ours = start_server(production_env(url, DATA), args.port, args.workers, args.threads)
     theirs = start_datasette(args.datasette, path, args.datasette_port, args.datasette_immutable)
     try:
         wait_for(f"{ours_base}/api/v3/records?limit=1")
@@ -286,13 +213,31 @@ def measure_size(size: int, args) -> tuple[list[Endpoint], dict] | None:
         for round_ in range(1, args.repeat + 1):
             for endpoint in found:
                 if args.warmup:
-                    run_wrk(endpoint.url, args.warmup, args.connections, args.wrk_threads, endpoint.headers)
+                    run_wrk(
+                        endpoint.url,
+                        args.warmup,
+                        args.connections,
+                        threads=args.wrk_threads,
+                        headers=endpoint.headers,
+                    )
                 print(f"  {size:>7,} {endpoint.server:<9} {endpoint.name} ...", end="", flush=True)
-                r = run_wrk(endpoint.url, args.duration, args.connections, args.wrk_threads, endpoint.headers)
+                r = run_wrk(
+                    endpoint.url,
+                    args.duration,
+                    args.connections,
+                    threads=args.wrk_threads,
+                    headers=endpoint.headers,
+                )
                 if r["requests"] < 50:  # seconds per request: measure longer, or nothing completes
                     longer = max(60, 4 * args.duration)
                     print(f" {r['requests']} requests in {args.duration} s, again for {longer} s ...", end="")
-                    r = run_wrk(endpoint.url, longer, args.connections, args.wrk_threads, endpoint.headers)
+                    r = run_wrk(
+                        endpoint.url,
+                        longer,
+                        args.connections,
+                        threads=args.wrk_threads,
+                        headers=endpoint.headers,
+                    )
                     r["longer"] = longer
                 print(f" {r['rps']:.1f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms (round {round_})")
                 if args.verbose:
@@ -301,8 +246,8 @@ def measure_size(size: int, args) -> tuple[list[Endpoint], dict] | None:
                     endpoint.result = r
             chosen["load"].append(os.getloadavg()[0])
     finally:
-        stop(ours)
-        stop(theirs)
+        stop_server(ours)
+        stop_server(theirs)
     return found, chosen
 
 
@@ -333,10 +278,10 @@ def report(results: list[tuple[int, list[Endpoint], dict]], args) -> None:
                 if server == "ours" and "Datasette" in servers and servers["Datasette"].result.get("rps"):
                     ratio = f"{r['rps'] / servers['Datasette'].result['rps']:.1f}×"
                 flags = ""
-                if r.get("non2xx") and e.expect == 200:
-                    flags += f" ({r['non2xx']} non-2xx)"
-                if r.get("errors"):
-                    flags += f" ({r['errors']} socket errors)"
+                if r.get("errors") and e.expect == 200:
+                    flags += f" ({r['errors']} non-2xx)"
+                if r.get("socket_errors"):
+                    flags += f" ({r['socket_errors']} socket errors)"
                 status = " (304)" if e.expect == 304 else ""
                 if r.get("longer"):
                     flags += f" (over {r['longer']} s)"

@@ -57,10 +57,18 @@ def wait_for(url: str, timeout: float = 120) -> None:
 
 
 def run_wrk(
-    url: str, seconds: int, connections: int, paths: list[str] | None = None, threads: int = 2
+    url: str,
+    seconds: int,
+    connections: int,
+    paths: list[str] | None = None,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
 ) -> dict:
-    """wrk --latency on `url`, or in turn on each of `paths` (relative to it); latencies in ms."""
+    """wrk --latency on `url`, or in turn on each of `paths` (relative to it); latencies in ms. `errors` counts
+    non-2xx/3xx answers, `socket_errors` connect/read/write errors, `timeouts` requests over 30 s."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     script = None
     if paths:
         listed = ", ".join(f'"{p}"' for p in paths)
@@ -78,18 +86,22 @@ def run_wrk(
             os.unlink(script.name)
 
     def ms(label: str) -> float:
-        match = re.search(rf"^\s*{label}%?\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        match = re.search(rf"^\s*{label}%?\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
         if not match:
             return float("nan")
         value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        return {"us": value / 1000, "ms": value, "s": value * 1000, "m": value * 60_000}[unit]
 
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    timeouts = re.search(r"timeout (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
         "p50": ms("50"), "p90": ms("90"), "p99": ms("99"),
         "rps": float(rate.group(1)) if rate else 0.0,
+        "requests": int(total.group(1)) if total else 0,
         "errors": int(errors.group(1)) if errors else 0,
-        "timeouts": int(timeouts.group(1)) if timeouts else 0,
+        "socket_errors": sum(int(x) for x in sockets.groups()[:3]) if sockets else 0,
+        "timeouts": int(sockets.group(4)) if sockets else 0,
+        "raw": out,
     }  # fmt: skip
