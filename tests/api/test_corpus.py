@@ -66,6 +66,19 @@ def test_one_record_and_its_versions(client, incident, editor, reviewer):
     assert versions["versions"][1]["changelog_fr"] == "Nouveau titre."
 
 
+def test_a_record_file_is_kept_per_state_and_follows_each_publication(client, incident, editor, reviewer):
+    first = client.get(f"/api/v3/records/{incident.slug}.json")
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(f"/api/v3/records/{incident.slug}.json")
+    assert again.content == first.content and len(ctx.captured_queries) == 1  # the public-layer token only
+    actions.update_record(incident, actor=editor, expected_lock_version=incident.lock_version,
+                          data={"title_en": "Second title"})  # fmt: skip
+    actions.publish_record(incident, actor=reviewer, changelog_en="Retitled.", changelog_fr="Nouveau titre.")
+    after = client.get(f"/api/v3/records/{incident.slug}.json")
+    assert after.json()["title_en"] == "Second title" and after["ETag"] != first["ETag"]
+    assert len(client.get(f"/api/v3/records/{incident.slug}/versions.json").json()["versions"]) == 2
+
+
 def test_conditional_get_touches_no_record(client, db):
     etag = client.get("/api/v3/records.json")["ETag"]
     with CaptureQueriesContext(connection) as ctx:

@@ -4,6 +4,7 @@ a withdrawn record's file stays, with its withdrawal, as its page does."""
 
 from __future__ import annotations
 
+from django.core.cache import caches
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -42,26 +43,30 @@ def _public(ident: str) -> tuple[PublicRecord | None, PublicRecord]:
     return found.record if found.canonical else None, found.record
 
 
+def _record_file(request, slug: str, view: str, suffix: str, build) -> HttpResponse:
+    """A record's own file at the current state of the public layer. What a slug names, and the file itself,
+    only change with that state, so the body is kept per (state, slug): a repeated request reads one token."""
+    token = _token()
+    etag = _etag(f"-{slug}{suffix}", token)
+    cache, key = caches["pages"], f"api:{view}:{token}:{slug}"
+    body = cache.get(key)
+    if body is None:
+        public, named = _public(slug)  # first: a missing record is a 404, whatever the client holds
+        if public is None:
+            return HttpResponsePermanentRedirect(reverse(view, args=[named.slug]))
+        body = build(public)
+        cache.set(key, body, 3600)
+    return not_modified(request, etag) or cacheable(HttpResponse(body, content_type=JSON), etag)
+
+
 @json_endpoint
 def record_json(request, slug: str):
-    public, named = _public(slug)  # first: a missing record is a 404, whatever the client holds
-    if public is None:
-        return HttpResponsePermanentRedirect(reverse("api_record", args=[named.slug]))
-    etag = _etag(f"-{slug}")
-    return not_modified(request, etag) or cacheable(
-        HttpResponse(corpus.record_json(public), content_type=JSON), etag
-    )
+    return _record_file(request, slug, "api_record", "", corpus.record_json)
 
 
 @json_endpoint
 def versions_json(request, slug: str):
-    public, named = _public(slug)
-    if public is None:
-        return HttpResponsePermanentRedirect(reverse("api_record_versions", args=[named.slug]))
-    etag = _etag(f"-{slug}-versions")
-    return not_modified(request, etag) or cacheable(
-        HttpResponse(corpus.versions_json(public), content_type=JSON), etag
-    )
+    return _record_file(request, slug, "api_record_versions", "-versions", corpus.versions_json)
 
 
 def _document(build) -> list[str]:
