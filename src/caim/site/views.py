@@ -285,6 +285,10 @@ def record_list(request, record_type: str):
         else None,
         "next_url": with_params(request.GET, page=str(page_number + 1)) if page_number < pages else None,
         "clear_url": "?",
+        # The records of the list for these filters over time, on the statistics page.
+        "over_time_url": reverse("stats")
+        + with_params(request.GET, sort=None, type=record_type)
+        + "#over-time",
         # Every record of the list for these filters (site/downloads.py): the query string, without the page.
         "downloads": [
             (label, reverse(f"{record_type}_download_{fmt}") + with_params(request.GET).rstrip("?"))
