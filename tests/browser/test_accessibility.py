@@ -20,6 +20,7 @@ PAGES = [
     "/search/?q=deepfake",
     "/about/",
     "/stats/",
+    "/stats/?type=incident&entity=air-canada",  # records over time for a filter of a list, with bar links
     "/entities/",
     "/entities/air-canada/",
     "/systems/",

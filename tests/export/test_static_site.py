@@ -84,11 +84,16 @@ def test_the_export_holds_every_kind_of_page_and_file(site, db):
     ).exists() or incident.pk  # pages after the first only when there are any
 
 
-@pytest.mark.parametrize(
-    "url", ["/", "/fr/about/", "/fr/stats/", "/api/v3/taxonomy.json", "/feeds/records.atom"]
-)
+@pytest.mark.parametrize("url", ["/", "/fr/about/", "/api/v3/taxonomy.json", "/feeds/records.atom"])
 def test_pages_and_files_are_the_live_sites_byte_for_byte(site, db, url):
     assert (site / file_for(url)).read_bytes() == live(url)
+
+
+def test_the_statistics_page_is_the_live_one_with_its_bars_leading_to_exported_lists(site, db):
+    exported = (site / file_for("/fr/stats/")).read_bytes()
+    assert exported == static_site.postprocess(live("/fr/stats/"), "/fr/stats/")
+    # a bar of one filter opens that filter's exported page
+    assert re.search(rb'<a class="chart-link" href="/fr/incidents/domain/[\w-]+/"', exported)
 
 
 def test_entity_and_record_pages_differ_from_the_live_site_only_by_the_documented_changes(site, db):

@@ -10,9 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.utils.html import escape
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from caim.records.badges import Badge, public_badges
+from caim.records.formatting import period_html, time_html
 from caim.taxonomy.loader import get_taxonomy
 
 LANGUAGES = ("en", "fr")
@@ -114,6 +118,18 @@ class RecordLink:
     @cached_property
     def type_label(self) -> str:
         return get_taxonomy().label("record_type", self.record.record_type, self.lang)
+
+    @cached_property
+    def when(self) -> SafeString:
+        """The record's event date at its precision (a period when it has an end), in <time> elements; for a
+        record without one (a hazard not dated yet), the day it was first published, said so. Reads only
+        PublicRecord.META_COLUMNS."""
+        r = self.record
+        if r.event_date:
+            return period_html(r.event_date, r.event_precision, r.event_end, r.event_end_precision, self.lang)
+        with override(self.lang):
+            label = _("Published %(date)s")
+        return SafeString(escape(label) % {"date": time_html(r.first_published_at, "day", self.lang)})
 
 
 def record_links(records, lang: str) -> list[RecordLink]:

@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 from babel.dates import format_date
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 PRECISION_NOTE = {
     "en": {"month": "month", "year": "year", "approximate": "approximate"},
@@ -70,3 +72,43 @@ def format_period(start, start_precision, end, end_precision, lang: str) -> str:
         joining = "au" if (end_precision or "day") in ("day", "approximate") else "à"
         return f"{opening} {first} {joining} {last}"
     return f"{first} to {last}"
+
+
+def iso_at(value: date | str | None, precision: str | None) -> str:
+    """The date as HTML's <time datetime> writes it at its precision: "2023", "2025-03", "2025-07-16"."""
+    d = as_date(value)
+    if d is None:
+        return ""
+    if precision == "year":
+        return f"{d.year:04d}"
+    if precision == "month":
+        return f"{d.year:04d}-{d.month:02d}"
+    return d.isoformat()
+
+
+def time_html(
+    value: date | str | None, precision: str | None, lang: str, *, note: bool = False
+) -> SafeString:
+    """<time datetime="2025-03">March 2025</time>: the date at its precision (`note`: with the precision
+    note, as "October 1, 2019 (approximate)")."""
+    precision = precision or "day"
+    text = format_precise(value, precision, lang) if note else format_bare(value, precision, lang)
+    return (
+        format_html('<time datetime="{}">{}</time>', iso_at(value, precision), text)
+        if text
+        else SafeString("")
+    )
+
+
+def period_html(start, start_precision, end, end_precision, lang: str) -> SafeString:
+    """An event date for a line of a list: year, month and year, or day (an approximate day says so), or a
+    period, each date in its own <time> element; the words are those of `format_period`."""
+    start_precision, end_precision = start_precision or "day", end_precision or "day"
+    if not as_date(end):
+        return time_html(start, start_precision, lang, note=start_precision == "approximate")
+    first, last = time_html(start, start_precision, lang), time_html(end, end_precision, lang)
+    if lang == "fr":
+        opening = "du" if start_precision in ("day", "approximate") else "de"
+        joining = "au" if end_precision in ("day", "approximate") else "à"
+        return format_html("{} {} {} {}", opening, first, joining, last)
+    return format_html("{} to {}", first, last)

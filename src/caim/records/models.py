@@ -460,6 +460,9 @@ class PublicRecord(models.Model):
     event_date = models.DateField(
         null=True, blank=True, help_text="occurred (incidents) or identified (hazards)"
     )
+    event_precision = precision_field()
+    event_end = models.DateField(null=True, blank=True, help_text="occurred_end (incidents)")
+    event_end_precision = precision_field()
     version_number = models.PositiveIntegerField()
     first_published_at = models.DateTimeField()
     published_at = models.DateTimeField(help_text="When the current version was published.")
@@ -476,6 +479,11 @@ class PublicRecord(models.Model):
     )  # fmt: skip
 
     objects = PublicRecordQuerySet.as_manager()
+
+    # The columns a record's type and date line needs (records/_record_meta.html, RecordLink.when): every list of
+    # records loads them with the rest of its row, so the line costs no query.
+    META_COLUMNS = ("record_type", "event_date", "event_precision", "event_end", "event_end_precision",
+                    "first_published_at")  # fmt: skip
 
     class Meta:
         indexes = [

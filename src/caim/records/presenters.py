@@ -6,6 +6,7 @@ Views stay thin and templates stay dumb: every label, fallback and formatted dat
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from functools import cached_property
 
 from django.urls import reverse
@@ -37,6 +38,11 @@ OTHER_DATABASES = {
     "oecd": ("OECD AI Incidents Monitor", "https://oecd.ai/en/incidents/{id}"),
     "wikidata": ("Wikidata", "https://www.wikidata.org/wiki/{id}"),
 }
+
+
+def _moment(value: str | None) -> datetime | None:
+    """A timestamp of the document (ISO 8601), so that its day is taken in the site's time zone."""
+    return datetime.fromisoformat(value) if value else None
 
 
 class RecordPage:
@@ -194,6 +200,14 @@ class RecordPage:
                 )
             if d.get("last_assessed"):
                 rows.append((_("Last assessed"), format_day(d["last_assessed"], lang)))
+        # The record's own history, distinct from the event's dates (SPEC §1.1): when it first became public,
+        # and when the version shown was published (the record's last update, unless an earlier version is shown).
+        first, this = _moment(d.get("first_published_at")), _moment(d.get("published_at"))
+        if first:
+            rows.append((_("First published"), format_day(first, lang)))
+        if this and d.get("version", 1) > 1:
+            label = _("Last updated") if self.is_current else _("This version published")
+            rows.append((label, format_day(this, lang)))
         return rows
 
     # -- body -------------------------------------------------------------------------------------------------

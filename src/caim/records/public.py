@@ -34,7 +34,6 @@ from caim.taxonomy.loader import get_taxonomy
 def public_columns(doc: dict, version: RecordVersion) -> dict:
     """The PublicRecord column values of a version: the declared list filters (fields.facets("field"), one
     column each, of the same name) and what lists show and sort by."""
-    is_incident = doc["type"] == RecordType.INCIDENT
     return {
         **{f.name: get_path(doc, f.path) or "" for f in facets("field")},
         "version": version,
@@ -48,7 +47,7 @@ def public_columns(doc: dict, version: RecordVersion) -> dict:
         "contested": doc.get("dispute") == "contested",
         "occurred": doc.get("occurred"),
         "occurred_precision": doc.get("occurred_precision") or "day",
-        "event_date": doc.get("occurred") if is_incident else doc.get("identified"),
+        **event_columns(doc),
         "version_number": version.number,
         "first_published_at": doc["first_published_at"],
         "published_at": version.published_at,
@@ -56,6 +55,23 @@ def public_columns(doc: dict, version: RecordVersion) -> dict:
         "has_french": bool(doc["title_fr"] and doc["summary_fr"]),
         "response_count": len(doc["responses"]),
         "source_count": len(doc["sources"]),
+    }
+
+
+def event_columns(doc: dict) -> dict:
+    """The record's event date with its precision (incident: occurred, to occurred_end; hazard: identified)."""
+    if doc["type"] == RecordType.INCIDENT:
+        return {
+            "event_date": doc.get("occurred"),
+            "event_precision": doc.get("occurred_precision") or "day",
+            "event_end": doc.get("occurred_end") or None,
+            "event_end_precision": doc.get("occurred_end_precision") or "day",
+        }
+    return {
+        "event_date": doc.get("identified"),
+        "event_precision": doc.get("identified_precision") or "day",
+        "event_end": None,
+        "event_end_precision": "day",
     }
 
 

@@ -26,7 +26,14 @@ from django.views.decorators.http import require_safe
 from caim.i18n import page_language
 from caim.params import parse_int
 from caim.records.bilingual import Text, as_written, name_in, other_language, pick, record_links
-from caim.records.models import AISystem, Entity, EntityRedirect, PublicEntityRole, PublicSystemLink
+from caim.records.models import (
+    AISystem,
+    Entity,
+    EntityRedirect,
+    PublicEntityRole,
+    PublicRecord,
+    PublicSystemLink,
+)
 from caim.records.queries import listed
 from caim.taxonomy.loader import get_taxonomy
 
@@ -38,9 +45,9 @@ ENTITY_DATABASES = {
     "aiid": ("AI Incident Database", "https://incidentdatabase.ai/entities/{id}/"),
 }
 
-# Columns of a PublicRecord a linked record needs (title, URL, badges, ordering).
-RECORD_COLUMNS = ("record_type", "slug", "title_en", "title_fr", "severity", "verification", "contested",
-                  "hazard_status", "confidence", "event_date")  # fmt: skip
+# Columns of a PublicRecord a linked record needs (title, URL, badges, type and date, ordering).
+RECORD_COLUMNS = ("slug", "title_en", "title_fr", "severity", "verification", "contested", "hazard_status",
+                  "confidence", *PublicRecord.META_COLUMNS)  # fmt: skip
 
 
 def public_entity_filter() -> Exists:

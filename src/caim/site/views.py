@@ -224,7 +224,10 @@ def record_list(request, record_type: str):
         )
     result = lists.run_list(state, page_number, index)
     total, ids, counts = result.total, result.ids, result.counts
-    by_id = {p.pk: p for p in PublicRecord.objects.filter(pk__in=ids).only(*lists.LIST_COLUMNS)}
+    by_id = {
+        p.pk: p
+        for p in PublicRecord.objects.filter(pk__in=ids).only(*lists.LIST_COLUMNS, *PublicRecord.META_COLUMNS)
+    }
     rows = record_links([by_id[pk] for pk in ids if pk in by_id], lang)
     if state.query:
         snippets = _record_snippets(ids, state.query, lang)
@@ -282,6 +285,10 @@ def record_list(request, record_type: str):
         else None,
         "next_url": with_params(request.GET, page=str(page_number + 1)) if page_number < pages else None,
         "clear_url": "?",
+        # The records of the list for these filters over time, on the statistics page.
+        "over_time_url": reverse("stats")
+        + with_params(request.GET, sort=None, type=record_type)
+        + "#over-time",
         # Every record of the list for these filters (site/downloads.py): the query string, without the page.
         "downloads": [
             (label, reverse(f"{record_type}_download_{fmt}") + with_params(request.GET).rstrip("?"))
@@ -314,7 +321,10 @@ def search(request):
         backend = get_backend()
         ranked = [pk for pk, _score in backend.ranked(query, "record", SEARCH_LIMIT)]
         publics = {
-            p.pk: p for p in PublicRecord.objects.listed().filter(pk__in=ranked).only(*lists.LIST_COLUMNS)
+            p.pk: p
+            for p in PublicRecord.objects.listed()
+            .filter(pk__in=ranked)
+            .only(*lists.LIST_COLUMNS, *PublicRecord.META_COLUMNS)
         }
         rows = record_links([publics[pk] for pk in ranked if pk in publics], lang)
         snippets = _record_snippets(ranked, query, lang)

@@ -60,6 +60,8 @@ class Bar:
     values: tuple[float, ...]
     texts: tuple[str, ...]
     total: str  # text written after the bar
+    # Per series, the list the segment counts: (href, accessible name), or None; empty: no links at all.
+    links: tuple[tuple[str, str] | None, ...] = ()
 
 
 def _n(value: float) -> str:
@@ -88,10 +90,20 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _svg_open(
-    ident: str, width: float, height: float, title: str, description: str, font_size: int
+    ident: str,
+    width: float,
+    height: float,
+    title: str,
+    description: str,
+    font_size: int,
+    *,
+    interactive: bool = False,
 ) -> list[str]:
+    # A chart with links is a group, not an image: an image's content is presentational, its links would be
+    # hidden from assistive technologies.
+    role = "group" if interactive else "img"
     return [
-        f"<svg {_attrs(xmlns='http://www.w3.org/2000/svg', class_='chart-svg', role='img', aria_labelledby=f'{ident}-title {ident}-desc', viewBox=f'0 0 {_n(width)} {_n(height)}', width=float(width), height=float(height), font_family=FONT_FAMILY, font_size=font_size)}>",
+        f"<svg {_attrs(xmlns='http://www.w3.org/2000/svg', class_='chart-svg', role=role, aria_labelledby=f'{ident}-title {ident}-desc', viewBox=f'0 0 {_n(width)} {_n(height)}', width=float(width), height=float(height), font_family=FONT_FAMILY, font_size=font_size)}>",
         f"<title {_attrs(id=f'{ident}-title')}>{escape(title)}</title>",
         f"<desc {_attrs(id=f'{ident}-desc')}>{escape(description)}</desc>",
     ]
@@ -125,7 +137,16 @@ def bar_chart(
     largest = max([sum(bar.values) for bar in bars] + [maximum or 0])
     scale = area / largest if largest > 0 else 0.0
     summary = "; ".join(_bar_summary(bar, series) for bar in bars)
-    out = _svg_open(ident, BAR_WIDTH, height, title, f"{description} {summary}".strip(), FONT_SIZE)
+    interactive = any(link for bar in bars for link in bar.links)
+    out = _svg_open(
+        ident,
+        BAR_WIDTH,
+        height,
+        title,
+        f"{description} {summary}".strip(),
+        FONT_SIZE,
+        interactive=interactive,
+    )
     if multi:
         out.append('<g class="chart-legend">')
         x = 2.0
@@ -155,10 +176,14 @@ def bar_chart(
                 continue
             tip = f"{bar.label}, {series[i]}: {text}" if multi else f"{bar.label}: {text}"
             colour = i % len(SERIES_FILLS)
-            out.append(
+            segment = (
                 f"<rect {_attrs(class_=f'chart-bar chart-series-{colour}', x=x, y=y + BAR_TOP, width=width, height=float(BAR_HEIGHT), fill=SERIES_FILLS[colour], stroke='#ffffff', stroke_width=1.0)}>"
                 f"<title>{escape(tip)}</title></rect>"
             )
+            link = bar.links[i] if i < len(bar.links) else None
+            if link:  # the list this segment counts: focusable, named by its label, series and number
+                segment = f"<a {_attrs(class_='chart-link', href=link[0], aria_label=link[1])}>{segment}</a>"
+            out.append(segment)
             x += width
         out.append(
             f"<text {_attrs(class_='chart-value', x=x + 6, y=y + BAR_TOP + BAR_HEIGHT / 2 + 4.5, fill=MUTED)}>{escape(bar.total)}</text>"

@@ -256,8 +256,8 @@ def hazards_by_status(lang: str) -> Table:
         )
 
 
-WATCH_COLUMNS = ("slug", "record_type", "title_en", "title_fr", "severity", "severity_rank", "hazard_status",
-                 "confidence", "verification", "contested", "published_at")  # fmt: skip
+WATCH_COLUMNS = ("slug", "title_en", "title_fr", "severity", "severity_rank", "hazard_status", "confidence",
+                 "verification", "contested", "published_at", *PublicRecord.META_COLUMNS)  # fmt: skip
 
 
 def hazard_watch() -> list[PublicRecord]:

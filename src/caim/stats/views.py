@@ -3,6 +3,10 @@
 The page and the CSV files are built from the same `queries` result, so the numbers of a table and of its CSV
 are the same. The page issues one query per chart plus one for the hazard watch list, whatever the number of
 records; a CSV file issues one.
+
+Every bar that counts records of a list links to that list with the filter it counts (a domain's incidents:
+`/incidents/?domain=…`), so the list shows as many records as the bar says (tested for every bar). "Records over
+time" (over_time.py) counts the records of any filter of the lists: the page takes the lists' query string.
 """
 
 from __future__ import annotations
@@ -10,21 +14,24 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
 from django.core.cache import caches
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
 from caim.records.bilingual import record_links
 from caim.records.models import PublicState
-from caim.stats import charts, queries
-from caim.stats.queries import Matrix, Table
+from caim.site import lists
+from caim.stats import charts, over_time, queries
+from caim.stats.queries import NO_VALUE, Matrix, Table
 
 
 @dataclass(frozen=True)
@@ -36,13 +43,16 @@ class Chart:
     plot: tuple[str, ...] = ("incidents", "hazards")  # columns drawn as (stacked) bars
     total: str = "total"  # column written after each bar
     maximum: float | None = None
+    # The list filter a row's key is a value of ("year": the year range), so that each bar links to the list it
+    # counts; None: the bars count no list (a share, pairs of values).
+    param: str | None = None
 
 
 SEVERAL = gettext_lazy(
     "A record can carry several values, so the counts add up to more than the number of records."
 )
 CHARTS = (
-    Chart("domain", gettext_lazy("Records by domain"), SEVERAL, queries.records_by_domain),
+    Chart("domain", gettext_lazy("Records by domain"), SEVERAL, queries.records_by_domain, param="domain"),
     Chart(
         "severity",
         gettext_lazy("Records by severity"),
@@ -51,13 +61,21 @@ CHARTS = (
             "realistically occur (hazards)."
         ),
         queries.records_by_severity,
+        param="severity",
     ),
-    Chart("harm-type", gettext_lazy("Records by harm type"), SEVERAL, queries.records_by_harm_type),
+    Chart(
+        "harm-type",
+        gettext_lazy("Records by harm type"),
+        SEVERAL,
+        queries.records_by_harm_type,
+        param="harm_type",
+    ),
     Chart(
         "year",
         gettext_lazy("Records by year"),
         gettext_lazy("Year in which the incident occurred or the hazard was identified."),
         queries.records_by_year,
+        param="year",
     ),
     Chart(
         "verification",
@@ -66,6 +84,7 @@ CHARTS = (
         queries.incidents_by_verification,
         plot=("incidents",),
         total="incidents",
+        param="verification",
     ),
     Chart(
         "response-coverage",
@@ -86,6 +105,7 @@ CHARTS = (
         queries.hazards_by_status,
         plot=("hazards",),
         total="hazards",
+        param="hazard_status",
     ),
     Chart(
         "co-occurrence",
@@ -108,7 +128,38 @@ def format_number(value: float, lang: str, *, percent: bool = False) -> str:
     return format_decimal(value, locale=locale)
 
 
-def _table_section(chart: Chart, table: Table, lang: str) -> dict:
+# The list each count column counts.
+COLUMN_LISTS = {"incidents": "incident", "hazards": "hazard"}
+
+
+def list_url(record_type: str, params: QueryDict | dict) -> str:
+    """The address of the incident or hazard list (in the page language) with these filters."""
+    query = params.urlencode() if isinstance(params, QueryDict) else urlencode(params)
+    return reverse(f"{record_type}_list") + (f"?{query}" if query else "")
+
+
+def row_filter(param: str, key: str) -> dict[str, str]:
+    """The list filter of a chart row: a value of a filter, or a year as a year range."""
+    return {"year_from": key, "year_to": key} if param == "year" else {param: key}
+
+
+def chart_links(chart: Chart, filters: QueryDict | None = None) -> Callable[[str, str], str | None]:
+    """(row key, column name) -> the list that bar segment counts, or None (a row without a value, a share)."""
+
+    def link(key: str, column: str) -> str | None:
+        if chart.param is None or key == NO_VALUE or column not in COLUMN_LISTS:
+            return None
+        params = filters.copy() if filters is not None else QueryDict(mutable=True)
+        for name, value in row_filter(chart.param, key).items():
+            params[name] = value
+        return list_url(COLUMN_LISTS[column], params)
+
+    return link
+
+
+def _table_section(
+    chart: Chart, table: Table, lang: str, link: Callable[[str, str], str | None] | None = None
+) -> dict:
     names = [column.name for column in table.columns]
     shown = [
         (
@@ -119,21 +170,33 @@ def _table_section(chart: Chart, table: Table, lang: str) -> dict:
         for key, label, values in table.rows
     ]
     plotted = [names.index(name) for name in chart.plot]
+    link = link or chart_links(chart)
+    series = [table.columns[i].label for i in plotted]
+
+    def links(key: str, label: str, texts: list[str]) -> tuple[tuple[str, str] | None, ...]:
+        out = []
+        for position, i in enumerate(plotted):
+            href = link(key, names[i])
+            what = f"{label}, {series[position]}: {texts[i]}" if len(plotted) > 1 else f"{label}: {texts[i]}"
+            out.append((href, _("%(bar)s (show these records)") % {"bar": what}) if href else None)
+        return tuple(out)
+
     bars = [
         charts.Bar(
             label=label,
             values=tuple(float(values[i]) for i in plotted),
             texts=tuple(texts[i] for i in plotted),
             total=texts[names.index(chart.total)],
+            links=links(key, label, texts),
         )
-        for (_key, label, values), (_k, _l, texts) in zip(table.rows, shown, strict=True)
+        for (key, label, values), (_k, _l, texts) in zip(table.rows, shown, strict=True)
     ]
     svg = charts.bar_chart(
         ident=f"chart-{chart.slug}",
         title=str(chart.title),
         description=str(chart.note),
         bars=bars,
-        series=[table.columns[i].label for i in plotted],
+        series=series,
         maximum=chart.maximum,
     )
     return {
@@ -171,10 +234,71 @@ def chart_data(chart: Chart, lang: str, token: str | None = None):
     return caches["local"].get_or_set(key, lambda: chart.build(lang), STATS_CACHE_SECONDS)
 
 
+OVER_TIME = "over-time"
+OVER_TIME_TITLE = gettext_lazy("Records over time")
+
+
+def _over_time_chart(found: over_time.OverTime) -> Chart:
+    plot = {"incident": ("incidents",), "hazard": ("hazards",)}.get(
+        found.record_type, ("incidents", "hazards")
+    )
+    note = (
+        gettext_lazy("Records by the month in which the incident occurred or the hazard was identified.")
+        if found.monthly
+        else gettext_lazy("Records by the year in which the incident occurred or the hazard was identified.")
+    )
+    return Chart(
+        OVER_TIME,
+        OVER_TIME_TITLE,
+        note,
+        lambda _lang: found.table,
+        plot=plot,
+        total=plot[0] if len(plot) == 1 else "total",
+        param=None if found.monthly else "year",  # the lists filter by year, not by month
+    )
+
+
+def _over_time_section(found: over_time.OverTime, lang: str) -> dict:
+    chart = _over_time_chart(found)
+    section = _table_section(chart, found.table, lang, chart_links(chart, found.filters))
+    types = (found.record_type,) if found.record_type else over_time.RECORD_TYPES
+    query = found.filters.copy()
+    if found.record_type:
+        query[over_time.TYPE_PARAM] = found.record_type
+    section.update(
+        slug=OVER_TIME,
+        title=chart.title,
+        note=chart.note,
+        csv_url=reverse("stats_csv", kwargs={"chart": OVER_TIME})
+        + (f"?{query.urlencode()}" if query else ""),
+        # the lists these records are those of, when the page was given filters
+        lists=[
+            (_("Incidents") if t == "incident" else _("Hazards"), list_url(t, found.filters)) for t in types
+        ]
+        if query
+        else [],
+    )
+    return section
+
+
+def _bad_filter(request, message: str):
+    return render(
+        request,
+        "site/bad_filter.html",
+        {"message": message, "back_url": reverse("stats"), "back_label": _("All statistics")},
+        status=400,
+    )
+
+
 @require_safe
 def stats(request):
     lang = page_language()
-    sections = []
+    index = lists.get_index()
+    try:
+        state, filters = over_time.parse(request.GET, index)
+    except lists.BadFilter as exc:
+        return _bad_filter(request, str(exc))
+    sections = [_over_time_section(over_time.records_over_time(state, filters, index, lang), lang)]
     coverage = None
     token = PublicState.current()
     for chart in CHARTS:
@@ -213,13 +337,23 @@ def _csv_value(value: object) -> object:
 
 @require_safe
 def stats_csv(request, chart: str):
+    lang = page_language()
+    if chart == OVER_TIME:  # for the filters given, as the page
+        index = lists.get_index()
+        try:
+            state, filters = over_time.parse(request.GET, index)
+        except lists.BadFilter as exc:
+            return _bad_filter(request, str(exc))
+        return _csv_response(OVER_TIME, lang, over_time.records_over_time(state, filters, index, lang).table)
     spec = CHARTS_BY_SLUG.get(chart)
     if spec is None:
         raise Http404
-    lang = page_language()
-    data = chart_data(spec, lang)
+    return _csv_response(spec.slug, lang, chart_data(spec, lang))
+
+
+def _csv_response(slug: str, lang: str, data: Table | Matrix) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="caim-stats-{spec.slug}-{lang}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="caim-stats-{slug}-{lang}.csv"'
     writer = csv.writer(response)
     if isinstance(data, Matrix):
         writer.writerow(
