@@ -101,7 +101,7 @@ def _answer(request: HttpRequest, build) -> HttpResponse:
     cache = caches["local"]
     body = cache.get(f"caim:api:{key}")
     if body is None:
-        body = dumps(build()) + "\n"
+        body = (dumps(build()) + "\n").encode()  # kept as bytes: no encoding per answer
         cache.set(f"caim:api:{key}", body, 3600)
     return with_cors(cacheable(HttpResponse(body, content_type=JSON), etag, last_modified=changed_at))
 

@@ -55,6 +55,7 @@ def _record_file(request, slug: str, view: str, suffix: str, build) -> HttpRespo
         if public is None:
             return HttpResponsePermanentRedirect(reverse(view, args=[named.slug]))
         body = build(public)
+        body = body.encode() if isinstance(body, str) else body  # kept as bytes: no encoding per answer
         cache.set(key, body, 3600)
     return not_modified(request, etag) or cacheable(HttpResponse(body, content_type=JSON), etag)
 

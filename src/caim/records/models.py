@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -535,13 +535,23 @@ class PublicState(models.Model):
 
     @classmethod
     def current(cls) -> str:
-        return cls.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+        return cls.current_with_time()[0]
 
     @classmethod
     def current_with_time(cls) -> tuple[str, datetime | None]:
-        """(token, when it was set), in one query: an ETag and a Last-Modified."""
-        row = cls.objects.filter(pk=1).values_list("token", "changed_at").first()
-        return row if row else ("", None)
+        """(token, when it was set), in one query: an ETag and a Last-Modified.
+
+        Every public answer starts here, kept ones included, so this is one plain statement rather than an ORM
+        query (whose compilation costs more than the read itself)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT token, changed_at FROM {cls._meta.db_table} WHERE id = 1")  # noqa: S608
+            row = cursor.fetchone()
+        if row is None:
+            return "", None
+        token, changed_at = row
+        if isinstance(changed_at, str):  # SQLite returns the stored text
+            changed_at = datetime.fromisoformat(changed_at).replace(tzinfo=UTC)
+        return token, changed_at
 
 
 class PublicChange(models.Model):
