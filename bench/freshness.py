@@ -7,9 +7,10 @@ On a copy of the benchmark database (built on first use by bench/pages.py), star
 warms every worker, then, in the same run:
 - wrk reads list pages (unfiltered, filtered, sorted, paginated) for `--seconds`;
 - this process publishes a new record every `--every` seconds through the editorial actions (a draft by one
-  account, approved by another, as editors do), and after each publication asks the incident list sorted by
-  publication date until eight requests in a row show the new record (with four workers, that is every worker
-  with high probability), and the query API and the search page until they show it.
+  account, approved by another, as editors do); after each publication, three threads ask the incident list
+  sorted by publication date, the query API and the search page until eight requests in a row show the new
+  record (with four workers, that is every worker with high probability); the time counts from the end of the
+  publication to the first of those eight.
 Prints the readers' percentiles and the time from the end of each publication to its visibility.
 """
 
@@ -44,13 +45,19 @@ def fetch(url: str) -> str:
         return response.read().decode()
 
 
-def seen_by(url: str, needle: str, deadline: float) -> float | None:
-    """Seconds until `STREAK` requests in a row answer with `needle`, or None by the deadline."""
-    start, streak = time.monotonic(), 0
+def seen_by(url: str, needle: str, deadline: float, since: float) -> float | None:
+    """Seconds from `since` until the first of `STREAK` requests in a row that answer with `needle`, or None by
+    the deadline."""
+    first, streak = None, 0
     while time.monotonic() < deadline:
-        streak = streak + 1 if needle in fetch(url) else 0
+        asked = time.monotonic()
+        if needle in fetch(url):
+            first = first if streak else asked
+            streak += 1
+        else:
+            streak = 0
         if streak >= STREAK:
-            return time.monotonic() - start
+            return first - since
         time.sleep(0.02)
     return None
 
@@ -129,20 +136,29 @@ def main() -> int:
         )
         readers.start()
         end = time.monotonic() + args.seconds - 2
+        checkers: list[threading.Thread] = []
         n = 0
         while time.monotonic() < end:
             n += 1
             began = time.monotonic()
             slug, word = publish(n)
             done = time.monotonic()
-            deadline = done + 15
-            published.append({
-                "publish_s": done - began,
-                "list_s": seen_by(f"{base}/incidents/?sort=published", slug, deadline),
-                "api_s": seen_by(f"{base}/api/v3/records?sort=published&limit=5", slug, deadline),
-                "search_s": seen_by(f"{base}/search/?q={word}", slug, deadline),
-            })  # fmt: skip
+            row = {"publish_s": done - began}
+            published.append(row)
+            # Each address is watched in its own thread, so that the next publication comes on time.
+            for key, url in (("list_s", f"{base}/incidents/?sort=published"),
+                             ("api_s", f"{base}/api/v3/records?sort=published&limit=5"),
+                             ("search_s", f"{base}/search/?q={word}")):  # fmt: skip
+                checker = threading.Thread(
+                    target=lambda row=row, key=key, url=url, slug=slug, done=done: row.update(
+                        {key: seen_by(url, slug, done + 15, done)}
+                    )
+                )
+                checker.start()
+                checkers.append(checker)
             time.sleep(max(0.0, args.every - (time.monotonic() - began)))
+        for checker in checkers:
+            checker.join()
         readers.join()
     finally:
         stop_server(server)
@@ -154,11 +170,10 @@ def main() -> int:
     for label, row in (("no publications", quiet), ("while publishing", result)):
         print(f"| {label} | {row['p50']:.1f} | {row['p90']:.1f} | {row['p99']:.1f} | {row['rps']:.0f} | "
               f"{row['errors']} |")  # fmt: skip
-    print("\n| after a publication | median s | max s | never shown |")
+    print("\n| after a publication | median s | max s | not shown within 15 s |")
     print("|---|---:|---:|---:|")
-    for key, label in (("publish_s", "the publication itself"), ("list_s", "shown by the list (8 in a row)"),
-                       ("api_s", "shown by the query API (8 in a row)"),
-                       ("search_s", "found by search (8 in a row)")):  # fmt: skip
+    for key, label in (("publish_s", "the publication itself"), ("list_s", "shown by the list (from then on, 8 in a row)"),
+                       ("api_s", "shown by the query API (idem)"), ("search_s", "found by search (idem)")):  # fmt: skip
         values = [p[key] for p in published if p[key] is not None]
         missing = len(published) - len(values)
         if values:
