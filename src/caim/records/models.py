@@ -100,6 +100,11 @@ class Record(models.Model):
     ai_pathways = models.JSONField(default=list, blank=True)
     lifecycle_phases = models.JSONField(default=list, blank=True)
     canada_nexus = models.CharField(max_length=40, blank=True)
+    provinces = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Provinces and territories of the Canada nexus (vocabulary province).",
+    )
     private_persons = models.JSONField(
         default=list, blank=True, help_text="Staff only; never in public text."
     )
@@ -459,6 +464,12 @@ class PublicRecord(models.Model):
     occurred_precision = precision_field()
     event_date = models.DateField(
         null=True, blank=True, help_text="occurred (incidents) or identified (hazards)"
+    )
+    event_precision = models.CharField(
+        max_length=12,
+        choices=Precision.choices,
+        default=Precision.DAY,
+        help_text="The precision of event_date.",
     )
     version_number = models.PositiveIntegerField()
     first_published_at = models.DateTimeField()

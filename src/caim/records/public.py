@@ -49,6 +49,7 @@ def public_columns(doc: dict, version: RecordVersion) -> dict:
         "occurred": doc.get("occurred"),
         "occurred_precision": doc.get("occurred_precision") or "day",
         "event_date": doc.get("occurred") if is_incident else doc.get("identified"),
+        "event_precision": doc.get("occurred_precision" if is_incident else "identified_precision") or "day",
         "version_number": version.number,
         "first_published_at": doc["first_published_at"],
         "published_at": version.published_at,
