@@ -434,6 +434,9 @@ def test_htmx_gets_the_clean_address_pushed_instead_of_a_redirect(client, db):
     response = client.get("/incidents/?q=&severity=significant&sort=occurred", headers={"HX-Request": "true"})
     assert response.status_code == 200 and "<html" not in response.content.decode()
     assert response["HX-Push-Url"] == "/incidents/?severity=significant"
+    assert re.match(
+        r"\s*<title>Incidents · Severity: [^<]+ — ", response.content.decode()
+    )  # htmx sets the title
     french = client.get("/fr/hazards/?q=&from=2023", headers={"HX-Request": "true"})
     assert french["HX-Push-Url"] == "/fr/hazards/?from=2023"
 

@@ -260,6 +260,7 @@ def record_list(request, record_type: str):
     query = state.url()
     context = {
         "record_type": record_type,
+        "partial": partial,
         "state": state,
         "rows": rows,
         "total": total,
