@@ -174,7 +174,7 @@ def main() -> int:
     print("|---|---:|---:|---:|")
     for key, label in (("publish_s", "the publication itself"), ("list_s", "shown by the list (from then on, 8 in a row)"),
                        ("api_s", "shown by the query API (idem)"), ("search_s", "found by search (idem)")):  # fmt: skip
-        values = [p[key] for p in published if p[key] is not None]
+        values = [p[key] for p in published if p.get(key) is not None]
         missing = len(published) - len(values)
         if values:
             print(f"| {label} | {statistics.median(values):.2f} | {max(values):.2f} | {missing} |")

@@ -31,12 +31,15 @@ def records(client, query: str) -> dict:
 @pytest.mark.parametrize(
     ("record_type", "query"),
     [("incident", "domain=law_enforcement"), ("", "severity=significant&sort=severity"),
-     ("hazard", "hazard_status=active"), ("", "q=deepfake"), ("incident", "verification=confirmed&year_from=2024")],
+     ("hazard", "hazard_status=active"), ("", "q=deepfake"), ("incident", "verification=confirmed&year_from=2024"),
+     ("incident", "domain=law_enforcement&domain=health&severity=significant&severity=severe"),
+     ("", "province=ca_on&province=federal&from=2019-10&to=2024-02-15"), ("hazard", "confidence=high&confidence=medium&from=2023")],
 )  # fmt: skip
 def test_filters_give_what_the_lists_give(client, db, record_type, query):
     data = records(client, f"{query}&limit=200" + (f"&type={record_type}" if record_type else ""))
     index = lists.get_index()
     expected = lists.matching_ids(lists.parse_state(record_type, QueryDict(query), index), index)
+    assert expected or "q=" in query
     assert [r["id"] for r in data["records"]] == expected and data["meta"]["count"] == len(expected)
 
 
@@ -108,6 +111,16 @@ def test_entities_systems_and_search(client, editor, entities, clock):
 def test_openapi_and_its_browser(client, db):
     spec = get(client, "/api/v3/openapi.json").json()
     assert {"/api/v3/records", "/api/v3/entities", "/api/v3/systems", "/api/v3/search"} <= set(spec["paths"])
+    # every filter of the lists, a facet as a repeatable (array) parameter
+    parameters = {p["name"]: p for p in spec["paths"]["/api/v3/records"]["get"]["parameters"]}
+    assert {f.param for f in lists.FACETS} | {"from", "to", "year_from", "year_to", "q", "sort"} <= set(
+        parameters
+    )
+    for facet in lists.FACETS:
+        if facet.kind != "french":
+            assert {"type": "array", "items": {"type": "string"}} in parameters[facet.param]["schema"][
+                "anyOf"
+            ]
     page = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page
 

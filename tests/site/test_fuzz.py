@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from caim.site.lists import FACETS
 
-LIST_PARAMS = [f.param for f in FACETS] + ["q", "sort", "page", "year_from", "year_to"]
+LIST_PARAMS = [f.param for f in FACETS] + ["q", "sort", "page", "from", "to", "year_from", "year_to"]
 PAGES = {
     "/incidents/": LIST_PARAMS,
     "/hazards/": LIST_PARAMS,

@@ -37,7 +37,7 @@ from caim.site import lists
 
 JSON = "application/json; charset=utf-8"
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
-LIST_PARAMS = [f.param for f in lists.FACETS] + ["q", "sort", "year_from", "year_to"]
+LIST_PARAMS = [f.param for f in lists.FACETS] + ["q", "sort", "from", "to", "year_from", "year_to"]
 
 
 def _record_keys() -> list[str]:
@@ -221,23 +221,41 @@ ERRORS = {400: ErrorOut}
 # -- records ---------------------------------------------------------------------------------------------------
 
 
+FACET_DOC = "repeat the parameter for several values: a record matches any of them; filters combine with AND"
+
+
+def _facet(description: str):
+    return Field(None, description=f"{description}; {FACET_DOC}")
+
+
 class RecordFilters(Schema):
     type: Literal["incident", "hazard"] | None = Field(None, description="incident or hazard (default: both)")
-    verification: str | None = Field(
-        None, description="a value of the verification vocabulary (taxonomy.json)"
-    )
-    severity: str | None = None
-    hazard_status: str | None = None
-    confidence: str | None = None
-    domain: str | None = None
-    harm_type: str | None = None
-    ai_pathway: str | None = None
-    lifecycle_phase: str | None = None
-    entity: str | None = Field(None, description="an entity's slug")
-    system: str | None = Field(None, description="an AI system's slug")
+    verification: list[str] | None = _facet("a value of the verification vocabulary (taxonomy.json)")
+    severity: list[str] | None = _facet("a value of the severity vocabulary")
+    hazard_status: list[str] | None = _facet("a value of the hazard_status vocabulary")
+    confidence: list[str] | None = _facet("a value of the confidence vocabulary")
+    domain: list[str] | None = _facet("a value of the domain vocabulary")
+    harm_type: list[str] | None = _facet("a value of the harm_type vocabulary")
+    ai_pathway: list[str] | None = _facet("a value of the ai_pathway vocabulary")
+    lifecycle_phase: list[str] | None = _facet("a value of the lifecycle_phase vocabulary")
+    province: list[str] | None = _facet("a value of the province vocabulary (ca_on, ca_qc, ..., federal)")
+    entity: list[str] | None = _facet("an entity's slug")
+    system: list[str] | None = _facet("an AI system's slug")
     fr: Literal["1"] | None = Field(None, description="1: only records with a French version")
-    year_from: int | None = Field(None, ge=lists.YEAR_MIN, le=lists.YEAR_MAX)
-    year_to: int | None = Field(None, ge=lists.YEAR_MIN, le=lists.YEAR_MAX)
+    date_from: str | None = Field(
+        None,
+        alias="from",
+        max_length=10,
+        description="records whose event date (occurred, or identified for hazards), at its precision, is on or "
+        "after this YYYY, YYYY-MM or YYYY-MM-DD",
+    )
+    date_to: str | None = Field(
+        None, alias="to", max_length=10, description="on or before this YYYY, YYYY-MM or YYYY-MM-DD"
+    )
+    year_from: int | None = Field(
+        None, ge=lists.YEAR_MIN, le=lists.YEAR_MAX, description="older form of from"
+    )
+    year_to: int | None = Field(None, ge=lists.YEAR_MIN, le=lists.YEAR_MAX, description="older form of to")
     q: str | None = Field(None, max_length=200, description="words, in English or French")
     sort: Literal["occurred", "published", "severity", "relevance"] | None = Field(
         None, description="occurred (default), published, severity, or relevance (with q)"
@@ -246,6 +264,10 @@ class RecordFilters(Schema):
     limit: int | None = Field(None, ge=1, le=MAX_LIMIT, description=f"default {DEFAULT_LIMIT}")
     fields: str | None = Field(None, description="comma-separated top-level fields to return")
     lang: Literal["en", "fr"] | None = Field(None, description="en (default) or fr: the language of `title`")
+
+
+# The schema's attribute of each list parameter (the date bounds' names are Python keywords).
+ATTRIBUTES = {"from": "date_from", "to": "date_to"}
 
 
 def _fields(fields: str | None) -> set[str] | None:
@@ -271,8 +293,10 @@ def records(request, filters: Query[RecordFilters]):
     wanted = _fields(filters.fields)
     params = QueryDict(mutable=True)
     for name in LIST_PARAMS:
-        value = getattr(filters, name, None)
-        if value not in (None, ""):
+        value = getattr(filters, ATTRIBUTES.get(name, name), None)
+        if isinstance(value, list):
+            params.setlist(name, [str(v) for v in value])
+        elif value not in (None, ""):
             params[name] = str(value)
 
     def build() -> dict:

@@ -78,6 +78,7 @@ def to_changes(raw: dict) -> dict:
         nexus = raw["canada_nexus"] or {}
         data["canada_nexus"] = nexus.get("criterion") or ""
         data.update(bilingual(nexus.get("note"), "canada_nexus_note"))
+        data["provinces"] = nexus.get("provinces") or []
     if "dispute" in raw:
         data["dispute"] = "contested" if raw["dispute"] else ""
         data.update(bilingual(raw["dispute"] or {"en": "", "fr": ""}, "dispute_note"))

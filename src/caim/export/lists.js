@@ -2,7 +2,7 @@
 // filters, so the export holds each list's pages, and the first page of each value of each filter:
 // /incidents/severity/severe/. This script sends the filter form to a page that exists: no filter, the list;
 // one filter, its page (an entity or an AI system: its own page); words, the search page; several filters,
-// the page of the one chosen last.
+// the page of the one chosen last. Filter values are checkboxes; the sort is a select.
 (function () {
   "use strict";
   var form = document.querySelector("form.filters[data-static-list]");
@@ -16,6 +16,7 @@
   var directories = { entity: form.dataset.staticEntities, system: form.dataset.staticSystems };
 
   function target(changed) {
+    // A value ticked: its page. A value unticked: the page of another ticked value, or the whole list.
     if (changed && changed.value && exported.has(changed.name)) {
       return root + changed.name + "/" + encodeURIComponent(changed.value) + "/";
     }
@@ -26,8 +27,8 @@
     if (words && words.value.trim()) {
       return form.dataset.staticSearch + "?q=" + encodeURIComponent(words.value.trim());
     }
-    var chosen = Array.prototype.filter.call(form.querySelectorAll("select"), function (select) {
-      return select.name !== "sort" && select.value && exported.has(select.name) && select !== changed;
+    var chosen = Array.prototype.filter.call(form.querySelectorAll("input[type=checkbox]:checked"), function (box) {
+      return exported.has(box.name) && box !== changed;
     });
     if (!chosen.length) {
       return root;
@@ -40,9 +41,10 @@
     window.location.assign(target(null));
   });
   form.addEventListener("change", function (event) {
-    if (event.target.tagName === "SELECT") {
+    var box = event.target;
+    if (box.type === "checkbox") {
       event.preventDefault();
-      window.location.assign(target(event.target.value ? event.target : null));
+      window.location.assign(target(box.checked ? box : null));
     }
   });
 })();

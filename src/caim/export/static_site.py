@@ -918,7 +918,7 @@ def facet_unit(record_type: str, lang: str) -> Iterator[Out]:
     root = ("/fr" if lang == "fr" else "") + f"/{_kind_path(record_type)}/"
     group = (f"list:{record_type}",)
     for param, value in plan().facet_values[record_type]:
-        state = lists.ListState(record_type=record_type, values={param: value})
+        state = lists.ListState(record_type=record_type, values={param: (value,)})
         shown = tuple(lists.matching_ids(state, index)[: lists.PAGE_SIZE])
         url = f"{root}?{param}={value}"
 

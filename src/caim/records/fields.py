@@ -258,6 +258,9 @@ RECORD_FIELDS: tuple[Field, ...] = (  # in the order of the record page
           empty_as_null=True, section="details", recommended=_("Say which Canada nexus criterion applies.")),
     Field("canada_nexus_note", PROSE, _("Canada nexus note"), bilingual=True,
           document="canada_nexus.canada_nexus_note", section="details"),
+    Field("provinces", VOCABULARIES, _("Province or territory"),
+          _("The provinces and territories the Canada nexus names; federal for a Canada-wide or federal matter."),
+          vocabulary="province", document="canada_nexus.provinces", section="details", page=GENERIC, facet="tag"),
     # Links out; staff only
     Field("same_as", SAME_AS, _("In other databases"), _("The same event in AIID, OECD AIM or Wikidata."),
           section="other_databases"),

@@ -100,6 +100,11 @@ class Record(models.Model):
     ai_pathways = models.JSONField(default=list, blank=True)
     lifecycle_phases = models.JSONField(default=list, blank=True)
     canada_nexus = models.CharField(max_length=40, blank=True)
+    provinces = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Provinces and territories of the Canada nexus (vocabulary province).",
+    )
     private_persons = models.JSONField(
         default=list, blank=True, help_text="Staff only; never in public text."
     )

@@ -42,8 +42,12 @@ def _csv(ids: list[int]) -> Iterator[str]:
 
 
 def _json(ids: list[int], state: lists.ListState) -> Iterator[str]:
-    filters = dict(state.values)
-    filters.update({name: getattr(state, name) for name in ("year_from", "year_to") if getattr(state, name)})
+    # Each filter as the list's query string has it: a facet's values as a list, the period's bounds and the
+    # words as written.
+    filters: dict = {name: list(values) for name, values in state.values.items()}
+    filters.update(
+        {name: bound.text for name, bound in (("from", state.date_from), ("to", state.date_to)) if bound}
+    )
     if state.q:
         filters["q"] = state.q
     meta = {

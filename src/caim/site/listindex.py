@@ -14,9 +14,10 @@ entities, systems) are pairs of arrays (record position, value index).
 
 from __future__ import annotations
 
+import calendar
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.db import connection, transaction
@@ -49,8 +50,12 @@ class Multi:
     values: list  # value index -> value (a slug, or (pk, slug, name, name_fr) for entities and systems)
 
     def mask(self, index: int, size: int) -> np.ndarray:
+        return self.mask_any([index], size)
+
+    def mask_any(self, indexes: list[int], size: int) -> np.ndarray:
+        """The records having any of the values `indexes`."""
         out = np.zeros(size, dtype=bool)
-        out[self.positions[self.indexes == index]] = True
+        out[self.positions[np.isin(self.indexes, indexes)]] = True
         return out
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
@@ -66,6 +71,8 @@ class ListIndex:
     fields: dict[str, Field]
     has_french: np.ndarray
     years: np.ndarray  # int16, 0 when no event date
+    event_first: np.ndarray  # int32: the first and last day (proleptic ordinal) of the event date's period,
+    event_last: np.ndarray  # 0 when no event date (see event_period)
     keys: dict[str, np.ndarray]  # the sort keys: "event" and "published" (epoch seconds), "rank"
     orders: dict[str, np.ndarray]  # sort name -> positions in display order
     multi: dict[str, Multi]  # tag vocabularies, "entity", "system"
@@ -101,7 +108,33 @@ class Epoch(Func):
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
-COLUMNS = ("pk", *FIELDS, "has_french", "year", "event", "published", "rank")
+COLUMNS = ("pk", *FIELDS, "has_french", "year", "event", "published", "rank", "event_date", "event_precision")
+
+
+def event_period(day: date | None, precision: str) -> tuple[int, int]:
+    """The first and last day (as ordinals) of the period an event date stands for at its precision: the day;
+    the month for "month" (the date is the month's first day); the year for "year", and for "approximate" too
+    (an estimate is taken as good to its year, so a range filter never misses it by a few days). (0, 0) when
+    there is no date. The lists' date-range filter keeps a record when this period overlaps the range."""
+    if day is None:
+        return 0, 0
+    if precision == "month":
+        return day.replace(day=1).toordinal(), day.replace(
+            day=calendar.monthrange(day.year, day.month)[1]
+        ).toordinal()
+    if precision in ("year", "approximate"):
+        return date(day.year, 1, 1).toordinal(), date(day.year, 12, 31).toordinal()
+    return day.toordinal(), day.toordinal()
+
+
+def _periods(rows) -> tuple[np.ndarray, np.ndarray]:
+    at_day, at_precision = COLUMNS.index("event_date"), COLUMNS.index("event_precision")
+    pairs = [event_period(r[at_day], r[at_precision]) for r in rows]
+    first = np.fromiter((p[0] for p in pairs), dtype=np.int32, count=len(pairs))
+    last = np.fromiter((p[1] for p in pairs), dtype=np.int32, count=len(pairs))
+    return first, last
+
+
 NAMED = (  # list filter -> link table, its column, the model named
     ("entity", "records_publicentityrole", "entity_id", Entity),
     ("system", "records_publicsystemlink", "system_id", AISystem),
@@ -113,7 +146,7 @@ def _read(record_ids: set[int] | None = None) -> tuple[list[tuple], dict[str, li
     vocabulary, and their (record id, object) pairs per named filter: one query of the records, one per kind
     of link."""
     columns = (*FIELDS, "has_french", ExtractYear("event_date"), Epoch("event_date"), Epoch("first_published_at"),
-               "severity_rank")  # fmt: skip
+               "severity_rank", "event_date", "event_precision")  # fmt: skip
     records = PublicRecord.objects.listed().order_by("pk")
     where = ""
     if record_ids is not None:
@@ -181,8 +214,20 @@ def _assemble(version: str, synced_at: datetime, rows, tags, named) -> ListIndex
         multi[name] = _pairs(ids, [(r, obj[0]) for r, obj in named[name]], objects, key=lambda obj: obj[0])
         slugs[name] = {obj[1]: i for i, obj in enumerate(objects)}
     has_french, years = column("has_french", bool, False), column("year", np.int16)
+    first, last = _periods(rows)
     return ListIndex(
-        version, synced_at, ids, fields, has_french, years, keys, _orders(ids, keys), multi, slugs
+        version,
+        synced_at,
+        ids,
+        fields,
+        has_french,
+        years,
+        first,
+        last,
+        keys,
+        _orders(ids, keys),
+        multi,
+        slugs,
     )
 
 
@@ -273,8 +318,22 @@ def patched(
         slugs[name] = {obj[1]: i for i, obj in enumerate(values)}
     has_french = column(index.has_french, "has_french", bool, False)
     years = column(index.years, "year", np.int16)
+    new_first, new_last = _periods(rows)
+    first = np.concatenate([index.event_first[keep], new_first])[order]
+    last = np.concatenate([index.event_last[keep], new_last])[order]
     return ListIndex(
-        version, synced_at, ids, fields, has_french, years, keys, _orders(ids, keys), multi, slugs
+        version,
+        synced_at,
+        ids,
+        fields,
+        has_french,
+        years,
+        first,
+        last,
+        keys,
+        _orders(ids, keys),
+        multi,
+        slugs,
     )
 
 

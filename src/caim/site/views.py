@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -192,23 +193,18 @@ def corrections(request):
     return render(request, "site/corrections.html", {"page": page, "rows": rows})
 
 
-def with_params(params: QueryDict, **changes) -> str:
-    """The query string of `params` with some values replaced (None removes one); the page number is reset."""
-    query = params.copy()
-    query.pop("page", None)
-    for name, value in changes.items():
-        query.pop(name, None)
-        if value not in (None, ""):
-            query[name] = value
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
 def _page_number(params: QueryDict) -> int:
     number = parse_int(params.get("page") or "1", low=1, high=100000)
     if number is None:
         raise lists.BadFilter(_("“page” must be a page number."))
     return number
+
+
+def _one_of(values: list[str]) -> str:
+    """ "A", "A or B", "A, B or C", in the page language."""
+    if len(values) == 1:
+        return values[0]
+    return _("%(values)s or %(last)s") % {"values": ", ".join(values[:-1]), "last": values[-1]}
 
 
 @require_safe
@@ -222,6 +218,10 @@ def record_list(request, record_type: str):
         return render(
             request, "site/bad_filter.html", {"message": str(exc), "record_type": record_type}, status=400
         )
+    partial = request.htmx and not request.htmx.history_restore_request
+    clean = lists.clean_url(request.GET, state, page_number)
+    if clean is not None and not request.htmx:  # a form submitted without JavaScript: its clean address
+        return redirect(request.path + (clean if clean != "?" else ""))
     result = lists.run_list(state, page_number, index)
     total, ids, counts = result.total, result.ids, result.counts
     by_id = {
@@ -234,71 +234,73 @@ def record_list(request, record_type: str):
         for row in rows:
             row.snippet = snippets.get(row.record.pk)
     labels = lists.facet_labels()
-    facets = [
-        {
-            "param": param,
-            "label": labels[param],
-            "selected": state.values.get(param, ""),
-            "options": [{"value": v, "label": label, "count": n} for v, label, n in options],
-        }
-        for param, options in counts.items()
-        if param != "year"
-    ]
-    active = [
-        {"label": f["label"], "value": next((o["label"] for o in f["options"] if o["value"] == f["selected"]),
-                                            f["selected"]),
-         "remove": with_params(request.GET, **{f["param"]: None})}
-        for f in facets
-        if f["selected"]
-    ]  # fmt: skip
-    for name in ("year_from", "year_to"):
-        if getattr(state, name):
-            label = _("From") if name == "year_from" else _("To")
-            active.append(
-                {
-                    "label": label,
-                    "value": getattr(state, name),
-                    "remove": with_params(request.GET, **{name: None}),
-                }
-            )
-    if state.q:
-        active.append(
-            {"label": _("Words"), "value": state.q, "remove": with_params(request.GET, q=None, sort=None)}
+    facets = []
+    for param, options in counts.items():
+        if param == "year":
+            continue
+        chosen = state.values.get(param, ())
+        facets.append(
+            {
+                "param": param,
+                "label": labels[param],
+                "selected": chosen,
+                # Entities and systems: a text box finds any of them by part of its name.
+                "find": lists.FIND.get(param),
+                "finding": state.finding.get(param, ""),
+                "options": [
+                    {"value": v, "label": label, "count": n, "checked": v in chosen}
+                    for v, label, n in options
+                ],
+            }
         )
+    described = lists.describe(state, counts)
+    active = [
+        {
+            "label": label,
+            "value": value_label,
+            "remove": state.without(param, value) if param in state.values else state.url(**{param: None}),
+        }
+        for param, label, values in described
+        for value, value_label in values
+    ]
     pages = max(1, -(-total // lists.PAGE_SIZE))
+    query = state.url()
     context = {
         "record_type": record_type,
+        "partial": partial,
         "state": state,
         "rows": rows,
         "total": total,
         "facets": facets,
+        # The page title names the filters by their labels: "Domain: Policing or Health, Severity: Significant".
+        "filters_title": ", ".join(
+            _("%(label)s: %(values)s") % {"label": label, "values": _one_of([str(v) for _value, v in values])}
+            for _param, label, values in described
+        ),
         "years": [
-            {"label": label, "count": n, "url": with_params(request.GET, year_from=y, year_to=y)}
+            {"label": label, "count": n, "url": state.url(**{"from": y, "to": y})}
             for y, label, n in counts["year"]
         ],
         "active_filters": active,
         "sorts": [(key, label) for key, label in lists.SORTS.items() if key != "relevance" or state.query],
         "page_number": page_number,
         "pages": pages,
-        "previous_url": with_params(request.GET, page=str(page_number - 1) if page_number > 2 else None)
-        if page_number > 1
-        else None,
-        "next_url": with_params(request.GET, page=str(page_number + 1)) if page_number < pages else None,
+        "previous_url": state.url(page_number - 1) if page_number > 1 else None,
+        "next_url": state.url(page_number + 1) if page_number < pages else None,
         "clear_url": "?",
         # The records of the list for these filters over time, on the statistics page.
-        "over_time_url": reverse("stats")
-        + with_params(request.GET, sort=None, type=record_type)
-        + "#over-time",
+        "over_time_url": f"{reverse('stats')}?{urlencode([*state.params(sort=None), ('type', record_type)])}#over-time",
         # Every record of the list for these filters (site/downloads.py): the query string, without the page.
         "downloads": [
-            (label, reverse(f"{record_type}_download_{fmt}") + with_params(request.GET).rstrip("?"))
+            (label, reverse(f"{record_type}_download_{fmt}") + (query if query != "?" else ""))
             for fmt, label in (("csv", "CSV"), ("json", "JSON"))
         ],
     }
-    partial = request.htmx and not request.htmx.history_restore_request
     response = render(
         request, "site/record_list.html#results" if partial else "site/record_list.html", context
     )
+    if partial:  # htmx swaps the results in place: the address bar gets the clean address of this state
+        response["HX-Push-Url"] = request.path + (query if query != "?" else "")
     patch_vary_headers(response, ["HX-Request"])
     return response
 
