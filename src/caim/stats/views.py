@@ -140,7 +140,7 @@ def list_url(record_type: str, params: QueryDict | dict) -> str:
 
 def row_filter(param: str, key: str) -> dict[str, str]:
     """The list filter of a chart row: a value of a filter, or a year as a year range."""
-    return {"year_from": key, "year_to": key} if param == "year" else {param: key}
+    return {"from": key, "to": key} if param == "year" else {param: key}
 
 
 def chart_links(chart: Chart, filters: QueryDict | None = None) -> Callable[[str, str], str | None]:
