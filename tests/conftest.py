@@ -47,12 +47,15 @@ def corpus_dir(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def list_index_of_this_test():
-    """Each test starts with no list index in memory. A process's index is patched with the changes logged
+    """Each test starts with no list index and no kept page in memory. A process's index is patched with the changes logged
     since it was brought up to date, which holds for committed data; a test's rolled-back transaction undoes
     changes the index of the previous test had taken in."""
+    from django.core.cache import caches
+
     from caim.site import listindex
 
     listindex._current = None
+    caches["pages"].clear()  # kept pages too: a rolled-back state's token can come back in the next test
     yield
     listindex._current = None
 

@@ -120,3 +120,42 @@ def test_revalidation_never_answers_for_a_missing_or_moved_page(client, incident
     assert draft.status in DRAFT_STATUSES
     unpublished, _ = get(client, f"/incidents/{draft.slug}/", if_modified_since=last_modified)
     assert unpublished.status_code == 404
+
+
+# -- lists: kept per state and query string --------------------------------------------------------------------
+
+
+def test_a_list_is_kept_per_state_and_query_and_shows_a_publication_at_once(
+    client, editor, reviewer, entities, clock
+):
+    first, _n = get(client, "/incidents/?severity=significant")
+    again, queries = get(client, "/incidents/?severity=significant")
+    assert again.content == first.content and queries == 1  # the state only
+    other, _n = get(client, "/incidents/?severity=minor")
+    assert other.content != first.content
+    new = factories.published_incident(editor, reviewer, clock)
+    after, queries = get(client, "/incidents/")
+    assert new.slug in after.content.decode() and queries > 1
+
+
+def test_a_partial_list_is_kept_apart_with_its_pushed_address(client, db):
+    full, _n = get(client, "/incidents/?domain=health")
+    partial, _n = get(client, "/incidents/?domain=health", **{"HX-Request": "true"})
+    kept, queries = get(client, "/incidents/?domain=health", **{"HX-Request": "true"})
+    assert queries == 1 and kept.content == partial.content != full.content
+    assert kept["HX-Push-Url"] == "/incidents/?domain=health" and "HX-Request" in kept["Vary"]
+    assert b"<html" in get(client, "/incidents/?domain=health")[0].content
+
+
+def test_a_list_answered_from_an_older_index_is_not_kept(client, db, monkeypatch):
+    from dataclasses import replace
+
+    from caim.site import lists
+
+    real = lists.get_index()
+    monkeypatch.setattr(lists, "get_index", lambda: replace(real, version="an-older-state"))
+    stale = client.get("/incidents/")
+    assert stale.status_code == 200 and "ETag" not in stale  # no validators for an answer of another state
+    monkeypatch.undo()
+    fresh, queries = get(client, "/incidents/")
+    assert queries > 1 and "ETag" in fresh  # rendered again, not served from the cache

@@ -4,6 +4,8 @@ a withdrawn record's file stays, with its withdrawal, as its page does."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.cache import caches
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
@@ -48,7 +50,8 @@ def _record_file(request, slug: str, view: str, suffix: str, build) -> HttpRespo
     only change with that state, so the body is kept per (state, slug): a repeated request reads one token."""
     token = _token()
     etag = _etag(f"-{slug}{suffix}", token)
-    cache, key = caches["pages"], f"api:{view}:{token}:{slug}"
+    # The address's hash: a key stays short whatever was asked (an address may be long and hostile).
+    cache, key = caches["pages"], f"api:{view}:{token}:{hashlib.sha256(slug.encode()).hexdigest()}"
     body = cache.get(key)
     if body is None:
         public, named = _public(slug)  # first: a missing record is a 404, whatever the client holds

@@ -18,6 +18,7 @@ from caim.records.bilingual import RecordLink, name_in, pick, record_links
 from caim.records.fields import CHILD_LISTS, RECORD_FIELDS
 from caim.records.formatting import as_date, format_day
 from caim.records.models import AISystem, Entity, PublicRecord, RecordVersion, VersionKind
+from caim.records.views.reuse import reused_per_state
 from caim.search.backends import get_backend
 from caim.search.models import SearchEntry
 from caim.search.text import highlight, parse_query
@@ -208,6 +209,7 @@ def _one_of(values: list[str]) -> str:
 
 
 @require_safe
+@reused_per_state(with_queries=True)
 def record_list(request, record_type: str):
     lang = page_language()
     index = lists.get_index()
@@ -302,6 +304,7 @@ def record_list(request, record_type: str):
     if partial:  # htmx swaps the results in place: the address bar gets the clean address of this state
         response["HX-Push-Url"] = request.path + (query if query != "?" else "")
     patch_vary_headers(response, ["HX-Request"])
+    response.public_state = index.version  # the state it shows (records/views/reuse.py)
     return response
 
 

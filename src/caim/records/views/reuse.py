@@ -29,18 +29,28 @@ def _settings_key() -> str:
     return hashlib.blake2b("\x1f".join(shown).encode(), digest_size=4).hexdigest()
 
 
-def reused_per_state(view):
+# Headers a kept answer keeps besides its body: htmx's address for a partial answer, and what it varies on.
+KEPT_HEADERS = ("Content-Type", "HX-Push-Url", "Vary")
+
+
+def reused_per_state(view=None, *, with_queries: bool = False):
     """Keep a public page's 200 answer for the current state of the public layer; answer a matching
     If-None-Match with a 304 before anything but the state row is read.
 
-    Only plain addresses are kept (a query string is answered by the view each time): the language switch of a
-    page carries its query string, and an unbounded set of addresses must not fill the cache.
+    Only plain addresses are kept unless `with_queries` (the lists, whose filters are their query string): the
+    language switch of a record page carries its query string, and an unbounded set of addresses must not fill
+    the cache (it holds at most CAIM_PAGE_CACHE_ENTRIES answers either way). An htmx request (a partial answer)
+    is kept apart from a full one.
     """
+    if view is None:
+        return functools.partial(reused_per_state, with_queries=with_queries)
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         token, changed_at = PublicState.current_with_time()
-        address = hashlib.blake2b(request.get_full_path().encode(), digest_size=4).hexdigest()
+        kind = "".join(flag for flag, header in (("p", "HX-Request"), ("h", "HX-History-Restore-Request"))
+                       if request.headers.get(header))  # fmt: skip
+        address = hashlib.blake2b(f"{kind}{request.get_full_path()}".encode(), digest_size=4).hexdigest()
         etag = f'"{build_id()}{_settings_key()}-{token}-{address}"'
         last_modified = changed_at.timestamp() if changed_at else None
         # The ETag alone decides here (it names the address): only an address that answered 200 was given it,
@@ -48,18 +58,26 @@ def reused_per_state(view):
         fresh = get_conditional_response(request, etag=etag)
         if fresh is not None:
             return _validators(fresh, etag, last_modified)
-        plain = not request.META.get("QUERY_STRING")
+        keep = with_queries or not request.META.get("QUERY_STRING")
         # The address's full hash: a key stays short whatever the address, and no collision mixes two pages.
-        cache, key = caches["pages"], f"{etag}:{hashlib.sha256(request.path.encode()).hexdigest()}"
-        kept = cache.get(key) if plain else None
+        full = hashlib.sha256(f"{kind}:{request.get_full_path()}".encode()).hexdigest()
+        cache, key = caches["pages"], f"{etag}:{full}"
+        kept = cache.get(key) if keep else None
         if kept is not None:
-            content_type, body = kept
-            return _validators(HttpResponse(body, content_type=content_type), etag, last_modified)
+            headers, body = kept
+            response = HttpResponse(body)
+            for name, value in headers.items():
+                response[name] = value
+            return _validators(response, etag, last_modified)
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
             return response
-        if plain:
-            cache.set(key, (response["Content-Type"], response.content))
+        # A view that answered from an older state (a list while its index is being brought up to date) says
+        # so: that answer is neither kept nor given this state's validators.
+        if getattr(response, "public_state", token) != token:
+            return response
+        if keep:
+            cache.set(key, ({h: response[h] for h in KEPT_HEADERS if h in response}, response.content))
         return _validators(response, etag, last_modified)
 
     return wrapped
