@@ -290,6 +290,7 @@ FILTER_FORM = re.compile(rb'<form class="filters"[^>]*>')
 DOWNLOADS = re.compile(rb'\s*<p class="downloads">.*?</p>', re.DOTALL)
 PAGINATION = re.compile(rb'\s*<nav class="pagination".*?</nav>', re.DOTALL)
 OVER_TIME = re.compile(rb'\s*<p class="over-time-link">.*?</p>', re.DOTALL)
+FIND_NAME = re.compile(rb'\s*<p class="find">.*?</p>', re.DOTALL)
 
 
 def static_list(body: bytes, root: str, record_type: str, filtered: bool) -> bytes:
@@ -307,6 +308,7 @@ def static_list(body: bytes, root: str, record_type: str, filtered: bool) -> byt
         form = form[:-1] + b" " + label.group(1) + b">"
     body = FILTER_FORM.sub(lambda _m: form, body, count=1)
     body = OVER_TIME.sub(b"", body, count=1)  # the exported statistics page cannot take the list's filters
+    body = FIND_NAME.sub(b"", body)  # finding a name needs the server: the export offers the directory pages
     if filtered:
         body = DOWNLOADS.sub(b"", body, count=1)
         body = PAGINATION.sub(b"", body, count=1)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, models
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -433,6 +434,16 @@ class RecordVersion(models.Model):
 
 def record_path(record_type: str, slug: str, lang: str, *, version: int | None = None) -> str:
     """The address of a record's page (or of one of its versions) in `lang`."""
+    return _record_path(
+        record_type, slug, lang, version, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix()
+    )
+
+
+@lru_cache(maxsize=100_000)
+def _record_path(record_type: str, slug: str, lang: str, version: int | None, *_urls) -> str:
+    """record_path, remembered: lists, entity pages, feeds and sitemaps ask for the same addresses over and over
+    (a static export, tens of thousands of times). `_urls` (the URL configuration and script prefix) are part
+    of the key so that an address made under another configuration is never reused."""
     name = "incident" if record_type == RecordType.INCIDENT else "hazard"
     with override(lang):
         if version is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 from urllib.parse import quote
 
 from django.core.paginator import Paginator
@@ -68,6 +69,7 @@ def public_systems():
     return AISystem.objects.filter(public_system_filter())
 
 
+@lru_cache(maxsize=65536)  # each list page sorts every public name: the static export asks for hundreds
 def sort_key(name: str) -> str:
     """Alphabetical order ignoring case and accents ("École" files under E), the same on every database."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
