@@ -349,3 +349,10 @@ def test_incremental_graph_and_sitemap_are_the_live_ones_when_a_linked_hazard_ch
     warnings = json.loads(exported)["validation_warnings"]
     assert any(w["record"] == hazard.pk and w["rule"] == "translation-missing" for w in warnings)
     assert (out / "sitemap-records.xml").read_bytes() == live("/sitemap-records.xml")
+    # The index's date of the records' section: one aggregate, the same as Django's over every record.
+    from django.contrib.sitemaps import Sitemap
+
+    from caim.site.sitemaps import RecordsSitemap
+
+    latest = RecordsSitemap().get_latest_lastmod()
+    assert latest is not None and latest == Sitemap.get_latest_lastmod(RecordsSitemap())

@@ -55,8 +55,12 @@ def graph_document(
     and the records its lint looks up, are as when they were made; the others are linted. `reads`, if given, is
     filled with the records each linted document looked up (`lint_reads`), when it looked any up."""
     publics = PublicRecord.objects.listed().order_by("pk")
-    # Without kept warnings every document is linted: load the versions with the records.
-    publics = list(publics.select_related("version") if kept is None else publics)
+    # Without kept warnings every document is linted: load the versions with the records; with them, only the
+    # columns the nodes show (the versions of the records to lint are read in _warnings).
+    if kept is None:
+        publics = list(publics.select_related("version"))
+    else:
+        publics = list(publics.only("record_type", "slug", "title_en", "title_fr", "version_id"))
     ids = {p.pk for p in publics}
     roles = list(
         PublicEntityRole.objects.listed()
