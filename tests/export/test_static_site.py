@@ -301,3 +301,58 @@ def test_export_api_writes_the_derived_files_feeds_and_bulk_files_as_the_api_ser
                 "/api/v3/bulk/sources.csv", "/api/v3/bulk/entities.csv", "/api/v3/bulk/LICENCE.txt"):  # fmt: skip
         written = (tmp_path / url.lstrip("/")).read_bytes()
         assert GENERATED_AT.sub(b"", written) == GENERATED_AT.sub(b"", live(url)), url
+
+
+def test_incremental_graph_and_sitemap_are_the_live_ones_when_a_linked_hazard_changes(
+    site, db, tmp_path, editor, reviewer, monkeypatch
+):
+    """graph.json keeps the warnings of the records whose lint reads the same, and lints the others: the changed
+    record and those whose document looks it up (an incident materializing a hazard); sitemap-records.xml is
+    assembled from the previous file's entries and new ones for the changed records."""
+    from caim.api import graph
+
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    hazard = factories.published_hazard(editor, reviewer, entities=[])
+    incident = factories.published_incident(editor, reviewer, hazard=hazard, entities=[], responses=[])
+    export_site(out, incremental=True)
+    manifest = Manifest.read(out)
+    assert manifest.header["lint"]["reads"][str(incident.pk)] == [hazard.pk]
+
+    # A correction of the hazard that gives it a warning (no French summary).
+    hazard = actions.update_record(hazard, actor=editor, expected_lock_version=hazard.lock_version,
+                                   data={"summary_fr": ""})  # fmt: skip
+    actions.publish_record(hazard, actor=reviewer, changelog_en="Summary corrected.",
+                           changelog_fr="Résumé corrigé.", kind=VersionKind.CORRECTION)  # fmt: skip
+    old = {int(pk): RecordState.from_json(row) for pk, row in manifest.header["records"].items()}
+    static_site._previous = static_site.Previous(out, manifest, old, {hazard.pk})
+    try:
+        kept = static_site._kept_warnings()
+    finally:
+        static_site._previous = None
+    other = a_record(record_type="incident").pk
+    assert kept is not None and other in kept and hazard.pk not in kept and incident.pk not in kept
+
+    linted, rendered = [], []
+    lint = graph.lint_document
+    monkeypatch.setattr(graph, "lint_document", lambda *a, **k: linted.append(a[0]["id"]) or lint(*a, **k))
+    get = static_site.Renderer.get
+    monkeypatch.setattr(
+        static_site.Renderer, "get", lambda self, url, *a: rendered.append(url) or get(self, url, *a)
+    )
+    summary = export_site(out, incremental=True)
+    assert summary.changed_records == [hazard.pk]
+    assert sorted(linted) == sorted([hazard.pk, incident.pk])
+    assert "/sitemap-records.xml" not in rendered
+    exported = (out / "api/v3/graph.json").read_bytes()
+    assert GENERATED_AT.sub(b"", exported) == GENERATED_AT.sub(b"", live("/api/v3/graph.json"))
+    warnings = json.loads(exported)["validation_warnings"]
+    assert any(w["record"] == hazard.pk and w["rule"] == "translation-missing" for w in warnings)
+    assert (out / "sitemap-records.xml").read_bytes() == live("/sitemap-records.xml")
+    # The index's date of the records' section: one aggregate, the same as Django's over every record.
+    from django.contrib.sitemaps import Sitemap
+
+    from caim.site.sitemaps import RecordsSitemap
+
+    latest = RecordsSitemap().get_latest_lastmod()
+    assert latest is not None and latest == Sitemap.get_latest_lastmod(RecordsSitemap())

@@ -80,9 +80,7 @@ def test_a_bar_links_with_the_filter_it_counts(client, db):
     bars = bar_links(get(client, "/stats/"))
     assert any(href.startswith("/incidents/?domain=") for href, _n, _v in bars["domain"])
     assert any(href.startswith("/hazards/?harm_type=") for href, _n, _v in bars["harm-type"])
-    assert all(
-        re.fullmatch(r"/(incidents|hazards)/\?from=(\d+)&to=\2", h) for h, _n, _v in bars["year"]
-    )
+    assert all(re.fullmatch(r"/(incidents|hazards)/\?from=(\d+)&to=\2", h) for h, _n, _v in bars["year"])
     assert all(h.startswith("/hazards/?hazard_status=") for h, _n, _v in bars["hazard-status"])
 
 

@@ -1,14 +1,27 @@
 """`graph.json` (SPEC §5.1): the public records, entities and AI systems as nodes, their links as edges
 (materialized_from, an entity's roles in a record, a system's use in a record), counts, the lint warnings of
-published records, and an index of the API's endpoints."""
+published records, and an index of the API's endpoints.
+
+Linting every published document is most of the work; an incremental static export passes the warnings it kept
+from its previous graph.json (`kept`) for the records whose lint cannot have changed, and learns from `reads` which
+records each linted document looked up (see export/static_site.py)."""
 
 from __future__ import annotations
+
+import hashlib
 
 from django.conf import settings
 from django.urls import reverse
 
 from caim.records.lint import WARNING, lint_document
-from caim.records.models import AISystem, Entity, PublicEntityRole, PublicRecord, PublicSystemLink
+from caim.records.models import (
+    AISystem,
+    Entity,
+    PublicEntityRole,
+    PublicRecord,
+    PublicSystemLink,
+    RecordVersion,
+)
 from caim.taxonomy.loader import get_taxonomy
 
 
@@ -35,8 +48,19 @@ def endpoints() -> dict[str, str]:
     return out
 
 
-def graph_document() -> dict:
-    publics = list(PublicRecord.objects.listed().select_related("version").order_by("pk"))
+def graph_document(
+    kept: dict[int, list[dict]] | None = None, reads: dict[int, list[int]] | None = None
+) -> dict:
+    """The document. `kept`: record id -> its validation_warnings entries, for records whose current version,
+    and the records its lint looks up, are as when they were made; the others are linted. `reads`, if given, is
+    filled with the records each linted document looked up (`lint_reads`), when it looked any up."""
+    publics = PublicRecord.objects.listed().order_by("pk")
+    # Without kept warnings every document is linted: load the versions with the records; with them, only the
+    # columns the nodes show (the versions of the records to lint are read in _warnings).
+    if kept is None:
+        publics = list(publics.select_related("version"))
+    else:
+        publics = list(publics.only("record_type", "slug", "title_en", "title_fr", "version_id"))
     ids = {p.pk for p in publics}
     roles = list(
         PublicEntityRole.objects.listed()
@@ -91,20 +115,42 @@ def graph_document() -> dict:
         },  # fmt: skip
         "nodes": nodes,
         "edges": edges,
-        "validation_warnings": _warnings(publics),
+        "validation_warnings": _warnings(publics, kept, reads),
         "endpoints": endpoints(),
     }
 
 
-def _warnings(publics: list[PublicRecord]) -> list[dict]:
+def lint_key() -> str:
+    """What the warnings depend on besides the record's version and the records it looks up: the taxonomy.
+    Kept warnings made under another key are linted again."""
+    return hashlib.sha256(get_taxonomy().source.read_bytes()).hexdigest()[:16]
+
+
+def lint_reads(document: dict) -> list[int]:
+    """The records a document's lint looks up in its `links` (their type and whether they are public)."""
+    return sorted({link["id"] for link in document.get("materialized_from", [])})
+
+
+def _warnings(
+    publics: list[PublicRecord], kept: dict[int, list[dict]] | None, reads: dict | None
+) -> list[dict]:
     """The lint's warnings on each published record's current version (errors cannot be published)."""
     kinds = {p.pk: (p.record_type, True) for p in publics}
     taxonomy = get_taxonomy()
+    versions = {}
+    if kept is not None:  # the versions were not loaded with the records: read those of the records to lint
+        versions = RecordVersion.objects.in_bulk([p.version_id for p in publics if p.pk not in kept])
+    kept = kept or {}
     out = []
     for public in publics:
-        version = public.version
+        if public.pk in kept:
+            out += kept[public.pk]
+            continue
+        version = versions.get(public.version_id) or public.version
         issues = lint_document(version.document, version.staff_document, today=version.published_at.date(),
                                links=kinds, taxonomy=taxonomy)  # fmt: skip
         out += [{"record": public.pk, "slug": public.slug, "rule": i.rule, "field": i.field, "message": i.message}
                 for i in issues if i.level == WARNING]  # fmt: skip
+        if reads is not None and (looked_up := lint_reads(version.document)):
+            reads[public.pk] = looked_up
     return out

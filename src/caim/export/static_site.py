@@ -1095,7 +1095,6 @@ def static_files() -> Iterator[tuple[str, Path]]:
 
 def derived_unit() -> Iterator[Out]:
     """stats.json, systemic-analysis.json and graph.json, as the API writes them."""
-    from caim.api import graph
     from caim.api import views as api_views
     from caim.stats import api as stats_api
 
@@ -1106,7 +1105,55 @@ def derived_unit() -> Iterator[Out]:
         "api/v3/stats.json", (), lambda: document(stats_api.stats_document), ("stats",), links=_watch_ids()
     )
     yield Out("api/v3/systemic-analysis.json", ALL, lambda: document(stats_api.systemic_document))
-    yield Out("api/v3/graph.json", ALL, lambda: document(graph.graph_document))
+    yield Out("api/v3/graph.json", ALL, graph_json)
+
+
+# What making graph.json in this process learnt, for the manifest: the lint's key and, for each record whose
+# document looked other records up, their ids ({"key": ..., "reads": {"<record id>": [ids]}}).
+_graph_lint: dict = {}
+
+
+def graph_json() -> bytes:
+    """graph.json as the API writes it; in an incremental run, with the warnings of the previous graph.json for
+    the records whose lint cannot have changed (linting every document is most of its work)."""
+    from caim.api import graph
+    from caim.api import views as api_views
+
+    kept = _kept_warnings()
+    reads: dict[int, list[int]] = {}
+    body = "".join(api_views._document(lambda: graph.graph_document(kept, reads))).encode()
+    if kept is not None:  # the kept records looked up what they did before
+        old_reads = _previous.manifest.header["lint"]["reads"]
+        reads.update({int(pk): ids for pk, ids in old_reads.items() if int(pk) in kept})
+    _graph_lint.clear()
+    _graph_lint.update(key=graph.lint_key(), reads={str(pk): ids for pk, ids in sorted(reads.items())})
+    return body
+
+
+def _kept_warnings() -> dict[int, list[dict]] | None:
+    """The previous graph.json's warnings of each record listed then whose lint reads the same now: its version,
+    status and address unchanged, and those of the records its document looks up (a `materialized_from` hazard
+    withdrawn, say). None (lint everything) in a full export, or when the previous file or its lint key is
+    missing, changed by hand, or made with another taxonomy."""
+    from caim.api import graph
+
+    previous = _previous
+    if previous is None:
+        return None
+    lint = previous.manifest.header.get("lint") or {}
+    if lint.get("key") != graph.lint_key():
+        return None
+    body = previous.intact("derived", "api/v3/graph.json")
+    if body is None:
+        return None
+    changed = previous.changed
+    stale = changed | {int(pk) for pk, ids in lint.get("reads", {}).items() if changed.intersection(ids)}
+    by_record = defaultdict(list)
+    for warning in json.loads(body)["validation_warnings"]:
+        by_record[warning["record"]].append(warning)
+    return {
+        pk: by_record.get(pk, []) for pk, s in previous.old.items() if s.status == LISTED and pk not in stale
+    }
 
 
 def entities_csv_unit() -> Iterator[Out]:
@@ -1129,9 +1176,69 @@ def sitemap_unit() -> Iterator[Out]:
             url = f"/sitemap-{name}.xml" + (f"?p={number}" if number > 1 else "")
             path = f"sitemap-{name}.xml" if number == 1 else f"sitemap-{name}-{number}.xml"
             if name == "records":  # each record's address and the date of its current version
-                yield _file(url, ALL, path=path)
+                yield Out(path, ALL, lambda u=url, n=number: records_sitemap(u, n))
             else:  # fixed pages; entities and AI systems named in listed records
                 yield _file(url, (), ("named",) if name != "pages" else (), path=path)
+
+
+def records_sitemap(url: str, number: int) -> bytes:
+    """A page of sitemap-records.xml: in an incremental run, the previous pages' entries of the records that did
+    not change and new entries for those that did (site/sitemaps.py, record_entries); as the site answers
+    otherwise, or when the previous pages cannot be read."""
+    from caim.records.models import PublicRecord
+    from caim.site import sitemaps
+
+    previous = _previous
+    kept = _kept_sitemap_entries(previous) if previous is not None else None
+    if kept is None:
+        return renderer().get(url)
+    head, entries, tail = kept
+    per_page = sitemaps.RecordsSitemap.limit // len(settings.LANGUAGES)
+    listed = list(PublicRecord.objects.listed().order_by("pk").values_list("pk", flat=True))
+    page = listed[(number - 1) * per_page : number * per_page]
+    fresh = sitemaps.record_entries(pk for pk in page if pk in previous.changed or pk not in entries)
+    return b"".join([head, *(fresh[pk] if pk in fresh else entries[pk] for pk in page), tail])
+
+
+def _kept_sitemap_entries(previous: Previous) -> tuple[bytes, dict[int, bytes], bytes] | None:
+    """(head, {record id: its entries}, tail) of the previous sitemap-records pages, read once; None when a page
+    is missing, was changed by hand, or does not hold the records listed then, in order."""
+    if "sitemap" in previous.cache:
+        return previous.cache["sitemap"]
+    from caim.site import sitemaps
+
+    previous.cache["sitemap"] = None
+    languages = len(settings.LANGUAGES)
+    per_page = sitemaps.RecordsSitemap.limit // languages
+    if sitemaps.RecordsSitemap.limit % languages:
+        return None  # a record's entries could straddle two pages
+    listed = [(pk, s) for pk, s in sorted(previous.old.items()) if s.status == LISTED]
+    pages = (previous.header_plan or {}).get("sitemap_pages", {}).get("records", 0)
+    head = tail = None
+    entries: dict[int, bytes] = {}
+    for number in range(1, pages + 1):
+        body = previous.intact(
+            "sitemaps", "sitemap-records.xml" if number == 1 else f"sitemap-records-{number}.xml"
+        )
+        if body is None:
+            return None
+        found = re.findall(rb"<url>.*?</url>", body, re.S)
+        records = listed[(number - 1) * per_page : number * per_page]
+        if not found or len(found) != languages * len(records):
+            return None
+        start, stop = body.index(found[0]), body.rindex(found[-1]) + len(found[-1])
+        if b"".join(found) != body[start:stop]:
+            return None
+        head, tail = body[:start], body[stop:]
+        for i, (pk, state) in enumerate(records):
+            piece = b"".join(found[i * languages : (i + 1) * languages])
+            if f"/{_kind_path(state.record_type)}/{state.slug}/</loc>".encode() not in piece:
+                return None  # not the record expected here
+            entries[pk] = piece
+    if head is None:
+        return None
+    previous.cache["sitemap"] = (head, entries, tail)
+    return previous.cache["sitemap"]
 
 
 def redirects_unit() -> Iterator[Out]:
@@ -1256,6 +1363,7 @@ class TaskResult:
     seconds: float
     kind: str
     layouts: dict = field(default_factory=dict)  # sequence file -> its layout (the corpus task)
+    lint: dict = field(default_factory=dict)  # what graph.json's warnings depend on, if made (see graph_json)
 
 
 def run_units(
@@ -1302,7 +1410,10 @@ def run_task(task: tuple) -> TaskResult:
         make = dict(list_unit_names())[name]
         return run_units([(name, make())], writer, kind="lists")
     name = task[1]
-    return run_units([(name, GLOBAL_UNITS[name]())], writer, kind=name)
+    _graph_lint.clear()
+    result = run_units([(name, GLOBAL_UNITS[name]())], writer, kind=name)
+    result.lint = dict(_graph_lint)
+    return result
 
 
 # -- the corpus files: records.json, the bulk files, the list downloads ---------------------------------------
@@ -1559,8 +1670,8 @@ def export_site(out: Path, *, incremental: bool = False, workers: int | None = N
                 progress: Progress | None = None) -> Summary:  # fmt: skip
     """Write the site to `out` (see the module's docstring). Raises ExportError with a message for people."""
     out = check_out(out, incremental)
-    global _plan, _renderer
-    _plan, _renderer = None, None
+    global _plan, _renderer, _previous
+    _plan, _renderer, _previous = None, None, None
     VersionPages.checked, VersionPages.derive = False, True
     VersionPages.direct_checked, VersionPages.direct = False, True
     if incremental:
@@ -1570,7 +1681,7 @@ def export_site(out: Path, *, incremental: bool = False, workers: int | None = N
     )
 
 
-def _header(states: dict[int, RecordState], layouts: dict, search: dict) -> dict:
+def _header(states: dict[int, RecordState], layouts: dict, search: dict, lint: dict | None) -> dict:
     from caim.records.models import PublicState
 
     return {
@@ -1583,6 +1694,7 @@ def _header(states: dict[int, RecordState], layouts: dict, search: dict) -> dict
         "plan": plan().as_json(),
         "sequences": layouts,
         "search": search,
+        "lint": lint or {},  # graph.json's warnings: what they depend on (see graph_json)
     }
 
 
@@ -1626,6 +1738,7 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
     _task_context.update(out=out, states=states)
     units: dict[str, list[list]] = {}
     layouts: dict = {}
+    lint: dict = {}
     indexer = None
     done_records = 0
 
@@ -1634,6 +1747,7 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
         units.update(result.units)
         summary.timings[result.kind] = summary.timings.get(result.kind, 0.0) + result.seconds
         layouts.update(result.layouts)
+        lint.update(result.lint)
         if result.kind == "records":
             done_records += 1
             if done_records == record_tasks:  # every record page is written: index them meanwhile
@@ -1663,7 +1777,7 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
     shutil.rmtree(out / pagefind.DELTA_BUNDLE, ignore_errors=True)
     writer = Writer(out)
     units["search-delta"] = [writer.write_raw(pagefind.DELTA_STATE, pagefind.delta_state(False, []), ())]
-    manifest = Manifest(_header(states, layouts, {"delta_records": [], "superseded": []}), {})
+    manifest = Manifest(_header(states, layouts, {"delta_records": [], "superseded": []}, lint), {})
     manifest.unit_lines = {name: Manifest.unit_line(name, rows) for name, rows in units.items()}
     if previous is not None:
         written = {row[0] for rows in units.values() for row in rows}
@@ -1689,6 +1803,35 @@ def _differs(old: RecordState | None, new: RecordState | None, *attributes: str)
     if old is None or new is None:
         return old is not new
     return any(getattr(old, a) != getattr(new, a) for a in attributes)
+
+
+@dataclass
+class Previous:
+    """The previous export as an incremental run reuses it (graph.json's warnings, the sitemap's entries): its
+    folder and manifest, the state of the public layer it was made from, and the records whose version, status
+    or address changed since."""
+
+    out: Path
+    manifest: Manifest
+    old: dict[int, RecordState]
+    changed: set[int]
+    cache: dict = field(default_factory=dict)  # what was read from it, once
+
+    @property
+    def header_plan(self) -> dict | None:
+        return self.manifest.header.get("plan")
+
+    def intact(self, unit: str, path: str) -> bytes | None:
+        """A file of the previous export, if it is as its manifest says (not changed by hand since)."""
+        row = next((row for row in self.manifest.rows(unit) if row[0] == path), None)
+        target = self.out / path
+        if row is None or not target.is_file():
+            return None
+        body = target.read_bytes()
+        return body if digest(body) == row[2] else None
+
+
+_previous: Previous | None = None  # set during an incremental run
 
 
 def _incremental(out: Path, progress: Progress) -> Summary:
@@ -1793,7 +1936,13 @@ def _incremental(out: Path, progress: Progress) -> Summary:
         rows_of(unit)
     writer = Writer(out, {path: row for unit in unit_names for path, row in rows_of(unit).items()})
     progress("Rendering what changed", 0, 0)
-    result = run_units(named, writer, want, kind="incremental")
+    global _previous
+    _previous = Previous(out, manifest, old, changed)
+    _graph_lint.clear()
+    try:
+        result = run_units(named, writer, want, kind="incremental")
+    finally:
+        _previous = None
     summary.timings["pages"] = result.seconds
     corpus = corpus_task(writer, old=_sequence_hashes(manifest), touched=touched | changed)
     summary.timings["corpus"] = corpus.seconds
@@ -1818,7 +1967,7 @@ def _incremental(out: Path, progress: Progress) -> Summary:
     search_started = time.perf_counter()
     search = _update_search(out, manifest, old, new, touched, writer, summary)
     summary.timings["search"] = time.perf_counter() - search_started
-    manifest.header = _header(new, corpus.layouts, search)
+    manifest.header = _header(new, corpus.layouts, search, dict(_graph_lint) or manifest.header.get("lint"))
     manifest.write(out)
     summary.written = len(writer.changed)
     summary.records = len(touched)

@@ -6,7 +6,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -39,14 +41,23 @@ class PagesSitemap(_Bilingual):
 
 
 class RecordsSitemap(_Bilingual):
+    def __init__(self, ids=None):
+        self.ids = ids  # only these records (record_entries); None: every listed record
+
     def items(self):
-        return PublicRecord.objects.listed().only("record_type", "slug", "published_at").order_by("pk")
+        records = PublicRecord.objects.listed().only("record_type", "slug", "published_at").order_by("pk")
+        return records if self.ids is None else records.filter(pk__in=self.ids)
 
     def location(self, item):
         return item.get_absolute_url()
 
     def lastmod(self, item):
         return item.published_at
+
+    def get_latest_lastmod(self):
+        """What Django's default computes (the latest lastmod of the items) for the sitemap index, in one
+        aggregate instead of loading every record a second time."""
+        return self.items().aggregate(latest=Max("published_at"))["latest"]
 
 
 class EntitiesSitemap(_Bilingual):
@@ -65,6 +76,22 @@ class SystemsSitemap(_Bilingual):
 
     def location(self, item):
         return reverse("system_detail", args=[item.slug])
+
+
+def record_entries(ids) -> dict[int, bytes]:
+    """The entries (a <url> per language, in the page's order) of each listed record of `ids` in
+    /sitemap-records.xml, made by the same sitemap and template as the page (whose body is its head, the entries
+    of its records in order, and its tail): the static export assembles the page from them (SPEC §8)."""
+    sitemap = RecordsSitemap(ids=list(ids))
+    urls = [url for number in sitemap.paginator.page_range for url in sitemap.get_urls(page=number)]
+    by_record: dict[int, list] = {}
+    for url in urls:
+        by_record.setdefault(url["item"][0].pk, []).append(url)
+    out = {}
+    for pk, group in by_record.items():
+        body = render_to_string("sitemap.xml", {"urlset": group}).encode()
+        out[pk] = body[body.index(b"<url>") : body.rindex(b"</url>") + len(b"</url>")]
+    return out
 
 
 SITEMAPS = {
