@@ -159,3 +159,20 @@ def test_a_list_answered_from_an_older_index_is_not_kept(client, db, monkeypatch
     monkeypatch.undo()
     fresh, queries = get(client, "/incidents/")
     assert queries > 1 and "ETag" in fresh  # rendered again, not served from the cache
+
+
+def test_an_api_answer_from_an_older_index_is_not_kept(client, db, monkeypatch):
+    from dataclasses import replace
+
+    from caim.site import lists
+
+    real = lists.get_index()
+    monkeypatch.setattr(lists, "get_index", lambda: replace(real, version="an-older-state"))
+    stale = client.get("/api/v3/records?limit=5")
+    assert stale.status_code == 200 and "ETag" not in stale
+    monkeypatch.undo()
+    fresh = client.get("/api/v3/records?limit=5")
+    assert "ETag" in fresh
+    with CaptureQueriesContext(connection) as queries:
+        kept = client.get("/api/v3/records?limit=5")
+    assert kept.content == fresh.content and len(queries) == 1  # kept once built from the current state

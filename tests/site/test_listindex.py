@@ -158,6 +158,11 @@ def test_a_publication_reads_only_the_records_it_changed(editor, reviewer, entit
     assert patched.size == index.size + 1 and record.pk in patched.ids.tolist()
     read = [q["sql"] for q in queries if "records_publicrecord" in q["sql"] and "COUNT(" not in q["sql"]]
     assert len(read) == 1 and f"IN ({record.pk})" in read[0]  # one record's row, not the whole table
+    # Only reads: no transaction (on SQLite it would take the write lock that publications need).
+    assert not any(q["sql"].startswith(("SAVEPOINT", "BEGIN")) for q in queries.captured_queries)
+    with CaptureQueriesContext(connection) as queries:
+        listindex.build()
+    assert not any(q["sql"].startswith(("SAVEPOINT", "BEGIN")) for q in queries.captured_queries)
 
 
 @pytest.mark.django_db

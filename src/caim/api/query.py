@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.conf import settings
@@ -91,8 +92,18 @@ def _invalid(request, exc: ValidationError):
 # -- answers computed once per state of the public layer -------------------------------------------------------
 
 
+@dataclass
+class Built:
+    """An answer's document, and the state of the public layer it was built from when that may be older than
+    the current one (the records list while its list index is being brought up to date)."""
+
+    document: dict
+    state: str
+
+
 def _answer(request: HttpRequest, build) -> HttpResponse:
-    """The answer for this path and query at the current state: a 304, the kept copy, or built and kept."""
+    """The answer for this path and query at the current state: a 304, the kept copy, or built and kept. An
+    answer built from an older state is sent as it is: neither kept nor given this state's validators."""
     token, changed_at = PublicState.current_with_time()
     key = hashlib.sha256(f"{token}|{request.path}|{_canonical_query(request.GET)}".encode()).hexdigest()
     etag = f'"{key[:32]}"'
@@ -101,7 +112,11 @@ def _answer(request: HttpRequest, build) -> HttpResponse:
     cache = caches["local"]
     body = cache.get(f"caim:api:{key}")
     if body is None:
-        body = (dumps(build()) + "\n").encode()  # kept as bytes: no encoding per answer
+        built = build()
+        document, state = (built.document, built.state) if isinstance(built, Built) else (built, token)
+        body = (dumps(document) + "\n").encode()  # kept as bytes: no encoding per answer
+        if state != token:
+            return with_cors(HttpResponse(body, content_type=JSON))
         cache.set(f"caim:api:{key}", body, 3600)
     return with_cors(cacheable(HttpResponse(body, content_type=JSON), etag, last_modified=changed_at))
 
@@ -299,7 +314,7 @@ def records(request, filters: Query[RecordFilters]):
         elif value not in (None, ""):
             params[name] = str(value)
 
-    def build() -> dict:
+    def build() -> Built:
         index = lists.get_index()
         try:
             state = lists.parse_state(record_type, params, index)
@@ -316,7 +331,7 @@ def records(request, filters: Query[RecordFilters]):
         more = offset + limit < len(ids)
         meta = {"schema_version": SCHEMA_VERSION, "count": len(ids), "limit": limit, "lang": lang,
                 "next": _next_url(request, offset + limit) if more else None}  # fmt: skip
-        return {"meta": meta, "records": entries}
+        return Built({"meta": meta, "records": entries}, index.version)
 
     return _answer(request, build)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import FloatField, Func
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
@@ -172,11 +172,17 @@ def _read(record_ids: set[int] | None = None) -> tuple[list[tuple], dict[str, li
     return rows, tags, named
 
 
+# No transaction around the reads: on SQLite every transaction takes the write lock (settings: IMMEDIATE), so a
+# reader would hold up publications and fail with "database is locked" under them; on PostgreSQL a transaction at
+# READ COMMITTED gives no common snapshot anyway. Instead the state is read first: a change that commits while the
+# records are read makes the index newer than its label, never older, and the next request patches it again
+# (the change is still in the log, with LOOKBACK to spare), which puts every array in agreement.
+
+
 def build() -> ListIndex:
     """Read the public layer into arrays (every array and order describes the same records)."""
-    with transaction.atomic():  # one snapshot of the public layer on PostgreSQL
-        version, synced_at = PublicState.current(), timezone.now()
-        rows, tags, named = _read()
+    version, synced_at = PublicState.current(), timezone.now()
+    rows, tags, named = _read()
     return _assemble(version, synced_at, rows, tags, named)
 
 
@@ -380,15 +386,16 @@ def refreshed(index: ListIndex | None) -> ListIndex:
     when there is none, when it is too old, or when any record may have changed."""
     if index is None or timezone.now() - index.synced_at > STALE_AFTER:
         return build()
-    with transaction.atomic():
-        version, synced_at = PublicState.current(), timezone.now()
-        changed = PublicChange.since(index.synced_at - LOOKBACK)
-        if changed is None:
-            return build()
-        rows, tags, named = _read(changed)
-        fresh = patched(index, version, synced_at, changed, rows, tags, named)
-        # The log names every committed change; a database restored under a running process (or a test's
-        # rolled-back transaction) does not, and shows here first.
-        if fresh.size != PublicRecord.objects.listed().count():
-            return build()
+    version, synced_at = PublicState.current(), timezone.now()
+    changed = PublicChange.since(index.synced_at - LOOKBACK)
+    if changed is None:
+        return build()
+    rows, tags, named = _read(changed)
+    fresh = patched(index, version, synced_at, changed, rows, tags, named)
+    # The log names every committed change; a database restored under a running process (or a test's
+    # rolled-back transaction) does not, and shows here first. The count only means something if nothing was
+    # published meanwhile (the state read after it is still `version`); otherwise the next request checks.
+    listed = PublicRecord.objects.listed().count()
+    if fresh.size != listed and PublicState.current() == version:
+        return build()
     return fresh
