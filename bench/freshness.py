@@ -7,7 +7,7 @@ On a copy of the benchmark database (built on first use by bench/pages.py), star
 warms every worker, then, in the same run:
 - wrk reads list pages (unfiltered, filtered, sorted, paginated) for `--seconds`;
 - this process publishes a new record every `--every` seconds through the editorial actions (a draft by one
-  account, approved by another, as editors do); after each publication, three threads ask the incident list
+  account, approved by another, as editors do); after each publication, three threads ask the list of its type
   sorted by publication date, the query API and the search page until eight requests in a row show the new
   record (with four workers, that is every worker with high probability); the time counts from the end of the
   publication to the first of those eight.
@@ -81,7 +81,7 @@ def setup_django(database: str) -> None:
 
 
 def publisher():
-    """A function that publishes one new record and returns (its slug, a word only it contains)."""
+    """A function that publishes one new record and returns (its type, its slug, a word only it contains)."""
     from caim.demo.synthetic import synthetic_record
     from caim.interop.aiid.reader import default_aiid_dir, read_aiid
     from caim.records import actions
@@ -91,7 +91,7 @@ def publisher():
     writer, approver = system_account("fresh-writer", EDITOR), system_account("fresh-reviewer", REVIEWER)
     rng = random.Random(7)
 
-    def publish(n: int) -> tuple[str, str]:
+    def publish(n: int) -> tuple[str, str, str]:
         word = f"freshword{n}x{rng.randrange(10**6)}"
         record_type, slug, data = synthetic_record(10**7 + n, incidents[n % len(incidents)], rng)
         data["title_en"] = f"{data['title_en'][:200]} {word}"
@@ -99,7 +99,7 @@ def publisher():
         draft = actions.create_draft(actor=writer, record_type=record_type, slug=slug, data=data)
         actions.set_status(draft, actor=writer, status="review")
         actions.publish_record(draft, actor=approver, changelog_en="Published.", changelog_fr="Publiée.")
-        return slug, word
+        return record_type, slug, word
 
     return publish
 
@@ -141,12 +141,12 @@ def main() -> int:
         while time.monotonic() < end:
             n += 1
             began = time.monotonic()
-            slug, word = publish(n)
+            record_type, slug, word = publish(n)
             done = time.monotonic()
             row = {"publish_s": done - began}
             published.append(row)
             # Each address is watched in its own thread, so that the next publication comes on time.
-            for key, url in (("list_s", f"{base}/incidents/?sort=published"),
+            for key, url in (("list_s", f"{base}/{record_type}s/?sort=published"),
                              ("api_s", f"{base}/api/v3/records?sort=published&limit=5"),
                              ("search_s", f"{base}/search/?q={word}")):  # fmt: skip
                 checker = threading.Thread(
