@@ -57,8 +57,7 @@ def _record_file(request, slug: str, view: str, suffix: str, build) -> HttpRespo
         public, named = _public(slug)  # first: a missing record is a 404, whatever the client holds
         if public is None:
             return HttpResponsePermanentRedirect(reverse(view, args=[named.slug]))
-        body = build(public)
-        body = body.encode() if isinstance(body, str) else body  # kept as bytes: no encoding per answer
+        body = build(public).encode()  # kept as bytes: no encoding per answer
         cache.set(key, body, 3600)
     return not_modified(request, etag) or cacheable(HttpResponse(body, content_type=JSON), etag)
 

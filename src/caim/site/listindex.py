@@ -15,6 +15,7 @@ entities, systems) are pairs of arrays (record position, value index).
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -74,9 +75,12 @@ class ListIndex:
     event_first: np.ndarray  # int32: the first and last day (proleptic ordinal) of the event date's period,
     event_last: np.ndarray  # 0 when no event date (see event_period)
     keys: dict[str, np.ndarray]  # the sort keys: "event" and "published" (epoch seconds), "rank"
-    orders: dict[str, np.ndarray]  # sort name -> positions in display order
     multi: dict[str, Multi]  # tag vocabularies, "entity", "system"
     slugs: dict[str, dict[str, int]]  # "entity"/"system" -> slug -> value index
+    orders: dict[str, np.ndarray] = dataclasses.field(init=False)  # sort name -> positions in display order
+
+    def __post_init__(self) -> None:
+        self.orders = _orders(self.ids, self.keys)
 
     @property
     def size(self) -> int:
@@ -231,7 +235,6 @@ def _assemble(version: str, synced_at: datetime, rows, tags, named) -> ListIndex
         first,
         last,
         keys,
-        _orders(ids, keys),
         multi,
         slugs,
     )
@@ -337,7 +340,6 @@ def patched(
         first,
         last,
         keys,
-        _orders(ids, keys),
         multi,
         slugs,
     )
