@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from django.db import transaction
 
+from caim.records import vectors
 from caim.records.fields import facets, get_path
 from caim.records.models import (
     AISystem,
@@ -27,7 +28,7 @@ from caim.records.models import (
     RelatedRecord,
 )
 from caim.records.signals import public_record_changed
-from caim.records.similarity import MIN_SCORE, RELATED_COUNT, from_blobs, get_embedder, nearest, to_blob
+from caim.records.similarity import MIN_SCORE, RELATED_COUNT, get_embedder, to_blob
 from caim.taxonomy.loader import get_taxonomy
 
 
@@ -153,17 +154,14 @@ def update_related(public: PublicRecord, doc: dict) -> None:
         return
     embedder = get_embedder()
     vector = embedder.embed([doc])[0]
+    # The others' vectors as the change log describes them: before this record's own is written (it is logged
+    # with the rest of the publication, after this).
+    others = vectors.listed_vectors(embedder.model_id)
     RecordEmbedding.objects.update_or_create(
         record=public, defaults={"model_id": embedder.model_id, "vector": to_blob(vector)}
     )
-    candidates = (
-        RecordEmbedding.objects.listed()
-        .filter(model_id=embedder.model_id)
-        .exclude(record=public)
-        .values_list("record_id", "vector")
-        .iterator(chunk_size=2000)
-    )
-    top = nearest(vector, candidates)
+    found = others.nearest(vector, RELATED_COUNT, exclude=public.pk)
+    top = [(pk, score) for pk, score in found if score >= MIN_SCORE]
     RelatedRecord.objects.bulk_create(
         RelatedRecord(record=public, related_id=pk, score=score) for pk, score in top
     )
@@ -242,13 +240,10 @@ def bulk_project(versions: list[RecordVersion], batch: int = 1000) -> list[Publi
 def bulk_related(record_ids: list[int], chunk: int = 256) -> int:
     """Related records of `record_ids` among all public records, by blocks of matrix products."""
     embedder = get_embedder()
-    rows = list(
-        RecordEmbedding.objects.listed().filter(model_id=embedder.model_id).values_list("record_id", "vector")
-    )
-    if not rows:
+    listed = vectors.listed_vectors(embedder.model_id)
+    if not len(listed.ids):
         return 0
-    all_ids = np.array([pk for pk, _ in rows])
-    matrix = from_blobs([bytes(blob) for _, blob in rows])
+    all_ids, matrix = listed.ids, listed.matrix
     position = {pk: i for i, pk in enumerate(all_ids.tolist())}
     wanted = [pk for pk in record_ids if pk in position]
     RelatedRecord.objects.filter(record_id__in=wanted).delete()

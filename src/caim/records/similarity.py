@@ -100,34 +100,6 @@ def get_embedder() -> Embedder:
     return LexicalEmbedder()
 
 
-def nearest(
-    vector: np.ndarray, candidates, *, k: int = RELATED_COUNT, chunk: int = 2000
-) -> list[tuple[int, float]]:
-    """The k (id, score) pairs most similar to `vector` among `candidates`, an iterable of (id, blob), read in
-    chunks so that memory stays bounded whatever the number of records."""
-    best: list[tuple[int, float]] = []
-    ids: list[int] = []
-    blobs: list[bytes] = []
-
-    def flush():
-        if not ids:
-            return
-        scores = from_blobs(blobs) @ vector
-        best.extend(zip(ids, scores.tolist(), strict=True))
-        best.sort(key=lambda pair: -pair[1])
-        del best[k:]
-        ids.clear()
-        blobs.clear()
-
-    for pk, blob in candidates:
-        ids.append(pk)
-        blobs.append(bytes(blob))
-        if len(ids) >= chunk:
-            flush()
-    flush()
-    return [(pk, score) for pk, score in best if score >= MIN_SCORE]
-
-
 def to_blob(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
