@@ -1,4 +1,4 @@
-"""The type and date line of a record in every list (records/_record_meta.html), and the record page's own
+"""The type and date line of a record in every list (RecordLink.meta_html), and the record page's own
 publication dates (SPEC §4, §1.6): what a reader sees, in English and in French, at a constant query count."""
 
 from __future__ import annotations

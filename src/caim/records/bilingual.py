@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from caim.records.badges import Badge, public_badges
+from caim.records.badges import Badge, badges_html, public_badges
 from caim.records.formatting import period_html, time_html
 from caim.taxonomy.loader import get_taxonomy
 
@@ -114,6 +114,17 @@ class RecordLink:
     @cached_property
     def badges(self) -> list[Badge]:
         return public_badges(self.record, self.lang)
+
+    @cached_property
+    def badges_html(self) -> SafeString:
+        return badges_html(self.badges)
+
+    @property
+    def meta_html(self) -> SafeString:
+        """Type and date, as every list of records shows them after the link."""
+        return SafeString(
+            f'<span class="record-meta"><span class="record-type">{escape(self.type_label)}</span> · {self.when}</span>'
+        )
 
     @cached_property
     def type_label(self) -> str:

@@ -516,7 +516,7 @@ class PublicRecord(models.Model):
 
     objects = PublicRecordQuerySet.as_manager()
 
-    # The columns a record's type and date line needs (records/_record_meta.html, RecordLink.when): every list of
+    # The columns a record's type and date line needs (RecordLink.meta_html and .when): every list of
     # records loads them with the rest of its row, so the line costs no query.
     META_COLUMNS = ("record_type", "event_date", "event_precision", "event_end", "event_end_precision",
                     "first_published_at")  # fmt: skip
