@@ -30,7 +30,7 @@ LICENCE_PATH = "/api/v3/bulk/LICENCE.txt"
 RECORD_COLUMNS = ("id", "type", "slug", "url", "url_fr", "title_en", "title_fr", "summary_en", "summary_fr",
                   "severity", "verification", "hazard_status", "confidence", "occurred", "occurred_precision",
                   "reported", "identified", "identified_precision", "domains", "harm_types", "ai_pathways",
-                  "lifecycle_phases", "entities", "systems", "source_count", "version", "first_published_at",
+                  "lifecycle_phases", "provinces", "entities", "systems", "source_count", "version", "first_published_at",
                   "published_at")  # fmt: skip
 TAXONOMY_COLUMNS = ("domains", "harm_types", "ai_pathways", "lifecycle_phases")
 SOURCE_COLUMNS = ("record_id", "number", "citation_key", "source_type", "publisher", "title", "url",
@@ -78,6 +78,7 @@ def record_row(entry: dict) -> list:
     values = {
         **{name: entry.get(name) for name in RECORD_COLUMNS},
         **{name: joined(taxonomy.get(name) or []) for name in TAXONOMY_COLUMNS},
+        "provinces": joined((entry.get("canada_nexus") or {}).get("provinces") or []),
         "entities": joined(e["slug"] for e in entry.get("entities", [])),
         "systems": joined(s["slug"] for s in entry.get("systems", [])),
     }
