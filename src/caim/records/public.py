@@ -154,14 +154,17 @@ def update_related(public: PublicRecord, doc: dict) -> None:
         return
     embedder = get_embedder()
     vector = embedder.embed([doc])[0]
-    # The others' vectors as the change log describes them: before this record's own is written (it is logged
-    # with the rest of the publication, after this).
-    others = vectors.listed_vectors(embedder.model_id)
+    # Compared with the others' vectors as the change log describes them: before this record's own is written
+    # (it is logged with the rest of the publication, after this).
+    found = vectors.nearest(embedder.model_id, vector, RELATED_COUNT, exclude=public.pk)
     RecordEmbedding.objects.update_or_create(
         record=public, defaults={"model_id": embedder.model_id, "vector": to_blob(vector)}
     )
-    found = others.nearest(vector, RELATED_COUNT, exclude=public.pk)
-    top = [(pk, score) for pk, score in found if score >= MIN_SCORE]
+    # Only records listed now: a vector kept in this process may outlive a change that was rolled back.
+    listed_ids = set(
+        PublicRecord.objects.listed().filter(pk__in=[pk for pk, _ in found]).values_list("pk", flat=True)
+    )
+    top = [(pk, score) for pk, score in found if score >= MIN_SCORE and pk in listed_ids]
     RelatedRecord.objects.bulk_create(
         RelatedRecord(record=public, related_id=pk, score=score) for pk, score in top
     )
@@ -240,10 +243,9 @@ def bulk_project(versions: list[RecordVersion], batch: int = 1000) -> list[Publi
 def bulk_related(record_ids: list[int], chunk: int = 256) -> int:
     """Related records of `record_ids` among all public records, by blocks of matrix products."""
     embedder = get_embedder()
-    listed = vectors.listed_vectors(embedder.model_id)
-    if not len(listed.ids):
+    all_ids, matrix = vectors.listed_vectors(embedder.model_id)
+    if not len(all_ids):
         return 0
-    all_ids, matrix = listed.ids, listed.matrix
     position = {pk: i for i, pk in enumerate(all_ids.tolist())}
     wanted = [pk for pk in record_ids if pk in position]
     RelatedRecord.objects.filter(record_id__in=wanted).delete()

@@ -10,8 +10,6 @@ memory (2 KB a record with the lexical embedder).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 from django.utils import timezone
@@ -26,25 +24,65 @@ STALE_AFTER = PublicChange.KEPT - timezone.timedelta(days=1)
 CHUNK = 5000
 
 
-@dataclass(frozen=True)
 class Vectors:
-    """The listed records' vectors of one embedder: row i of `matrix` is the vector of record `ids[i]`."""
+    """The listed records' vectors of one embedder, patched in place: row i of `matrix` is the vector of record
+    `ids[i]`; a row whose record stopped being listed is a hole (id -1, zeros) until the next full read, and new
+    records take rows at the end (the arrays grow by half when full), so a patch copies nothing."""
 
-    model_id: str
-    synced_at: datetime
-    ids: np.ndarray  # int64
-    matrix: np.ndarray  # float32, one L2-normalised row per record
+    def __init__(self, model_id: str, synced_at, ids: np.ndarray, matrix: np.ndarray):
+        self.model_id, self.synced_at = model_id, synced_at
+        self.size = len(ids)
+        capacity = max(16, self.size + self.size // 2)
+        self.ids = np.full(capacity, -1, dtype=np.int64)
+        self.ids[: self.size] = ids
+        self.matrix = np.zeros((capacity, matrix.shape[1] if matrix.ndim == 2 else 0), dtype=np.float32)
+        self.matrix[: self.size] = matrix
+        self.rows = {int(pk): i for i, pk in enumerate(ids.tolist())}
+
+    @property
+    def live(self) -> int:
+        return len(self.rows)
+
+    def table(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, matrix) of the listed records only, copied."""
+        used = self.ids[: self.size] >= 0
+        return self.ids[: self.size][used].copy(), self.matrix[: self.size][used].copy()
+
+    def put(self, pk: int, row: np.ndarray | None) -> None:
+        """Record `pk`'s vector is `row` now (None: it is not listed any more)."""
+        at = self.rows.get(pk)
+        if row is None:
+            if at is not None:
+                del self.rows[pk]
+                self.ids[at] = -1
+                self.matrix[at] = 0
+            return
+        if self.matrix.shape[1] != len(row):  # the first vector of an empty table gives its width
+            self.matrix = np.zeros((len(self.ids), len(row)), dtype=np.float32)
+        if at is None:
+            if self.size == len(self.ids):
+                grown = self.size + self.size // 2
+                self.ids = np.concatenate([self.ids, np.full(grown - self.size, -1, dtype=np.int64)])
+                self.matrix = np.concatenate(
+                    [self.matrix, np.zeros((grown - self.size, self.matrix.shape[1]), dtype=np.float32)]
+                )
+            at = self.size
+            self.size += 1
+            self.rows[pk] = at
+            self.ids[at] = pk
+        self.matrix[at] = row
 
     def nearest(self, vector: np.ndarray, k: int, *, exclude: int) -> list[tuple[int, float]]:
         """The k (id, score) pairs most similar to `vector`, best first, without record `exclude`."""
-        if not len(self.ids):
+        if not self.rows:
             return []
-        scores = self.matrix @ vector
-        scores[self.ids == exclude] = -np.inf
+        ids = self.ids[: self.size]
+        scores = self.matrix[: self.size] @ vector
+        scores[(ids < 0) | (ids == exclude)] = -np.inf
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] != -np.inf]
+        return [(int(ids[i]), float(scores[i])) for i in top if scores[i] != -np.inf]
 
 
 def _read(model_id: str, record_ids=None) -> tuple[np.ndarray, np.ndarray]:
@@ -80,27 +118,37 @@ def refreshed(vectors: Vectors | None, model_id: str) -> Vectors:
     changed = PublicChange.since(vectors.synced_at - LOOKBACK)
     if changed is None:
         return build(model_id)
-    ids, matrix = vectors.ids, vectors.matrix
     if changed:
         new_ids, new_rows = _read(model_id, changed)
-        keep = ~np.isin(ids, np.fromiter(changed, dtype=np.int64, count=len(changed)))
-        kept = [part for part in (matrix[keep], new_rows) if len(part)]  # an empty one may have no width
-        ids = np.concatenate([ids[keep], new_ids])
-        matrix = np.concatenate(kept) if kept else new_rows
+        found = dict(zip(new_ids.tolist(), new_rows, strict=True))
+        for pk in changed:
+            vectors.put(pk, found.get(pk))
     # The log names every committed change; a database restored under a running process (or a test's
-    # rolled-back transaction) does not, and shows here as a different number of vectors.
-    if len(ids) != RecordEmbedding.objects.listed().filter(model_id=model_id).count():
+    # rolled-back transaction) does not, and shows here as a different number of vectors. (A withdrawn record's
+    # vector is deleted, so every stored vector is a listed record's: the count needs no join.)
+    if vectors.live != RecordEmbedding.objects.filter(model_id=model_id).count():
         return build(model_id)
-    return Vectors(model_id, synced_at, ids, matrix)
+    vectors.synced_at = synced_at
+    return vectors
 
 
 _lock = threading.Lock()
 _current: Vectors | None = None
 
 
-def listed_vectors(model_id: str) -> Vectors:
-    """The listed records' vectors as the database holds them now (this transaction's own writes included)."""
+def _kept(model_id: str) -> Vectors:
     global _current
+    _current = refreshed(_current, model_id)
+    return _current
+
+
+def nearest(model_id: str, vector: np.ndarray, k: int, *, exclude: int) -> list[tuple[int, float]]:
+    """The k listed records most similar to `vector` as the database holds them now, best first."""
+    with _lock:  # the matrix is patched in place: one thread at a time reads or patches it
+        return _kept(model_id).nearest(vector, k, exclude=exclude)
+
+
+def listed_vectors(model_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, matrix) of every listed record's vector, as the database holds them now."""
     with _lock:
-        _current = refreshed(_current, model_id)
-        return _current
+        return _kept(model_id).table()
