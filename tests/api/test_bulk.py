@@ -87,7 +87,9 @@ def test_records_csv_columns_and_joined_lists(client, db):
         assert row[name].split(" | ") == doc["taxonomy"][name]
     assert row["entities"].split(" | ") == [e["slug"] for e in doc["entities"]]
     assert row["systems"].split(" | ") == [s["slug"] for s in doc["systems"]]
-    assert doc["canada_nexus"]["provinces"] and row["provinces"].split(" | ") == doc["canada_nexus"]["provinces"]
+    assert (
+        doc["canada_nexus"]["provinces"] and row["provinces"].split(" | ") == doc["canada_nexus"]["provinces"]
+    )
     assert row["published_at"] == doc["published_at"]
     hazard = rows["customer-service-chatbot-misinformation"]
     assert hazard["type"] == "hazard" and hazard["hazard_status"] and hazard["identified"]

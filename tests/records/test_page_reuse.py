@@ -176,3 +176,23 @@ def test_an_api_answer_from_an_older_index_is_not_kept(client, db, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         kept = client.get("/api/v3/records?limit=5")
     assert kept.content == fresh.content and len(queries) == 1  # kept once built from the current state
+
+
+def test_a_list_being_brought_up_to_date_answers_its_previous_page_meanwhile(
+    client, editor, reviewer, entities, clock
+):
+    """Under a publication a second, readers do not all render the lists again: while another thread of the
+    process brings the list index up to date (its lock held), a list answers the page it kept last, without
+    validators; once that is done, the current page."""
+    from caim.site import listindex
+
+    before, _n = get(client, "/incidents/")
+    new = factories.published_incident(editor, reviewer, clock)
+    with listindex._lock:  # what a thread bringing the index up to date holds
+        meanwhile, queries = get(client, "/incidents/")
+        never_kept, _n = get(client, "/incidents/?severity=minor")
+    assert meanwhile.content == before.content and new.slug not in meanwhile.content.decode()
+    assert queries == 1 and "ETag" not in meanwhile and meanwhile["Cache-Control"] == "no-cache"
+    assert never_kept.status_code == 200  # nothing kept for this address: rendered, from the index as it was
+    after, _n = get(client, "/incidents/")
+    assert new.slug in after.content.decode() and "ETag" in after

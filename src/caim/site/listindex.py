@@ -363,6 +363,11 @@ _lock = threading.Lock()
 _current: ListIndex | None = None
 
 
+def refreshing() -> bool:
+    """Whether a thread of this process is bringing the index up to date (the others answer from the old one)."""
+    return _lock.locked()
+
+
 def get_index() -> ListIndex:
     """This process's index, brought up to date first if the public layer changed since; while one request
     does that, the others answer from the index as it was."""

@@ -22,7 +22,7 @@ from caim.records.views.reuse import reused_per_state
 from caim.search.backends import get_backend
 from caim.search.models import SearchEntry
 from caim.search.text import highlight, parse_query
-from caim.site import lists
+from caim.site import listindex, lists
 from caim.site.prose import load_page
 from caim.taxonomy.loader import get_taxonomy
 
@@ -209,7 +209,7 @@ def _one_of(values: list[str]) -> str:
 
 
 @require_safe
-@reused_per_state(with_queries=True)
+@reused_per_state(with_queries=True, stale_while=listindex.refreshing)
 def record_list(request, record_type: str):
     lang = page_language()
     index = lists.get_index()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
@@ -33,7 +35,12 @@ def _settings_key() -> str:
 KEPT_HEADERS = ("Content-Type", "HX-Push-Url", "Vary")
 
 
-def reused_per_state(view=None, *, with_queries: bool = False):
+# Addresses whose page this process is rendering for the current state (see `stale_while`).
+_rendering: set[str] = set()
+_rendering_lock = threading.Lock()
+
+
+def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Callable[[], bool] | None = None):
     """Keep a public page's 200 answer for the current state of the public layer; answer a matching
     If-None-Match with a 304 before anything but the state row is read.
 
@@ -41,9 +48,15 @@ def reused_per_state(view=None, *, with_queries: bool = False):
     language switch of a record page carries its query string, and an unbounded set of addresses must not fill
     the cache (it holds at most CAIM_PAGE_CACHE_ENTRIES answers either way). An htmx request (a partial answer)
     is kept apart from a full one.
+
+    `stale_while` (the lists): after a publication, each process renders each list again once. While another
+    thread of the process renders the same address, or while `stale_while()` says the data it needs is being
+    brought up to date, the page of the previous state is answered instead of rendering it once more: under a
+    publication a second, readers would otherwise all render at once. It is answered without validators, and
+    only while that work lasts (a fraction of a second); a lone request always gets the current page.
     """
     if view is None:
-        return functools.partial(reused_per_state, with_queries=with_queries)
+        return functools.partial(reused_per_state, with_queries=with_queries, stale_while=stale_while)
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -64,12 +77,24 @@ def reused_per_state(view=None, *, with_queries: bool = False):
         cache, key = caches["pages"], f"{etag}:{full}"
         kept = cache.get(key) if keep else None
         if kept is not None:
-            headers, body = kept
-            response = HttpResponse(body)
-            for name, value in headers.items():
-                response[name] = value
-            return _validators(response, etag, last_modified)
-        response = view(request, *args, **kwargs)
+            return _validators(_answer(kept), etag, last_modified)
+        latest = f"latest:{full}"  # the last page kept for this address, whatever the state
+        mine = False
+        if keep and stale_while is not None:
+            with _rendering_lock:
+                mine = full not in _rendering and not stale_while()
+                if mine:
+                    _rendering.add(full)
+            if not mine and (previous := cache.get(latest)) is not None:
+                response = _answer(previous)
+                response["Cache-Control"] = "no-cache"
+                return response
+        try:
+            response = view(request, *args, **kwargs)
+        finally:
+            if mine:
+                with _rendering_lock:
+                    _rendering.discard(full)
         if response.status_code != 200 or response.streaming:
             return response
         # A view that answered from an older state (a list while its index is being brought up to date) says
@@ -77,10 +102,21 @@ def reused_per_state(view=None, *, with_queries: bool = False):
         if getattr(response, "public_state", token) != token:
             return response
         if keep:
-            cache.set(key, ({h: response[h] for h in KEPT_HEADERS if h in response}, response.content))
+            answer = ({h: response[h] for h in KEPT_HEADERS if h in response}, response.content)
+            cache.set(key, answer)
+            if stale_while is not None:
+                cache.set(latest, answer)
         return _validators(response, etag, last_modified)
 
     return wrapped
+
+
+def _answer(kept: tuple[dict, bytes]) -> HttpResponse:
+    headers, body = kept
+    response = HttpResponse(body)
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 def _validators(response: HttpResponse, etag: str, last_modified: float | None) -> HttpResponse:
