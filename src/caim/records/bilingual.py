@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -120,6 +121,23 @@ class RecordLink:
         return badges_html(self.badges)
 
     @property
+    def list_item_html(self) -> SafeString:
+        """The record as an item of the incident and hazard lists: link, type and date, badges, and the search
+        extract or the start of the summary."""
+        title, summary = self.title, self.summary
+        if self.snippet:
+            text = format_html('<p class="snippet">{}</p>', self.snippet)
+        else:
+            text = format_html(
+                "<p{}>{}</p>", _lang(summary), Truncator(summary.text).words(60, truncate=" …")
+            )
+        return format_html(
+            '<li class="record-item">\n        <h2><a href="{}"{}>{}</a></h2>\n        <p class="record-line">{}</p>'
+            "\n        {}\n        {}\n      </li>",
+            self.url, _lang(title), title.text, self.meta_html, self.badges_html, text,
+        )  # fmt: skip
+
+    @property
     def meta_html(self) -> SafeString:
         """Type and date, as every list of records shows them after the link."""
         return SafeString(
@@ -141,6 +159,10 @@ class RecordLink:
         with override(self.lang):
             label = _("Published %(date)s")
         return SafeString(escape(label) % {"date": time_html(r.first_published_at, "day", self.lang)})
+
+
+def _lang(text: Text) -> SafeString:
+    return format_html(' lang="{}"', text.lang) if text.fallback else SafeString("")
 
 
 def record_links(records, lang: str) -> list[RecordLink]:
