@@ -63,8 +63,8 @@ HARM_TYPES = [
             MIT2,
             "2.1. Compromise of privacy by obtaining, leaking or correctly inferring sensitive information",
         ),
-        ["privacy_violation"],
-        id="2.1",
+        [],
+        id="2.1-export-only",  # copyright and likeness cases share it: no privacy_violation on import
     ),
     pytest.param(
         mit(MIT2, "2.2. AI system security vulnerabilities and attacks"), ["cyber_incident"], id="2.2"
@@ -163,6 +163,16 @@ DOMAINS = [
 @pytest.mark.parametrize(("observed", "expected"), DOMAINS)
 def test_domains(crosswalk, observed, expected):
     assert crosswalk.map(observed)[0].get("domain", []) == expected
+
+
+def test_export_only_values_are_suggested_on_export_but_never_imported(crosswalk):
+    privacy = get_taxonomy()["harm_type"]["privacy_violation"]
+    assert privacy.export_only == {"aiid"} and privacy.crosswalk["aiid"]["mit_risk_subdomain"]
+    assert ("harm_type", "privacy_violation") not in crosswalk.targets
+    assert all(
+        ("harm_type", "privacy_violation") not in keys for by_value in crosswalk.reverse.values()
+        for keys in by_value.values()
+    )  # fmt: skip
 
 
 def test_an_ambiguous_value_stays_unmapped(crosswalk):
@@ -274,3 +284,13 @@ def test_provenance_is_stored_and_kept_through_reimports(db, clock):
     result = import_aiid(FIXTURE, clock=clock)
     assert result.counts["incidents_updated"] == 0
     assert {i.incident_id: (i.provenance, i.updated_at) for i in AiidIncident.objects.all()} == before
+
+
+def test_a_reimport_rewrites_provenance_left_by_older_rules(db, clock):
+    """A database imported before provenance existed (or under older rules) gets it on the next run."""
+    import_aiid(FIXTURE, clock=clock)
+    expected = AiidIncident.objects.get(incident_id=5).provenance
+    AiidIncident.objects.filter(incident_id=5).update(provenance={})
+    result = import_aiid(FIXTURE, clock=clock)
+    assert result.counts["incidents_updated"] == 1
+    assert AiidIncident.objects.get(incident_id=5).provenance == expected != {}

@@ -62,6 +62,9 @@ class Value:
     proposed: bool
     crosswalk: dict[str, dict[str, list[str]] | None]  # None: explicitly no equivalent
     reasons: dict[str, str] = field(default_factory=dict)  # target -> why the crosswalk says what it says
+    export_only: frozenset[str] = (
+        frozenset()
+    )  # targets whose crosswalk suggests values on export, never on import
 
     def label_in(self, lang: str) -> str:
         return self.label.get(lang) or self.label["en"]
@@ -145,6 +148,7 @@ class Taxonomy:
                                 k: (m if m is not None else "none") for k, m in x.crosswalk.items()
                             },
                             **({"crosswalk_reasons": x.reasons} if x.reasons else {}),
+                            **({"crosswalk_export_only": sorted(x.export_only)} if x.export_only else {}),
                         }
                         for x in v.values
                     ],
@@ -197,16 +201,35 @@ def _reasons(obj: object, where: str, errors: list[str]) -> dict[str, str]:
     if not isinstance(obj, dict):
         return out
     for key, reason in obj.items():
-        if key in CROSSWALK_TARGETS:
+        if key in CROSSWALK_TARGETS or key in EXPORT_ONLY_KEYS:
             continue
         target = key.removesuffix("_reason") if isinstance(key, str) else None
         if target not in CROSSWALK_TARGETS or key == target:
-            errors.append(f"{where}: unknown key {key!r} (expected oecd, aiid, oecd_reason, aiid_reason)")
+            errors.append(
+                f"{where}: unknown key {key!r} (expected oecd, aiid, oecd_reason, aiid_reason, aiid_export_only)"
+            )
         elif not isinstance(reason, str) or not reason.strip():
             errors.append(f"{where}.{key}: expected a sentence")
         else:
             out[target] = " ".join(reason.split())
     return out
+
+
+EXPORT_ONLY_KEYS = {f"{target}_export_only": target for target in CROSSWALK_TARGETS}
+
+
+def _export_only(obj: object, where: str, errors: list[str]) -> frozenset[str]:
+    """The targets marked `<target>_export_only: true`: too weak as evidence to map their values on import."""
+    if not isinstance(obj, dict):
+        return frozenset()
+    out = set()
+    for key, target in EXPORT_ONLY_KEYS.items():
+        if key in obj:
+            if not isinstance(obj[key], bool):
+                errors.append(f"{where}.{key}: expected true or false")
+            elif obj[key]:
+                out.add(target)
+    return frozenset(out)
 
 
 def parse_taxonomy(data: object, source: Path) -> Taxonomy:
@@ -245,6 +268,7 @@ def parse_taxonomy(data: object, source: Path) -> Taxonomy:
                     proposed=bool(rv.get("proposed", False)),
                     crosswalk=_crosswalk(rv.get("crosswalk"), f"{vwhere}.crosswalk", errors),
                     reasons=_reasons(rv.get("crosswalk"), f"{vwhere}.crosswalk", errors),
+                    export_only=_export_only(rv.get("crosswalk"), f"{vwhere}.crosswalk", errors),
                 )
             )
         if not values:

@@ -17,6 +17,8 @@ classifications of the namespaces our crosswalks name (CSETv1, MIT, GMF) are map
 4. Coarse fields. MIT entity, intent and timing only confirm or contradict; alone, they map a value only when
    they single it out in its vocabulary (with the current crosswalks they never do: "Post-deployment" names
    three lifecycle phases).
+5. Export only. A value marked `aiid_export_only: true` is never mapped on import: its AIID values are worth
+   suggesting to AIID editors but too weak as evidence (MIT 2.1 holds copyright cases beside privacy ones).
 
 A failure cause is never evidence of a harm type: MIT 7.3 ("lack of capability or robustness") gives the
 pathway performance_failure, not physical_harm. AIID values that map to nothing stay in
@@ -94,7 +96,8 @@ class Crosswalk:
             for value in tax[vocabulary].values:
                 key = (vocabulary, value.slug)
                 order[key] = len(order)
-                mapping = value.crosswalk.get("aiid") or {}
+                # `aiid_export_only: true`: the AIID values are suggested on export but are no evidence on import
+                mapping = {} if "aiid" in value.export_only else value.crosswalk.get("aiid") or {}
                 fields = {
                     f: frozenset(v.casefold() for v in values)
                     for f, values in mapping.items()
