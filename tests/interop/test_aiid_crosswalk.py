@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from django.conf import settings
 
 from caim.interop.aiid.crosswalk import Crosswalk, map_incident
 from caim.interop.aiid.importer import import_aiid
 from caim.interop.aiid.reader import ClassificationRow
 from caim.interop.models import AiidIncident
-from caim.taxonomy.loader import get_taxonomy
+from caim.taxonomy.loader import get_taxonomy, parse_taxonomy
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "aiid"
 
@@ -294,3 +296,74 @@ def test_a_reimport_rewrites_provenance_left_by_older_rules(db, clock):
     result = import_aiid(FIXTURE, clock=clock)
     assert result.counts["incidents_updated"] == 1
     assert AiidIncident.objects.get(incident_id=5).provenance == expected != {}
+
+
+def test_a_coarse_field_listed_first_does_not_hide_the_others(crosswalk):
+    observed = {"mit_entity": ["AI"], **mit(MIT7, "7.3. Lack of capability or robustness")}
+    assert crosswalk.map(observed)[0] == {"ai_pathway": ["performance_failure"]}
+
+
+def test_record_type_and_its_provenance_only_when_single(crosswalk):
+    event = "AI tangible harm event"
+    columns, _ = map_incident(crosswalk, [cset_row({}, {"cset_v1_ai_harm_level": [event]})])
+    assert columns["record_type"] == "incident"
+    assert columns["provenance"] == {"record_type": {"incident": [["cset_v1_ai_harm_level", event]]}}
+    both = cset_row({}, {"cset_v1_ai_harm_level": [event, "AI tangible harm issue"]})
+    columns, _ = map_incident(crosswalk, [both])
+    assert columns["record_type"] == "" and columns["provenance"] == {}
+
+
+# -- rules the shipped crosswalks do not exercise, on an edited copy of taxonomy.yaml ----------------------------
+
+
+@pytest.fixture(scope="module")
+def edited() -> Crosswalk:
+    """The shipped taxonomy with: only `design` mapped among the lifecycle phases (so MIT timing
+    "Pre-deployment" singles it out), physical_harm not mapped (lives lost then only give the severity), and
+    discrimination_bias listing its CSETv1 field before its MIT fields."""
+    data = yaml.safe_load(Path(settings.CAIM_TAXONOMY_FILE).read_text(encoding="utf-8"))
+    vocabularies = {v["slug"]: v for v in data["vocabularies"]}
+    for value in vocabularies["lifecycle_phase"]["values"]:
+        if value["slug"] != "design":
+            value["crosswalk"]["aiid"] = "none"
+    for value in vocabularies["harm_type"]["values"]:
+        if value["slug"] == "physical_harm":
+            value["crosswalk"]["aiid"] = "none"
+        if value["slug"] == "discrimination_bias":
+            mapping = value["crosswalk"]["aiid"]
+            value["crosswalk"]["aiid"] = dict(
+                sorted(mapping.items(), key=lambda item: not item[0].startswith("cset"))
+            )
+    return Crosswalk.from_taxonomy(parse_taxonomy(data, Path("edited.yaml")))
+
+
+def test_a_coarse_value_maps_when_it_singles_out_one_value(edited):
+    result = edited.explain({"mit_timing": ["Pre-deployment"]})
+    assert result.mapped == {"lifecycle_phase": ["design"]} and result.unmapped == {}
+    assert result.provenance == {"lifecycle_phase": {"design": [["mit_timing", "Pre-deployment"]]}}
+    for observed in (
+        {"mit_timing": ["Post-deployment"]},
+        {"mit_timing": ["Other"]},
+        {"mit_entity": ["Human"]},
+    ):
+        assert edited.explain(observed).mapped == {}, observed
+
+
+def test_a_contradiction_is_found_whatever_the_order_of_the_fields(edited):
+    assert list(edited.targets[("harm_type", "discrimination_bias")])[0].startswith("cset")
+    assert edited.map(mit(MIT1, "1.2. Exposure to toxic content"))[0] == {}
+    assert edited.map(mit(MIT1, "1.3. Unequal performance across groups"))[0] == {
+        "harm_type": ["discrimination_bias"]
+    }
+
+
+def test_the_rows_that_contributed(edited):
+    lost = cset_row({"Lives Lost": "3"}, {"cset_v1_lives_lost": ["3"]})  # severity only: no harm type here
+    sector_row = cset_row({}, {"cset_v1_sector_of_deployment": ["defense"]})
+    unmapped_only = cset_row({}, {"cset_v1_involving_minor": ["no"]})
+    mit_row = ClassificationRow("classifications_MIT.csv", 2, 1, "MIT", True, {"Lives Lost": "3"}, {})
+    for row, contributes in ((lost, True), (sector_row, True), (unmapped_only, False), (mit_row, False)):
+        columns, contributing = map_incident(edited, [row])
+        assert contributing == ({id(row)} if contributes else set()), row.parsed
+    columns, _ = map_incident(edited, [lost])
+    assert (columns["severity"], columns["harm_types"]) == ("critical", [])
