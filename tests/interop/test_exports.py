@@ -251,8 +251,7 @@ def test_aiid_submission_of_a_demo_incident(client, db):
     ]
     assert set(mit["Entity"]) == {"AI", "Human"} and mit["Intent"] == ["Unintentional"]
     cset = data["taxonomy_suggestions"]["CSETv1"]
-    assert cset["Sector of Deployment"] == ["transportation and storage", "information and communication",
-                                           "wholesale and retail trade"]  # fmt: skip
+    assert cset["Sector of Deployment"] == ["transportation and storage", "information and communication"]
     assert cset["AI Harm Level"] == ["AI tangible harm event", "AI tangible harm near-miss"]
 
 

@@ -34,6 +34,8 @@ OECD_FIELDS = {
 }
 AIID_FIXED_FIELDS = {"gmf_technical_failure", "aiid_entity_role", "aiid_record_type"}
 AIID_PREFIXES = {"cset_v1_": "CSETv1", "mit_": "MIT"}
+# CSETv1 number fields: a crosswalk names them with the one value "1 or more" (caim.interop.aiid.crosswalk).
+AIID_COUNT_FIELDS = {"cset_v1_lives_lost", "cset_v1_injuries"}
 
 # Closed OECD term lists: the OECD definitions of AI incidents and hazards (2024) and the OECD AI system lifecycle.
 OECD_CLOSED = {
@@ -135,8 +137,9 @@ def test_every_value_has_both_crosswalks_explicitly():
         if not isinstance(crosswalk, dict):
             gaps.append(f"{where}: no crosswalk mapping")
             continue
-        if set(crosswalk) - {"oecd", "aiid"}:
-            gaps.append(f"{where}: unknown crosswalk targets {sorted(set(crosswalk) - {'oecd', 'aiid'})}")
+        keys = {"oecd", "aiid", "oecd_reason", "aiid_reason", "aiid_export_only"}
+        if set(crosswalk) - keys:
+            gaps.append(f"{where}: unknown crosswalk targets {sorted(set(crosswalk) - keys)}")
         for target in ("oecd", "aiid"):
             if target not in crosswalk:
                 gaps.append(f"{where}.{target}: missing (write 'none' when there is no equivalent)")
@@ -194,6 +197,11 @@ def test_cset_and_mit_targets_are_permitted_values():
         for field, targets in mapping.items():
             if not field.startswith(tuple(AIID_PREFIXES)):
                 continue
+            if field in AIID_COUNT_FIELDS:
+                bad += [
+                    f"{vocab}.{slug}: {field} {t!r} is not '1 or more'" for t in targets if t != "1 or more"
+                ]
+                continue
             if field not in permitted:
                 bad.append(f"{vocab}.{slug}: {field} is not a CSETv1/MIT field with permitted values")
                 continue
@@ -230,7 +238,6 @@ def test_mit_subdomains_come_with_their_domain():
         ("domain", {"cset_v1_sector_of_deployment"}),  # CSETv1 "Sector of Deployment"
         ("ai_pathway", {"mit_entity", "mit_intent", "mit_timing"}),  # MIT causal taxonomy
         ("lifecycle_phase", {"mit_timing"}),
-        ("harm_type", {"mit_risk_domain"}),
         ("entity_role", {"aiid_entity_role"}),
         ("record_type", {"aiid_record_type", "cset_v1_ai_harm_level"}),
     ],
@@ -243,6 +250,44 @@ def test_aiid_fields_are_covered_for_their_vocabulary(vocabulary, fields):
         if vocab == vocabulary and mapping != "none":
             gaps += [f"{vocab}.{slug}: aiid.{f} missing" for f in sorted(fields - set(mapping))]
     assert not gaps, "\n".join(gaps)
+
+
+# AIID fields that say what harm occurred (not its cause, sector or level).
+AIID_HARM_FIELDS = {
+    "mit_risk_domain",
+    "cset_v1_harm_distribution_basis",
+    "cset_v1_involving_minor",
+    "cset_v1_lives_lost",
+    "cset_v1_injuries",
+}
+
+
+def test_harm_types_come_from_aiid_harm_fields_with_a_reason():
+    """A harm type is read from a harm field of AIID, never from a failure cause (MIT 7.x, GMF), and says why."""
+    bad = []
+    for vocab, slug, value in all_values():
+        if vocab != "harm_type":
+            continue
+        mapping = value["crosswalk"]["aiid"]
+        if not value["crosswalk"].get("aiid_reason"):
+            bad.append(f"harm_type.{slug}: no aiid_reason")
+        if mapping == "none":
+            continue
+        if not set(mapping) & AIID_HARM_FIELDS:
+            bad.append(f"harm_type.{slug}: no AIID harm field")
+        causes = [d for d in mapping.get("mit_risk_domain", []) if d.startswith("7.")]
+        causes += mapping.get("gmf_technical_failure", [])
+        bad += [f"harm_type.{slug}: {c!r} is a cause, not a harm" for c in causes]
+    assert not bad, "\n".join(bad)
+
+
+def test_every_domain_rule_has_a_reason():
+    bad = [
+        f"domain.{slug}"
+        for vocab, slug, value in all_values()
+        if vocab == "domain" and not value["crosswalk"].get("aiid_reason")
+    ]
+    assert not bad, bad
 
 
 # -- OECD ---------------------------------------------------------------------------------------------------

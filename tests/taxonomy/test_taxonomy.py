@@ -116,3 +116,35 @@ def test_json_shape():
     assert severity["values"][0]["label"] == {"en": "Minor", "fr": "Mineur"}
     assert severity["values"][0]["order"] == 1
     assert all(value["crosswalk"]["oecd"] for v in data["vocabularies"] for value in v["values"])
+
+
+def test_crosswalk_reasons_and_export_only_flags_are_checked(tmp_path: Path):
+    data = yaml.safe_load(Path(settings.CAIM_TAXONOMY_FILE).read_text(encoding="utf-8"))
+    harm = next(v for v in data["vocabularies"] if v["slug"] == "harm_type")
+    harm["values"][0]["crosswalk"]["aiid_reason"] = ""
+    harm["values"][1]["crosswalk"]["aiid_export_only"] = "yes"
+    harm["values"][2]["crosswalk"]["aiid_note"] = "not a key"
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(TaxonomyError) as excinfo:
+        load_taxonomy(path)
+    message = str(excinfo.value)
+    first, second, third = (harm["values"][i]["slug"] for i in range(3))
+    assert f"harm_type.{first}.crosswalk.aiid_reason: expected a sentence" in message
+    assert f"harm_type.{second}.crosswalk.aiid_export_only: expected true or false" in message
+    assert f"harm_type.{third}.crosswalk: unknown key 'aiid_note'" in message
+
+
+def test_crosswalk_reasons_are_served():
+    values = {
+        (v["slug"], x["slug"]): x for v in get_taxonomy().as_json()["vocabularies"] for x in v["values"]
+    }
+    physical = values[("harm_type", "physical_harm")]
+    assert physical["crosswalk"]["aiid"] == {
+        "cset_v1_lives_lost": ["1 or more"],
+        "cset_v1_injuries": ["1 or more"],
+    }
+    assert "Lives Lost" not in physical["crosswalk_reasons"]["aiid"]
+    assert "cause, not a harm" in physical["crosswalk_reasons"]["aiid"]
+    assert values[("harm_type", "privacy_violation")]["crosswalk_export_only"] == ["aiid"]
+    assert "crosswalk_export_only" not in physical

@@ -54,7 +54,8 @@ class AiidIncident(models.Model):
 
     The mapped columns (record_type ... lifecycle_phases) hold our slugs, from the `aiid` crosswalks of
     taxonomy.yaml (see caim.interop.aiid.crosswalk); `unmapped` keeps the AIID values that mapped to none of
-    ours, by crosswalk field. The raw classifications are in AiidClassification.
+    ours, by crosswalk field, and `provenance` the AIID field and value that produced each mapped value. The raw
+    classifications are in AiidClassification.
     """
 
     incident_id = models.PositiveIntegerField(unique=True)
@@ -76,6 +77,11 @@ class AiidIncident(models.Model):
     ai_pathways = models.JSONField(default=list, blank=True)
     lifecycle_phases = models.JSONField(default=list, blank=True)
     unmapped = models.JSONField(default=dict, blank=True, help_text="{crosswalk field: [AIID values]}")
+    provenance = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Why each mapped value was given: {vocabulary: {slug: [[crosswalk field, AIID value], ...]}}.",
+    )
 
     draft = models.ForeignKey(
         "records.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",

@@ -61,6 +61,10 @@ class Value:
     order: int | None
     proposed: bool
     crosswalk: dict[str, dict[str, list[str]] | None]  # None: explicitly no equivalent
+    reasons: dict[str, str] = field(default_factory=dict)  # target -> why the crosswalk says what it says
+    export_only: frozenset[str] = (
+        frozenset()
+    )  # targets whose crosswalk suggests values on export, never on import
 
     def label_in(self, lang: str) -> str:
         return self.label.get(lang) or self.label["en"]
@@ -143,6 +147,8 @@ class Taxonomy:
                             "crosswalk": {
                                 k: (m if m is not None else "none") for k, m in x.crosswalk.items()
                             },
+                            **({"crosswalk_reasons": x.reasons} if x.reasons else {}),
+                            **({"crosswalk_export_only": sorted(x.export_only)} if x.export_only else {}),
                         }
                         for x in v.values
                     ],
@@ -167,7 +173,7 @@ def _crosswalk(obj: object, where: str, errors: list[str]) -> dict[str, dict[str
     if not isinstance(obj, dict):
         errors.append(f"{where}: expected a mapping with keys oecd and aiid")
         return {"oecd": None, "aiid": None}
-    for target in ("oecd", "aiid"):
+    for target in CROSSWALK_TARGETS:
         mapping = obj.get(target)
         if mapping == "none":
             out[target] = None
@@ -184,6 +190,46 @@ def _crosswalk(obj: object, where: str, errors: list[str]) -> dict[str, dict[str
             errors.append(f"{where}.{target}: expected a mapping of field -> [values], or the string 'none'")
             out[target] = None
     return out
+
+
+CROSSWALK_TARGETS = ("oecd", "aiid")
+
+
+def _reasons(obj: object, where: str, errors: list[str]) -> dict[str, str]:
+    """{target: reason} from the `<target>_reason` keys of a crosswalk (one sentence: why this mapping)."""
+    out: dict[str, str] = {}
+    if not isinstance(obj, dict):
+        return out
+    for key, reason in obj.items():
+        if key in CROSSWALK_TARGETS or key in EXPORT_ONLY_KEYS:
+            continue
+        target = key.removesuffix("_reason") if isinstance(key, str) else None
+        if target not in CROSSWALK_TARGETS or key == target:
+            errors.append(
+                f"{where}: unknown key {key!r} (expected oecd, aiid, oecd_reason, aiid_reason, aiid_export_only)"
+            )
+        elif not isinstance(reason, str) or not reason.strip():
+            errors.append(f"{where}.{key}: expected a sentence")
+        else:
+            out[target] = " ".join(reason.split())
+    return out
+
+
+EXPORT_ONLY_KEYS = {f"{target}_export_only": target for target in CROSSWALK_TARGETS}
+
+
+def _export_only(obj: object, where: str, errors: list[str]) -> frozenset[str]:
+    """The targets marked `<target>_export_only: true`: too weak as evidence to map their values on import."""
+    if not isinstance(obj, dict):
+        return frozenset()
+    out = set()
+    for key, target in EXPORT_ONLY_KEYS.items():
+        if key in obj:
+            if not isinstance(obj[key], bool):
+                errors.append(f"{where}.{key}: expected true or false")
+            elif obj[key]:
+                out.add(target)
+    return frozenset(out)
 
 
 def parse_taxonomy(data: object, source: Path) -> Taxonomy:
@@ -221,6 +267,8 @@ def parse_taxonomy(data: object, source: Path) -> Taxonomy:
                     order=order if isinstance(order, int) else None,
                     proposed=bool(rv.get("proposed", False)),
                     crosswalk=_crosswalk(rv.get("crosswalk"), f"{vwhere}.crosswalk", errors),
+                    reasons=_reasons(rv.get("crosswalk"), f"{vwhere}.crosswalk", errors),
+                    export_only=_export_only(rv.get("crosswalk"), f"{vwhere}.crosswalk", errors),
                 )
             )
         if not values:

@@ -47,6 +47,7 @@ DEFAULT_BATCH = 200
 INCIDENT_FIELDS = (
     "object_id", "date", "title", "description", "deployers", "developers", "harmed", "oecd_ids",
     "record_type", "severity", "domains", "harm_types", "ai_pathways", "lifecycle_phases", "unmapped",
+    "provenance",
 )  # fmt: skip
 
 

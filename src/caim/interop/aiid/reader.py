@@ -55,6 +55,9 @@ CLASSIFICATION_FIELDS = {
     "cset_v1_harm_distribution_basis": ("CSETv1", ("Harm Distribution Basis",)),
     "cset_v1_ai_harm_level": ("CSETv1", ("AI Harm Level",)),
     "cset_v1_tangible_harm": ("CSETv1", ("Tangible Harm",)),
+    "cset_v1_involving_minor": ("CSETv1", ("Involving Minor",)),
+    "cset_v1_lives_lost": ("CSETv1", ("Lives Lost",)),  # a count: crosswalk.COUNT_FIELDS
+    "cset_v1_injuries": ("CSETv1", ("Injuries",)),  # a count: crosswalk.COUNT_FIELDS
     "mit_risk_domain": ("MIT", ("Risk Domain",)),
     "mit_risk_subdomain": ("MIT", ("Risk Subdomain",)),
     "mit_entity": ("MIT", ("Entity",)),

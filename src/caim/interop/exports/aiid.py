@@ -62,6 +62,8 @@ AIID_FIELD_NAMES = {
     "cset_v1_infrastructure_sectors": ("CSETv1", "Infrastructure Sectors"),
     "cset_v1_involving_minor": ("CSETv1", "Involving Minor"),
     "cset_v1_rights_violation": ("CSETv1", "Rights Violation"),
+    "cset_v1_lives_lost": ("CSETv1", "Lives Lost"),
+    "cset_v1_injuries": ("CSETv1", "Injuries"),
     "mit_risk_domain": ("MIT", "Risk Domain"),
     "mit_risk_subdomain": ("MIT", "Risk Subdomain"),
     "mit_entity": ("MIT", "Entity"),
