@@ -132,6 +132,21 @@ def test_oecd_export_of_a_demo_incident(client, db):
     ]
     assert data["sources"][0]["url"].startswith("https://decisions.civilresolutionbc.ca/")
     assert data["crosswalk_notes"] == []  # every value of this record has an OECD equivalent
+    # the AI system's relation to the event: a performance failure (malfunction) left without oversight (use)
+    assert data["ai_system_relation"] == {
+        "relation": ["Use", "Malfunction"],
+        "pathways": ["Performance Failure", "Insufficient Human Oversight"],
+        "systems": [{"name": s["name"], "involvement": s["involvement_en"]} for s in doc["systems"]],
+    }
+    assert data["ai_system_relation"]["systems"][0]["involvement"]
+    # who reports: the monitor, a third party, with the record's sources as the primary reports
+    assert data["reporter"] == {
+        "name": settings.CAIM_SITE_NAME,
+        "type": "Third party (independent monitor, media, researcher or civil society)",
+        "url": settings.CAIM_SITE_URL + "/",
+        "country": "CA",
+        "primary_reports": [s["url"] for s in doc["sources"]],
+    }
     assert len(data["harms"]) == len(doc["harms"]) and data["harms"][0]["harm_types"] == ["Economic/Property"]
 
 
@@ -169,6 +184,13 @@ def test_french_export_uses_french_texts(client, db):
     assert data["language"] == "fr" and data["title"] == doc["title_fr"]
     assert "/fr/incidents/" in data["record"]["url"]
     assert data["harm_types"] == ["Economic/Property"]  # OECD terms stay OECD terms
+    assert data["ai_system_relation"]["relation"] == ["Use", "Malfunction"]
+    assert data["ai_system_relation"]["pathways"] == [
+        "Défaillance de performance",
+        "Supervision humaine insuffisante",
+    ]
+    assert data["ai_system_relation"]["systems"][0]["involvement"] == doc["systems"][0]["involvement_fr"]
+    assert data["reporter"]["name"] == settings.CAIM_SITE_NAME_FR
     aiid = get_json(client, f"/fr/incidents/{INCIDENT}/aiid.json")
     assert aiid["language"] == "fr" and aiid["description"] == doc["summary_fr"]
     assert aiid["submitters"] == [settings.CAIM_SITE_NAME_FR]
@@ -212,6 +234,9 @@ def test_crosswalk_notes_name_values_without_oecd_equivalent(editor, reviewer, e
     assert out["harm_types"] == expected("harm_type", ["child_safety", "economic_harm"], "harm_types")
     assert out["harm_types"] == ["Economic/Property", "Psychological", "Physical"]
     assert out["industries"] == ["Business processes and support services"]
+    # the relation of the AI system to the event comes from the AI pathway: a performance failure is a malfunction
+    assert out["ai_system_relation"]["relation"] == ["Malfunction"]
+    assert out["ai_system_relation"]["pathways"] == ["Performance Failure"]
 
 
 def test_exports_are_pure_functions_of_the_document(django_assert_num_queries, db):
@@ -245,14 +270,40 @@ def test_aiid_submission_of_a_demo_incident(client, db):
     assert data["tags"] == ["Transportation", "Consumer Technology", "Economic Harm"]
     assert pinned in data["editor_notes"] and f"version {public.version_number}" in data["editor_notes"]
     mit = data["taxonomy_suggestions"]["MIT"]
-    assert mit["Risk Domain"] == [
-        "6. Socioeconomic & Environmental Harms",
-        "7. AI system safety, failures, and limitations",
-    ]
-    assert set(mit["Entity"]) == {"AI", "Human"} and mit["Intent"] == ["Unintentional"]
+    # single-valued MIT fields: one value each; the subdomain 7.3 (performance failure) sets its domain 7, the
+    # economic harm's domain 6 is an alternative; Entity AI (performance failure) and Human (insufficient
+    # oversight) tie, the first named wins
+    assert mit == {
+        "Risk Domain": ["7. AI system safety, failures, and limitations"],
+        "Risk Subdomain": ["7.3. Lack of capability or robustness"],
+        "Entity": ["AI"],
+        "Intent": ["Unintentional"],
+        "Timing": ["Post-deployment"],
+    }
     cset = data["taxonomy_suggestions"]["CSETv1"]
     assert cset["Sector of Deployment"] == ["transportation and storage", "information and communication"]
-    assert cset["AI Harm Level"] == ["AI tangible harm event", "AI tangible harm near-miss"]
+    # single-valued in CSETv1, and "incident" names two of each: alternatives only
+    assert "AI Harm Level" not in cset and "Tangible Harm" not in cset
+    assert data["taxonomy_alternatives"] == {
+        "CSETv1": {
+            "AI Harm Level": ["AI tangible harm event", "AI tangible harm near-miss"],
+            "Tangible Harm": [
+                "tangible harm definitively occurred",
+                "imminent risk of tangible harm (near miss) did occur",
+            ],
+        },
+        "MIT": {
+            "Risk Domain": ["6. Socioeconomic & Environmental Harms"],
+            # economic harm lists four subdomains: alternatives to 7.3, which the performance failure names
+            "Risk Subdomain": [
+                "6.1. Power centralization and unfair distribution of benefits",
+                "6.2. Increased inequality and decline in employment quality",
+                "6.3. Economic and cultural devaluation of human effort",
+                "6.4. Competitive dynamics",
+            ],
+            "Entity": ["Human"],
+        },
+    }
 
 
 def test_every_aiid_crosswalk_field_is_named_in_the_suggestions():

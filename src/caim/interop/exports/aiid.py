@@ -29,15 +29,19 @@ as query parameters), filled from the record:
 | `tags`            | labels of the record's domains and harm types                                          |
 | `editor_notes`    | the monitor record (name, id, version, URL of that version) and the linked source      |
 
-One key is not a form field: `taxonomy_suggestions` gives the AIID classifications our taxonomy suggests
+Two keys are not form fields: `taxonomy_suggestions` gives the AIID classifications our taxonomy suggests
 through the crosswalks of taxonomy.yaml, under AIID's own namespace and field names (CSETv1 "AI Harm Level",
 "Tangible Harm", "Sector of Deployment", "Harm Distribution Basis"; MIT "Risk Domain", "Risk Subdomain",
 "Entity", "Intent", "Timing"; GMF "Potential AI Technical Failure", since the pathways are our editors'
-reading). It is meant for AIID editors and is to be left out when posting the submission itself.
+reading), each as a list. A field AIID defines as single-valued (`AIID_FIELDS`) holds at most one value: the one
+most of the record's values point to (the first named on a tie; a MIT risk domain is the one of the chosen
+subdomain); the other candidates are listed under `taxonomy_alternatives`, in the same shape, so that an AIID
+editor sees them. Both are meant for AIID editors and are to be left out when posting the submission itself.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from urllib.parse import urlsplit
 
 from caim.interop.exports.common import (
@@ -53,24 +57,32 @@ from caim.interop.exports.common import (
 
 ROLE_FIELDS = (("deployer", "deployers"), ("developer", "developers"), ("affected_party", "harmed_parties"))
 
-# Our snake_case AIID crosswalk keys -> (AIID taxonomy namespace, field short name).
-AIID_FIELD_NAMES = {
-    "cset_v1_ai_harm_level": ("CSETv1", "AI Harm Level"),
-    "cset_v1_tangible_harm": ("CSETv1", "Tangible Harm"),
-    "cset_v1_sector_of_deployment": ("CSETv1", "Sector of Deployment"),
-    "cset_v1_harm_distribution_basis": ("CSETv1", "Harm Distribution Basis"),
-    "cset_v1_infrastructure_sectors": ("CSETv1", "Infrastructure Sectors"),
-    "cset_v1_involving_minor": ("CSETv1", "Involving Minor"),
-    "cset_v1_rights_violation": ("CSETv1", "Rights Violation"),
-    "cset_v1_lives_lost": ("CSETv1", "Lives Lost"),
-    "cset_v1_injuries": ("CSETv1", "Injuries"),
-    "mit_risk_domain": ("MIT", "Risk Domain"),
-    "mit_risk_subdomain": ("MIT", "Risk Subdomain"),
-    "mit_entity": ("MIT", "Entity"),
-    "mit_intent": ("MIT", "Intent"),
-    "mit_timing": ("MIT", "Timing"),
-    "gmf_technical_failure": ("GMF", "Potential AI Technical Failure"),
+SINGLE, MULTI = "single", "multi"
+# A count ("Lives Lost", display type "int"): the crosswalk reads it on import ("1 or more"), but a record does not
+# say the number, so it is never suggested.
+COUNT = "count"
+
+# Our snake_case AIID crosswalk keys -> (AIID taxonomy namespace, field short name, cardinality). Cardinality is
+# AIID's own: its taxonomy definitions (aiid-repo/taxa_definitions_from_playwright_seed.json) give each field a
+# display type, "enum" for one value (a single-valued field), "multi" or "list" for several.
+AIID_FIELDS = {
+    "cset_v1_ai_harm_level": ("CSETv1", "AI Harm Level", SINGLE),
+    "cset_v1_tangible_harm": ("CSETv1", "Tangible Harm", SINGLE),
+    "cset_v1_sector_of_deployment": ("CSETv1", "Sector of Deployment", MULTI),
+    "cset_v1_harm_distribution_basis": ("CSETv1", "Harm Distribution Basis", MULTI),
+    "cset_v1_infrastructure_sectors": ("CSETv1", "Infrastructure Sectors", MULTI),
+    "cset_v1_involving_minor": ("CSETv1", "Involving Minor", SINGLE),
+    "cset_v1_rights_violation": ("CSETv1", "Rights Violation", SINGLE),
+    "cset_v1_lives_lost": ("CSETv1", "Lives Lost", COUNT),
+    "cset_v1_injuries": ("CSETv1", "Injuries", COUNT),
+    "mit_risk_domain": ("MIT", "Risk Domain", SINGLE),
+    "mit_risk_subdomain": ("MIT", "Risk Subdomain", SINGLE),
+    "mit_entity": ("MIT", "Entity", SINGLE),
+    "mit_intent": ("MIT", "Intent", SINGLE),
+    "mit_timing": ("MIT", "Timing", SINGLE),
+    "gmf_technical_failure": ("GMF", "Potential AI Technical Failure", MULTI),
 }
+AIID_FIELD_NAMES = {key: (namespace, name) for key, (namespace, name, _) in AIID_FIELDS.items()}
 SUGGESTION_SOURCES = (
     ("record_type", None),
     ("harm_type", "harm_types"),
@@ -99,21 +111,76 @@ def aiid_incident_id(doc: dict) -> int:
     return 0
 
 
-def taxonomy_suggestions(doc: dict) -> dict[str, dict[str, list[str]]]:
+def candidates(doc: dict) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """({our AIID crosswalk key: every value the record's own values point to, one entry per pointing value (so
+    a value named by two of the record's values appears twice), in the order of SUGGESTION_SOURCES and of the
+    vocabulary file}, {key: values named only among several for a single-valued field}).
+
+    A value of ours that lists several values of a single-valued AIID field names none of them in particular
+    (economic harm lists four MIT subdomains): those are only alternatives, never the suggestion."""
     tax = doc["taxonomy"]
-    collected: dict[tuple[str, str], list[str]] = {}
+    out: dict[str, list[str]] = {}
+    vague: dict[str, list[str]] = {}
     for vocabulary, key in SUGGESTION_SOURCES:
         slugs = [doc["type"]] if key is None else in_vocabulary_order(vocabulary, tax.get(key, []))
         for slug in slugs:
             for field, values in crosswalk(vocabulary, slug, "aiid").items():
                 if field in ("aiid_record_type", "aiid_entity_role"):
                     continue  # the submission's own fields carry these
-                namespace, name = AIID_FIELD_NAMES.get(field, ("other", field))
-                collected[(namespace, name)] = dedupe(collected.get((namespace, name), []) + values)
-    out: dict[str, dict[str, list[str]]] = {}
-    for (namespace, name), values in collected.items():
-        out.setdefault(namespace, {})[name] = values
-    return out
+                cardinality = AIID_FIELDS.get(field, ("", "", MULTI))[2]
+                if cardinality == COUNT:
+                    continue
+                target = vague if cardinality == SINGLE and len(values) > 1 else out
+                target.setdefault(field, []).extend(values)
+    return out, vague
+
+
+def most_named(values: list[str]) -> str:
+    """The value named most often; on a tie, the one named first."""
+    counts = Counter(values)
+    return max(dedupe(values), key=lambda v: counts[v])
+
+
+def choose_single(field: str, values: list[str], chosen: dict[str, str]) -> str:
+    """One value for a single-valued AIID field. A MIT risk domain follows the chosen subdomain ("7.3. ..." is in
+    domain "7. ..."), so that the two never contradict each other."""
+    if field == "mit_risk_domain" and "mit_risk_subdomain" in chosen:
+        number = chosen["mit_risk_subdomain"].split(".", 1)[0] + "."
+        within = [v for v in values if v.startswith(number)]
+        if within:
+            return most_named(within)
+    return most_named(values)
+
+
+def taxonomy_suggestions(
+    doc: dict,
+) -> tuple[dict[str, dict[str, list[str]]], dict[str, dict[str, list[str]]]]:
+    """(suggestions, alternatives). A multi-valued AIID field gets every value the record points to; a
+    single-valued one gets one value, the one most of the record's values point to, and the other candidates
+    go to `alternatives` (so nothing is dropped without a word)."""
+    found, vague = candidates(doc)
+    chosen: dict[str, str] = {}
+    if "mit_risk_subdomain" in found:  # first: the domain follows it
+        chosen["mit_risk_subdomain"] = choose_single(
+            "mit_risk_subdomain", found["mit_risk_subdomain"], chosen
+        )
+    suggestions: dict[str, dict[str, list[str]]] = {}
+    alternatives: dict[str, dict[str, list[str]]] = {}
+    for field, values in found.items():
+        namespace, name, cardinality = AIID_FIELDS.get(field, ("other", field, MULTI))
+        if cardinality == SINGLE:
+            pick = chosen.get(field) or choose_single(field, values, chosen)
+            suggestions.setdefault(namespace, {})[name] = [pick]
+            others = [v for v in dedupe(values + vague.get(field, [])) if v != pick]
+            if others:
+                alternatives.setdefault(namespace, {})[name] = others
+        else:
+            suggestions.setdefault(namespace, {})[name] = dedupe(values)
+    for field, values in vague.items():
+        if field not in found:  # named only vaguely: every value is an alternative, none is suggested
+            namespace, name, _cardinality = AIID_FIELDS[field]
+            alternatives.setdefault(namespace, {})[name] = dedupe(values)
+    return suggestions, alternatives
 
 
 def editor_notes(doc: dict, record_url: str, first: dict | None, lang: str, site_name: str) -> str:
@@ -134,6 +201,7 @@ def aiid_submission(doc: dict, *, record_url: str, lang: str = "en", site_name: 
     url = first["url"] if first else record_url
     by_role = {field: dedupe(e["name"] for e in entities_with_role(doc, role)) for role, field in ROLE_FIELDS}
     tax = doc["taxonomy"]
+    suggestions, alternatives = taxonomy_suggestions(doc)
     return {
         "title": text(doc, "title", lang),
         "description": text(doc, "summary", lang),
@@ -153,5 +221,6 @@ def aiid_submission(doc: dict, *, record_url: str, lang: str = "en", site_name: 
             + [label("harm_type", s, lang) for s in in_vocabulary_order("harm_type", tax["harm_types"])]
         ),
         "editor_notes": editor_notes(doc, record_url, first, lang, site_name),
-        "taxonomy_suggestions": taxonomy_suggestions(doc),
+        "taxonomy_suggestions": suggestions,
+        "taxonomy_alternatives": alternatives,
     }

@@ -9,7 +9,7 @@ Fields (lists of OECD terms are deduplicated; terms are taken value by value in 
 file, so the same record always exports the same list):
 
 - `framework`, `export_format`: what this document is ("OECD common reporting framework for AI incidents",
-  "caim-oecd/1").
+  "caim-oecd/2"; version 2 added `ai_system_relation` and `reporter`).
 - `record`: the monitor's record: `id`, `slug`, `url` (the page of this version), `version`, `published_at`
   (of this version), `first_published_at`, `same_as` (the record's ids in other databases).
 - `language`: language of the texts ("en" or "fr"; the requested one when the record has its title and summary
@@ -33,12 +33,24 @@ file, so the same record always exports the same list):
 - `actors`: every entity of the record: `name`, `kind` (our entity kind), `roles` (developer, deployer,
   regulator, affected_party, reporter).
 - `sources`: the evidence, in the record's order: `url`, `title`, `publisher`, `date` (ISO, may be null).
+- `ai_system_relation`: how the AI systems relate to the event (mandatory criterion): `relation`, the ways of
+  the OECD definition ("Development", "Use", "Malfunction") that the record's AI pathways name
+  (`ai_pathway_relation` of oecd_vocabulary.yaml), or ["Unknown"] when it names none; `pathways`, those AI
+  pathways (our labels); `systems`, each AI system's `name` with its `involvement` text (the record's own words).
+- `reporter`: who reports the event (mandatory criterion): the monitor, `name`, `type` (a third party), `url`,
+  `country`, and `primary_reports`, the URLs of the record's sources, which are the reports it rests on.
 - `country`: ISO 3166-1 alpha-2 code of the monitor's country ("CA").
 - `crosswalk_notes`: our values that had no OECD equivalent for the field they feed: `{"vocabulary", "value",
   "label", "field"}` (plus `entity` for an affected party whose kind maps to no stakeholder group).
 """
 
 from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.conf import settings
 
 from caim.interop.exports.common import (
     crosswalk,
@@ -54,7 +66,15 @@ from caim.interop.exports.common import (
 )
 
 FRAMEWORK = "OECD common reporting framework for AI incidents"
-EXPORT_FORMAT = "caim-oecd/1"
+EXPORT_FORMAT = "caim-oecd/2"
+VOCABULARY_FILE = Path(__file__).with_name("oecd_vocabulary.yaml")
+
+
+@cache
+def oecd_vocabulary() -> dict:
+    """OECD's value lists, the framework's mandatory criteria and our derivations (oecd_vocabulary.yaml)."""
+    return yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
+
 
 # Which OECD field each of our vocabularies primarily feeds: a value without it gets a crosswalk note.
 PRIMARY_FIELDS = (
@@ -114,6 +134,36 @@ def crosswalk_notes(doc: dict, lang: str) -> list[dict]:
     return notes
 
 
+def ai_system_relation(doc: dict, lang: str) -> dict:
+    """How the record's AI systems relate to the event, from its AI pathways (OECD: development, use or
+    malfunction of an AI system), with each system's involvement in the record's own words."""
+    pathways = in_vocabulary_order("ai_pathway", doc["taxonomy"].get("ai_pathways", []))
+    by_pathway = oecd_vocabulary()["ai_pathway_relation"]
+    relation = dedupe(r for slug in pathways for r in by_pathway.get(slug, []))
+    order = oecd_vocabulary()["lists"]["ai_system_relation"]
+    return {
+        "relation": sorted(relation, key=order.index) or ["Unknown"],
+        "pathways": [label("ai_pathway", slug, lang) for slug in pathways],
+        "systems": [
+            {"name": s["name"], "involvement": text(s, "involvement", lang) or None}
+            for s in doc.get("systems", [])
+        ],
+    }
+
+
+def reporter(doc: dict, lang: str, site_name: str | None, site_url: str | None, country: str) -> dict:
+    """The monitor reports the event; its sources are the primary reports."""
+    if site_name is None:
+        site_name = settings.CAIM_SITE_NAME_FR if lang == "fr" else settings.CAIM_SITE_NAME
+    return {
+        "name": site_name,
+        "type": oecd_vocabulary()["reporter"]["type"],
+        "url": (site_url if site_url is not None else settings.CAIM_SITE_URL) + "/",
+        "country": country,
+        "primary_reports": [s["url"] for s in sources_in_order(doc)],
+    }
+
+
 def dates(doc: dict) -> dict:
     if doc["type"] == "incident":
         return {
@@ -127,8 +177,17 @@ def dates(doc: dict) -> dict:
     }
 
 
-def oecd_export(doc: dict, *, record_url: str, lang: str = "en", country: str = "CA") -> dict:
-    """The OECD reporting-framework fields of one record version (`doc`: its public document)."""
+def oecd_export(
+    doc: dict,
+    *,
+    record_url: str,
+    lang: str = "en",
+    country: str = "CA",
+    site_name: str | None = None,
+    site_url: str | None = None,
+) -> dict:
+    """The OECD reporting-framework fields of one record version (`doc`: its public document). The reporter is
+    the monitor (`site_name` and `site_url`, by default those of the settings in the export's language)."""
     lang = export_language(doc, lang)
     tax = doc["taxonomy"]
     record_type = doc["type"]
@@ -201,6 +260,8 @@ def oecd_export(doc: dict, *, record_url: str, lang: str = "en", country: str = 
             }
             for s in sources_in_order(doc)
         ],
+        "ai_system_relation": ai_system_relation(doc, lang),
+        "reporter": reporter(doc, lang, site_name, site_url, country),
         "country": country,
         "crosswalk_notes": crosswalk_notes(doc, lang),
     }
