@@ -3,6 +3,7 @@
 Every setting a deployment may change is listed in docs/configuration.md (a test checks that).
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -142,6 +143,10 @@ CAIM_CORPUS_DIR = Path(os.environ.get("CAIM_CORPUS_DIR", VAR_DIR / "corpus"))
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# collectstatic fills it in production; elsewhere WhiteNoise serves the apps' files (WHITENOISE_USE_FINDERS) and
+# would warn at every start that the folder is missing.
+with contextlib.suppress(OSError):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
