@@ -12,6 +12,7 @@ from caim.cli import build_parser, main
 
 COMMANDS = {
     "demo",
+    "purge-contacts",
     "serve",
     "migrate",
     "createuser",

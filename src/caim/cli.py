@@ -402,6 +402,15 @@ def cmd_export_site(args) -> int:
     return 0
 
 
+def cmd_purge_contacts(args) -> int:
+    setup_django()
+    from caim.intake.actions import purge_contacts
+
+    count = purge_contacts(days=args.days)
+    print(f"deleted the contact details of {count} closed lead(s)")
+    return 0
+
+
 def cmd_compilemessages(args) -> int:
     compiled = compile_catalogs(quiet=False)
     print(f"{compiled} catalog(s) compiled.")
@@ -496,6 +505,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, help="processes rendering pages (default: one per CPU core)")
     p.set_defaults(func=cmd_export_site)
+
+    p = sub.add_parser(
+        "purge-contacts",
+        help="delete submitters' emails and hashed addresses of leads closed longer than the retention period",
+    )
+    p.add_argument(
+        "--days", type=int, default=None, help="days after closing (default CAIM_CONTACT_RETENTION_DAYS)"
+    )
+    p.set_defaults(func=cmd_purge_contacts)
 
     p = sub.add_parser("compilemessages", help="compile the translation catalogs")
     p.set_defaults(func=cmd_compilemessages)

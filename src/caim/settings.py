@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "caim.stats",
     "caim.site",
     "caim.editorial",
+    "caim.intake",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,15 @@ CAIM_TAXONOMY_FILE = Path(os.environ.get("CAIM_TAXONOMY_FILE", PACKAGE_DIR / "ta
 CAIM_CLOCK = os.environ.get("CAIM_CLOCK", "caim.records.clock.SystemClock")
 # A published hazard is due for re-assessment when its last assessment is older than this (days).
 CAIM_REASSESS_DAYS = int(os.environ.get("CAIM_REASSESS_DAYS", "180"))
+
+# Public submissions (SPEC §6.1): a submitter's email and hashed address are deleted this many days after the
+# lead is closed (`caim purge-contacts`); the abuse limits of the form.
+CAIM_CONTACT_RETENTION_DAYS = int(os.environ.get("CAIM_CONTACT_RETENTION_DAYS", "180"))
+CAIM_SUBMIT_MIN_SECONDS = float(os.environ.get("CAIM_SUBMIT_MIN_SECONDS", "3"))
+CAIM_SUBMIT_PER_ADDRESS = int(os.environ.get("CAIM_SUBMIT_PER_ADDRESS", "5"))  # per hour, per client address
+CAIM_SUBMIT_GLOBAL = int(os.environ.get("CAIM_SUBMIT_GLOBAL", "300"))  # per hour, all addresses together
+# The secret mixed into a client address before it is hashed (the SECRET_KEY when unset).
+CAIM_IP_PEPPER = os.environ.get("CAIM_IP_PEPPER", "")
 
 LOGGING = {
     "version": 1,

@@ -100,6 +100,7 @@ urlpatterns += i18n_patterns(
         HAZARD_OECD,
         name="hazard_version_oecd",
     ),
+    path("submit/", include("caim.intake.urls")),
     path("", include("caim.records.urls")),
     path("staff/", include("caim.editorial.urls")),
     prefix_default_language=False,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from caim.intake.actions import submit_lead
 from caim.records import actions
 from caim.records.models import Entity
 from caim.records.roles import ADMIN, EDITOR, REVIEWER, TRANSLATOR
@@ -59,8 +60,9 @@ def accounts(db):
     }
 
 
-def url_of(pattern: str, record_pk: int, entity_pk: int) -> str:
-    return pattern.replace("<int:pk>", str(entity_pk if "entities/" in pattern else record_pk))
+def url_of(pattern: str, record_pk: int, entity_pk: int, lead_pk: int = 0) -> str:
+    pk = entity_pk if "entities/" in pattern else lead_pk if "leads/" in pattern else record_pk
+    return pattern.replace("<int:pk>", str(pk))
 
 
 @pytest.mark.parametrize("who", ["anonymous", "outsider", EDITOR, REVIEWER, TRANSLATOR, ADMIN])
@@ -70,13 +72,15 @@ def test_every_staff_url_as_every_role(client, accounts, entities, clock, who):
     entity = actions.create_entity(
         actor=author, slug="p-entity", name="P Entity", kind="company", clock=clock
     )
+    lead = submit_lead(origin="submission", raw_text="p", urls=[], consent=True, language="en",
+                       address_hash="").lead  # fmt: skip
     user = accounts[who]
     if user is not None:
         client.force_login(user)
     for name, pattern, view, _defaults in ROUTES:
         if name in PUBLIC:
             continue
-        url = url_of(pattern, record.pk, entity.pk)
+        url = url_of(pattern, record.pk, entity.pk, lead.pk)
         get = view.__wrapped__ if hasattr(view, "__wrapped__") else view
         methods = ["POST"] if name.split(":")[1] in POST_ONLY else ["GET"]
         for method in methods:
@@ -96,7 +100,7 @@ def test_every_staff_url_as_every_role(client, accounts, entities, clock, who):
 
 POST_ONLY = {
     "lint", "move", "assign", "comment", "return", "publish", "withdraw", "revert",
-    "create_entity", "create_system",
+    "create_entity", "create_system", "lead_screen", "lead_decline", "lead_draft", "lead_attach", "lead_incident",
 }  # fmt: skip
 
 

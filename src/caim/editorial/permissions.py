@@ -19,6 +19,12 @@ WRITERS = (EDITOR, REVIEWER)  # edit every field of a draft
 TRANSLATORS = (EDITOR, REVIEWER, TRANSLATOR)  # edit the texts
 REVIEWERS = (REVIEWER,)  # publish, return, withdraw, revert, merge records
 ENTITY_KEEPERS = (EDITOR, ADMIN)  # create and merge entities and AI systems
+SCREENERS = (EDITOR,)  # screen leads: decline, make a draft, attach (SPEC §3.1 stage 2)
+CONTACT_READERS = (
+    EDITOR,
+    REVIEWER,
+    ADMIN,
+)  # see a submitter's email (SPEC §3.5: staff-only; not translators)
 
 
 def staff_view(roles=ANY_STAFF, methods=("GET", "HEAD")):

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from caim.editorial.signin import RateLimitedLoginView
-from caim.editorial.views import dashboard, editor, entities, records, translate
+from caim.editorial.views import dashboard, editor, entities, leads, records, translate
 
 app_name = "staff"
 
@@ -23,6 +23,13 @@ urlpatterns = [
     path("records/<int:pk>/withdraw/", records.withdraw, name="withdraw"),
     path("records/<int:pk>/revert/", records.revert, name="revert"),
     path("records/<int:pk>/merge/", records.merge, name="merge"),
+    path("leads/", leads.lead_list, name="leads"),
+    path("leads/<int:pk>/", leads.lead, name="lead"),
+    path("leads/<int:pk>/screen/", leads.screen, name="lead_screen"),
+    path("leads/<int:pk>/decline/", leads.decline, name="lead_decline"),
+    path("leads/<int:pk>/draft/", leads.draft, name="lead_draft"),
+    path("leads/<int:pk>/attach/", leads.attach, name="lead_attach"),
+    path("leads/<int:pk>/incident/", leads.incident, name="lead_incident"),
     path("entities/", entities.entities, name="entities"),
     path("entities/<int:pk>/", entities.entity, name="entity"),
     path("entities/<int:pk>/merge/", entities.merge_entity, name="merge_entity"),

@@ -648,7 +648,7 @@ def record_page(public, number: int | None, lang: str, context: RecordContext) -
     from django.test import RequestFactory
 
     from caim.records.presenters import RecordPage
-    from caim.records.views.public import correction_mailto
+    from caim.records.views.public import correction_url
 
     _factory = _factory or RequestFactory(HTTP_HOST=renderer().client.defaults["HTTP_HOST"])
     versions = context.versions[public.pk]
@@ -675,7 +675,7 @@ def record_page(public, number: int | None, lang: str, context: RecordContext) -
                 "page": page,
                 "public": public,
                 "citation": page.citation(site_name, settings.CAIM_SITE_URL),
-                "correction_url": correction_mailto(public, page.version),
+                "correction_url": correction_url(public),
                 "canonical_path": public.url(lang, version=None if page.is_current else page.version),
             },
         )

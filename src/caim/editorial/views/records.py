@@ -42,6 +42,8 @@ VERBS = {
     "record.reverted": gettext_lazy("restored an earlier version"),
     "record.merged_from": gettext_lazy("merged another record into this one"),
     "record.merged_into": gettext_lazy("merged this record into another"),
+    "record.correction_requested": gettext_lazy("received a correction request from a reader"),
+    "record.lead_attached": gettext_lazy("attached a lead"),
 }
 TIMELINE_LIMIT = 200
 

@@ -6,13 +6,11 @@ write: a draft has no row there, so it cannot leak.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
@@ -81,19 +79,16 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
             "page": page,
             "public": public,
             "citation": page.citation(site_name, settings.CAIM_SITE_URL),
-            "correction_url": correction_mailto(public, page.version),
+            "correction_url": correction_url(public),
             "canonical_path": public.url(page_language(), version=None if page.is_current else page.version),
         },
     )
 
 
-def correction_mailto(public: PublicRecord, version: int) -> str:
-    subject = _("Correction: %(title)s (record %(id)s, version %(n)s)") % {
-        "title": public.title(page_language()),
-        "id": public.pk,
-        "n": version,
-    }
-    return f"mailto:{settings.CAIM_CONTACT_EMAIL}?subject={quote(subject)}"
+def correction_url(public: PublicRecord) -> str:
+    """The record's "Suggest a correction" form (the intake app's, named in the URL map), in the page language.
+    A link, not a form on the page: the page is the same for everyone (no form token), so it can be kept."""
+    return reverse("intake:correction", args=[public.pk])
 
 
 CITATION_FORMATS = {

@@ -1,0 +1,344 @@
+"""The only code that writes leads (SPEC §3.1 stages 1–2, §6.1). Each action checks the role (a public
+submission needs none), runs in one transaction, writes an audit event (records' mechanism, subject "lead") and
+tells the submitter when the status of their lead changed, once the transaction is committed.
+
+Actions: submit_lead, start_screening, decline_lead, draft_from_lead, attach_lead, attach_as_incident,
+mark_published, purge_contacts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.crypto import salted_hmac
+
+from caim.intake.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    DeclineReason,
+    Lead,
+    LeadStatus,
+    Origin,
+    hash_token,
+)
+from caim.records import actions as record_actions
+from caim.records import roles
+from caim.records.actions import ActionRefused, audit
+from caim.records.clock import Clock, get_clock
+from caim.records.models import PublicRecord, Record, RecordType, Status
+from caim.records.versions import build_document, load_record
+
+log = logging.getLogger(__name__)
+
+RESUBMISSION_WINDOW = timedelta(hours=1)
+SCREENERS = (roles.EDITOR,)  # screening is the editors' stage (SPEC §3.1)
+
+
+# -- tokens and fingerprints -----------------------------------------------------------------------------------
+
+
+def status_token(lead: Lead) -> str:
+    """The lead's status token: an HMAC of its nonce under the secret key (never stored itself)."""
+    digest = salted_hmac("caim.intake.status", lead.token_nonce, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def find_by_token(token: str) -> Lead | None:
+    if not token or len(token) > 100:
+        return None
+    return Lead.objects.select_related("record").filter(token_hash=hash_token(token)).first()
+
+
+def hash_address(address: str) -> str:
+    """A keyed hash of a client address: enough to count and to spot repeats, useless without the pepper."""
+    if not address:
+        return ""
+    pepper = settings.CAIM_IP_PEPPER or None
+    return salted_hmac("caim.intake.address", address, secret=pepper, algorithm="sha256").hexdigest()
+
+
+def fingerprint(urls: list[str], text: str) -> str:
+    normalised = "\n".join(sorted(u.strip() for u in urls)) + "\x1f" + " ".join(text.split()).casefold()
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+# -- the submitter's view of a lead ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """What the submitter may know: the status, the reason of a decline, the public record it led to."""
+
+    status: str
+    label: str
+    reason: str
+    record_title: str
+    record_url: str
+
+
+def public_status(lead: Lead, lang: str) -> PublicStatus:
+    """In `lang` (the caller activates it for labels)."""
+    public = None
+    if lead.record_id and lead.status in (LeadStatus.PUBLISHED, LeadStatus.ATTACHED):
+        public = PublicRecord.objects.listed().filter(pk=lead.record_id).first()
+    status = lead.status
+    if status == LeadStatus.PUBLISHED and public is None:  # withdrawn since: say no more than "screened"
+        status = LeadStatus.SCREENING
+    reason = DeclineReason(lead.decline_reason).label if lead.decline_reason else ""
+    return PublicStatus(
+        status=status,
+        label=str(LeadStatus(status).label),
+        reason=str(reason),
+        record_title=public.title(lang) if public else "",
+        record_url=public.url(lang) if public else "",
+    )
+
+
+# -- notifications ---------------------------------------------------------------------------------------------
+
+
+def status_url(lead: Lead, lang: str) -> str:
+    with translation.override(lang):
+        return settings.CAIM_SITE_URL + reverse("intake:status", args=[status_token(lead)])
+
+
+def notify(lead: Lead) -> None:
+    """Email the submitter the lead's status, in their language, once the transaction commits (when they gave an
+    address). A failing mail server loses the email, never the lead."""
+    if not lead.email:
+        return
+    lead_id = lead.pk
+
+    def send():
+        fresh = Lead.objects.select_related("record").filter(pk=lead_id).first()
+        if fresh is None or not fresh.email:
+            return
+        lang = fresh.language if fresh.language in ("en", "fr") else "en"
+        with translation.override(lang):
+            site_name = settings.CAIM_SITE_NAME_FR if lang == "fr" else settings.CAIM_SITE_NAME
+            context = {"status": public_status(fresh, lang), "url": status_url(fresh, lang), "lead": fresh,
+                       "site_name": site_name, "site_url": settings.CAIM_SITE_URL}  # fmt: skip
+            subject = render_to_string("intake/status_email_subject.txt", context).strip()
+            body = render_to_string("intake/status_email.txt", context)
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [fresh.email])
+        except Exception:  # noqa: BLE001  (the lead is stored; the email is a courtesy)
+            log.exception("status email for lead %s not sent", lead_id)
+
+    transaction.on_commit(send)
+
+
+# -- public submissions ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submitted:
+    lead: Lead
+    token: str
+    repeated: bool  # the same submission was already stored: nothing new was written
+
+
+def submit_lead(
+    *,
+    origin: str,
+    raw_text: str,
+    urls: list[str],
+    occurred: str = "",
+    place: str = "",
+    email: str = "",
+    consent: bool,
+    language: str,
+    address_hash: str,
+    record: Record | None = None,
+    clock: Clock | None = None,
+) -> Submitted:
+    """Store a submission or a correction request (no role needed: the public sends them). The same links and
+    text sent again from the same address within the hour give back the first lead and its status link."""
+    if origin not in (Origin.SUBMISSION, Origin.CORRECTION):
+        raise ActionRefused("The public sends submissions and correction requests only.")
+    if not consent:
+        raise ActionRefused("A submission needs the submitter's consent.")
+    now = (clock or get_clock()).now()
+    print_ = fingerprint(urls, raw_text) if address_hash else ""
+    with transaction.atomic():
+        if print_:
+            earlier = (
+                Lead.objects.filter(
+                    ip_hash=address_hash,
+                    fingerprint=print_,
+                    origin=origin,
+                    created_at__gte=now - RESUBMISSION_WINDOW,
+                    record=record,
+                )  # fmt: skip
+                .order_by("-created_at")
+                .first()
+            )
+            if earlier is not None:
+                return Submitted(earlier, status_token(earlier), repeated=True)
+        nonce = secrets.token_urlsafe(32)
+        lead = Lead(origin=origin, raw_text=raw_text, urls=list(urls), occurred=occurred, place=place,
+                    email=email, consent=True, language=language if language in ("en", "fr") else "en",
+                    ip_hash=address_hash, fingerprint=print_, token_nonce=nonce, record=record,
+                    created_at=now, updated_at=now)  # fmt: skip
+        lead.token_hash = hash_token(status_token(lead))
+        lead.save()
+        audit("lead", lead.pk, "lead.received", None, now, after={"origin": origin, "status": lead.status})
+        if record is not None:
+            audit("record", record.pk, "record.correction_requested", None, now, after={"lead": lead.pk},
+                  note=raw_text)  # fmt: skip
+        notify(lead)
+    return Submitted(lead, status_token(lead), repeated=False)
+
+
+# -- screening -------------------------------------------------------------------------------------------------
+
+
+def _open_lead(lead: Lead) -> Lead:
+    """The lead as it is now, locked for the transaction; refused once it is closed."""
+    fresh = Lead.objects.select_for_update().get(pk=lead.pk)
+    if fresh.status not in OPEN_STATUSES:
+        raise ActionRefused("This lead is closed already.")
+    return fresh
+
+
+def _move(lead: Lead, status: str, actor, now: datetime, verb: str, *, note: str = "", **after) -> Lead:
+    before = {"status": lead.status}
+    lead.status, lead.updated_at = status, now
+    if status in CLOSED_STATUSES:
+        lead.closed_at = now
+    lead.save()
+    audit("lead", lead.pk, verb, actor, now, before=before, after={"status": status, **after}, note=note)
+    notify(lead)
+    return lead
+
+
+def start_screening(lead: Lead, *, actor, clock: Clock | None = None) -> Lead:
+    roles.require_role(actor, *SCREENERS)
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        lead = _open_lead(lead)
+        if lead.status == LeadStatus.SCREENING:
+            raise ActionRefused("This lead is in screening already.")
+        return _move(lead, LeadStatus.SCREENING, actor, now, "lead.screening")
+
+
+def decline_lead(lead: Lead, *, actor, reason: str, note: str = "", clock: Clock | None = None) -> Lead:
+    roles.require_role(actor, *SCREENERS)
+    if reason not in DeclineReason.values:
+        raise ActionRefused(f"Choose a reason: {', '.join(DeclineReason.values)}.")
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        lead = _open_lead(lead)
+        lead.decline_reason, lead.decline_note = reason, note.strip()
+        return _move(
+            lead, LeadStatus.DECLINED, actor, now, "lead.declined", note=lead.decline_note, reason=reason
+        )
+
+
+def draft_from_lead(
+    lead: Lead, *, actor, record_type: str, slug: str, title_en: str = "", title_fr: str = "",
+    clock: Clock | None = None,
+) -> Record:  # fmt: skip
+    """A new draft record from the lead; the lead is screened, and published when its record is."""
+    roles.require_role(actor, *SCREENERS)
+    now = (clock or get_clock()).now()
+    data = {k: v for k, v in (("title_en", title_en), ("title_fr", title_fr)) if v}
+    with transaction.atomic():
+        lead = _open_lead(lead)
+        record = record_actions.create_draft(actor=actor, record_type=record_type, slug=slug, data=data,
+                                             clock=clock)  # fmt: skip
+        audit("record", record.pk, "record.lead_attached", actor, now, after={"lead": lead.pk})
+        lead.record, lead.awaiting_publication = record, True
+        if lead.status == LeadStatus.SCREENING:
+            lead.updated_at = now
+            lead.save()
+            audit("lead", lead.pk, "lead.drafted", actor, now, after={"record": record.pk})
+        else:
+            _move(lead, LeadStatus.SCREENING, actor, now, "lead.drafted", record=record.pk)
+    return record
+
+
+def attach_lead(
+    lead: Lead, *, actor, record: Record, source: dict | None = None, clock: Clock | None = None
+) -> Lead:
+    """Attach the lead to an existing record, with (optionally) one of its URLs as a new source of the record's
+    working copy (published with the record's next version)."""
+    roles.require_role(actor, *SCREENERS)
+    if record.status in (Status.WITHDRAWN, Status.MERGED):
+        raise ActionRefused("A withdrawn or merged record takes no more leads.")
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        lead = _open_lead(lead)
+        if source:
+            current = Record.objects.get(pk=record.pk)
+            sources = build_document(load_record(record.pk), version=0, published_at=now).get("sources", [])
+            record_actions.update_record(current, actor=actor, expected_lock_version=current.lock_version,
+                                         data={"sources": [*sources, source]}, clock=clock)  # fmt: skip
+        audit("record", record.pk, "record.lead_attached", actor, now,
+              after={"lead": lead.pk, "source": (source or {}).get("url", "")})  # fmt: skip
+        lead.record = record
+        return _move(lead, LeadStatus.ATTACHED, actor, now, "lead.attached", record=record.pk)
+
+
+def attach_as_incident(
+    lead: Lead, *, actor, hazard: Record, slug: str, title_en: str = "", clock: Clock | None = None
+) -> Record:
+    """A new draft incident that materializes `hazard`; the lead is attached to the hazard."""
+    roles.require_role(actor, *SCREENERS)
+    if hazard.record_type != RecordType.HAZARD:
+        raise ActionRefused("An incident materializes a hazard: choose a hazard.")
+    now = (clock or get_clock()).now()
+    data = {"materialized_from": [hazard.slug], **({"title_en": title_en} if title_en else {})}
+    with transaction.atomic():
+        lead = _open_lead(lead)
+        incident = record_actions.create_draft(actor=actor, record_type=RecordType.INCIDENT, slug=slug,
+                                               data=data, clock=clock)  # fmt: skip
+        audit("record", incident.pk, "record.lead_attached", actor, now, after={"lead": lead.pk})
+        audit("record", hazard.pk, "record.lead_attached", actor, now,
+              after={"lead": lead.pk, "incident": incident.pk})  # fmt: skip
+        lead.record = hazard
+        _move(lead, LeadStatus.ATTACHED, actor, now, "lead.attached", record=hazard.pk, incident=incident.pk)
+    return incident
+
+
+def mark_published(record_ids, *, clock: Clock | None = None) -> int:
+    """Leads whose draft was just published are published (called in the publication's transaction)."""
+    now = (clock or get_clock()).now()
+    count = 0
+    for lead in Lead.objects.select_for_update().filter(
+        record_id__in=list(record_ids), awaiting_publication=True, status__in=OPEN_STATUSES
+    ):
+        lead.awaiting_publication = False
+        _move(lead, LeadStatus.PUBLISHED, None, now, "lead.published", record=lead.record_id)
+        count += 1
+    return count
+
+
+# -- retention -------------------------------------------------------------------------------------------------
+
+
+def purge_contacts(*, days: int | None = None, clock: Clock | None = None) -> int:
+    """Delete the email and the hashed address of leads closed more than `days` ago (SPEC §3.5)."""
+    days = settings.CAIM_CONTACT_RETENTION_DAYS if days is None else days
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        ids = list(
+            Lead.objects.filter(status__in=CLOSED_STATUSES, closed_at__lte=now - timedelta(days=days))
+            .exclude(email="", ip_hash="")
+            .values_list("pk", flat=True)
+        )
+        Lead.objects.filter(pk__in=ids).update(email="", ip_hash="", updated_at=now)
+        for pk in ids:
+            audit("lead", pk, "lead.contacts_purged", None, now)
+    return len(ids)

@@ -1,0 +1,93 @@
+"""Leads (SPEC §3.1 stage 1): what reaches the monitor before it is a record, and what screening made of it.
+
+A lead's contact details (the submitter's email, the hash of their address) are staff-only and deleted after the
+retention period (`caim purge-contacts`); the status token is stored hashed, so that the database alone gives no
+one the status links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Origin(models.TextChoices):
+    SUBMISSION = "submission", _("Public submission")
+    CORRECTION = "correction", _("Correction request")
+    FEED = "feed", _("Monitored feed")
+    MANUAL = "manual", _("Manual entry")
+    IMPORT = "import", _("Import")
+
+
+class LeadStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    SCREENING = "screening", _("In screening")
+    PUBLISHED = "published", _("Published")
+    ATTACHED = "attached", _("Attached to a record")
+    DECLINED = "declined", _("Declined")
+
+
+OPEN_STATUSES = (LeadStatus.RECEIVED, LeadStatus.SCREENING)
+CLOSED_STATUSES = (LeadStatus.PUBLISHED, LeadStatus.ATTACHED, LeadStatus.DECLINED)
+
+
+class DeclineReason(models.TextChoices):
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+    DUPLICATE = "duplicate", _("Duplicate of a report we already hold")
+    NO_NEXUS = "no_nexus", _("No Canada nexus")
+    SPAM = "spam", _("Spam")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Lead(models.Model):
+    origin = models.CharField(max_length=12, choices=Origin.choices)
+    status = models.CharField(max_length=12, choices=LeadStatus.choices, default=LeadStatus.RECEIVED)
+    raw_text = models.TextField(blank=True)  # what happened (or what is wrong, for a correction)
+    urls = models.JSONField(default=list, blank=True)
+    occurred = models.CharField(max_length=200, blank=True)  # "when", as the submitter said it
+    place = models.CharField(max_length=200, blank=True)  # "where"
+    language = models.CharField(max_length=5, default="en")  # the submitter's: their status emails are in it
+    email = models.EmailField(blank=True)  # staff-only; deleted after the retention period
+    consent = models.BooleanField(default=False)
+    # The status link's token is an HMAC of this nonce under the secret key (actions.status_token): the database
+    # alone gives no one a status link, and the status emails can still carry it. Looked up by its sha256.
+    token_nonce = models.CharField(max_length=43, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Same links and text from the same address: a resubmission (actions.submit_lead), not a new lead.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    ip_hash = models.CharField(max_length=64, blank=True)  # keyed hash of the address; never the address
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    decline_note = models.TextField(blank=True)
+    # The record the lead became, was attached to, or (a correction) is about.
+    record = models.ForeignKey(
+        "records.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    awaiting_publication = models.BooleanField(default=False)  # a draft was made from it: published with it
+    extracted = models.JSONField(
+        default=dict, blank=True
+    )  # article, scores, candidates (fetching and dedupe)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="lead_status"),
+            models.Index(fields=["origin", "created_at"], name="lead_origin"),
+            models.Index(fields=["created_at"], name="lead_created"),
+            models.Index(fields=["closed_at"], name="lead_closed"),
+            models.Index(fields=["ip_hash", "fingerprint", "created_at"], name="lead_resubmission"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead {self.pk} ({self.origin}, {self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
