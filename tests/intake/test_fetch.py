@@ -1,0 +1,208 @@
+"""The fetcher against the local server: each misbehaviour gives its own error, politeness is measurable."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from caim.intake.fetch import (
+    BlockedAddress,
+    FetchPolicy,
+    FetchTimeout,
+    HttpFetcher,
+    HTTPStatusError,
+    RobotsDisallowed,
+    TooLarge,
+    TooManyRedirects,
+    UnsupportedURL,
+)
+
+
+def test_a_page_comes_back_with_its_final_url_type_and_body(site, fetcher):
+    result = fetcher.fetch(site.url("/articles/en.html"))
+    assert result.status == 200
+    assert result.url == site.url("/articles/en.html")
+    assert result.content_type == "text/html"
+    assert result.charset == "utf-8"
+    assert "wrongful arrest" in result.text
+    assert result.headers["content-type"].startswith("text/html")
+
+
+def test_a_redirect_is_followed_and_the_final_url_reported(site, fetcher):
+    result = fetcher.fetch(site.url("/redirect"))
+    assert result.url == site.url("/articles/en.html")
+    assert result.requested_url == site.url("/redirect")
+
+
+def test_a_redirect_loop_is_an_error_not_a_hang(site, fetcher):
+    with pytest.raises(TooManyRedirects, match="redirect loop"):
+        fetcher.fetch(site.url("/loop/a"))
+    assert site.hits["/loop/a"] == 1 and site.hits["/loop/b"] == 1
+
+
+def test_too_many_redirects_is_an_error(site, make_fetcher):
+    with pytest.raises(TooManyRedirects, match="more than 0"):
+        make_fetcher(max_redirects=0).fetch(site.url("/redirect"))
+
+
+def test_a_slow_page_times_out(site, make_fetcher):
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout) as raised:
+        make_fetcher(retries=0).fetch(site.url("/slow"))
+    assert time.monotonic() - started < 0.9  # the read timeout (0.3 s), not the page's 1 s
+    assert raised.value.reason == "timed out"
+
+
+@pytest.mark.parametrize("path", ["/big", "/big-stream"])
+def test_an_oversized_page_is_an_error_not_a_truncated_article(site, fetcher, path):
+    with pytest.raises(TooLarge, match="too large"):
+        fetcher.fetch(site.url(path))
+
+
+def test_the_size_limit_is_the_policys(site, make_fetcher):
+    assert len(make_fetcher(max_bytes=300_000).fetch(site.url("/big-stream")).content) == 200_000
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://127.0.0.1/file", "file:///etc/passwd", "javascript:alert(1)", "http://", "http://u:p@127.0.0.1/"],
+)
+def test_only_http_and_https_are_fetched(fetcher, url):
+    with pytest.raises(UnsupportedURL):
+        fetcher.fetch(url)
+
+
+def test_a_redirect_to_another_scheme_is_refused(site, fetcher):
+    with pytest.raises(UnsupportedURL, match="ftp://"):
+        fetcher.fetch(site.url("/redirect-ftp"))
+
+
+def test_private_addresses_are_refused_unless_allowed(site, make_fetcher):
+    with pytest.raises(BlockedAddress, match="private or local address"):
+        make_fetcher(allow_private=False).fetch(site.url("/articles/en.html"))
+    assert site.hits == {}  # not even robots.txt was asked
+
+
+def test_http_errors_are_errors_with_their_status(site, fetcher):
+    with pytest.raises(HTTPStatusError) as raised:
+        fetcher.fetch(site.url("/not-found"))
+    assert raised.value.status == 404
+    assert site.hits["/not-found"] == 1  # a 4xx is not retried
+
+
+# retries
+
+
+def test_a_5xx_is_retried_with_exponential_backoff(site, fetcher, clock):
+    result = fetcher.fetch(site.url("/flaky/2"))
+    assert result.status == 200
+    assert site.hits["/flaky/2"] == 3
+    assert clock.sleeps == [0.001, 0.002]
+
+
+def test_retries_stop_after_the_policys_count(site, fetcher, clock):
+    with pytest.raises(HTTPStatusError) as raised:
+        fetcher.fetch(site.url("/always-500"))
+    assert raised.value.status == 500
+    assert site.hits["/always-500"] == 3  # one attempt and two retries
+    assert clock.sleeps == [0.001, 0.002]
+
+
+def test_timeouts_are_retried_too(site, make_fetcher):
+    with pytest.raises(FetchTimeout):
+        make_fetcher(retries=1).fetch(site.url("/slow"))
+    assert site.hits["/slow"] == 2
+
+
+def test_backoff_has_a_ceiling(site, make_fetcher, clock):
+    with pytest.raises(HTTPStatusError):
+        make_fetcher(retries=3, backoff=10.0, max_backoff=15.0).fetch(site.url("/always-500"))
+    assert clock.sleeps == [10.0, 15.0, 15.0]
+
+
+# robots.txt
+
+
+def test_robots_disallow_is_honoured_and_the_page_never_asked(site, fetcher):
+    with pytest.raises(RobotsDisallowed):
+        fetcher.fetch(site.url("/private/secret"))
+    assert "/private/secret" not in site.hits
+
+
+def test_robots_txt_is_read_once_per_host(site, fetcher):
+    fetcher.fetch(site.url("/articles/en.html"))
+    fetcher.fetch(site.url("/articles/fr.html"))
+    with pytest.raises(RobotsDisallowed):
+        fetcher.fetch(site.url("/private/secret"))
+    assert site.hits["/robots.txt"] == 1
+
+
+def test_robots_can_be_switched_off(site, make_fetcher):
+    assert make_fetcher(robots=False).fetch(site.url("/private/secret")).status == 200
+    assert "/robots.txt" not in site.hits
+
+
+def test_a_redirect_into_a_disallowed_path_is_refused(site, fetcher):
+    with pytest.raises(RobotsDisallowed, match="/private/secret"):
+        fetcher.fetch(site.url("/redirect-private"))
+    assert "/private/secret" not in site.hits
+
+
+# politeness
+
+
+def test_requests_to_one_host_are_spaced_by_the_interval(site, make_fetcher, clock):
+    fetcher = make_fetcher(host_interval=2.0)
+    for page in ("en", "fr", "short"):
+        fetcher.fetch(site.url(f"/articles/{page}.html"))
+    # robots.txt, then three pages: each request waited for the one before it (the fake clock moves only on sleep)
+    assert clock.sleeps == [2.0, 2.0, 2.0]
+
+
+def test_the_interval_is_per_host(site, make_fetcher, clock):
+    fetcher = make_fetcher(host_interval=2.0, robots=False)
+    fetcher.fetch(site.url("/articles/en.html"))
+    fetcher.fetch(site.base.replace("127.0.0.1", "localhost") + "/articles/fr.html")
+    assert clock.sleeps == []
+
+
+def test_spacing_holds_in_real_time(site):
+    fetcher = HttpFetcher(FetchPolicy(**{**_policy(), "host_interval": 0.15, "robots": False}))
+    try:
+        for _ in range(3):
+            fetcher.fetch(site.url("/articles/en.html"))
+    finally:
+        fetcher.close()
+    times = [at for path, _agent, at in site.log]
+    assert all(later - earlier >= 0.14 for earlier, later in zip(times, times[1:], strict=False))
+
+
+def test_the_user_agent_names_the_monitor(site, settings):
+    settings.CAIM_SITE_NAME = "Test Monitor"
+    settings.CAIM_SITE_URL = "https://monitor.example"
+    fetcher = HttpFetcher(FetchPolicy(**{**_policy(), "user_agent": ""}))
+    try:
+        fetcher.fetch(site.url("/articles/en.html"))
+    finally:
+        fetcher.close()
+    assert {agent for _path, agent, _at in site.log} == {
+        "CAIM-monitor/1.0 (+https://monitor.example; Test Monitor)"
+    }
+
+
+def test_the_policy_reads_the_settings(settings):
+    settings.CAIM_FETCH_READ_TIMEOUT = 7
+    settings.CAIM_FETCH_MAX_BYTES = 1234
+    settings.CAIM_FETCH_HOST_INTERVAL = 0.5
+    settings.CAIM_FETCH_USER_AGENT = ""
+    policy = FetchPolicy.from_settings()
+    assert (policy.read_timeout, policy.max_bytes, policy.host_interval) == (7.0, 1234, 0.5)
+    assert policy.user_agent.startswith("CAIM-monitor/1.0 ")
+    assert policy.allow_private is False and policy.robots is True
+
+
+def _policy() -> dict:
+    from tests.intake.conftest import TEST_POLICY
+
+    return dict(TEST_POLICY.__dict__)
