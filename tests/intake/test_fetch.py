@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 
 from caim.intake.fetch import (
@@ -206,3 +207,39 @@ def _policy() -> dict:
     from tests.intake.conftest import TEST_POLICY
 
     return dict(TEST_POLICY.__dict__)
+
+
+# robots.txt answers, through a swapped transport (httpx.MockTransport: no socket at all)
+
+
+def _mock_fetcher(robots_status: int, robots_body: str = "") -> tuple[HttpFetcher, list[str]]:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        if request.url.path == "/robots.txt":
+            return httpx.Response(robots_status, text=robots_body)
+        return httpx.Response(200, html="<title>page</title>")
+
+    policy = FetchPolicy(**{**_policy(), "retries": 0})
+    return HttpFetcher(policy, transport=httpx.MockTransport(handler)), asked
+
+
+def test_robots_rules_naming_the_monitor_apply_to_it():
+    fetcher, asked = _mock_fetcher(200, "User-agent: CAIM-monitor\nDisallow: /\n\nUser-agent: *\nAllow: /\n")
+    with pytest.raises(RobotsDisallowed):
+        fetcher.fetch("https://news.example/a")
+    assert asked == ["/robots.txt"]
+
+
+def test_no_robots_txt_allows_everything():
+    fetcher, asked = _mock_fetcher(404)
+    assert fetcher.fetch("https://news.example/a").status == 200
+    assert asked == ["/robots.txt", "/a"]
+
+
+def test_an_unreachable_robots_txt_forbids_the_host():
+    fetcher, asked = _mock_fetcher(503)
+    with pytest.raises(RobotsDisallowed):
+        fetcher.fetch("https://news.example/a")
+    assert asked == ["/robots.txt"]
