@@ -2,9 +2,9 @@
 
 Routes (BASE is http://127.0.0.1:<port>, written into the fixtures where they say {{BASE}}):
 /robots.txt (disallows /private/), /feeds/<name>.xml, /articles/<en|fr|short>.html, /private/secret,
-/slow (answers after SLOW_SECONDS), /big (declared Content-Length over the limit), /big-stream (no length,
+/slow (answers after SLOW_SECONDS), /trickle (ten bytes every 0.1 s for 1 s), /big (declared Content-Length over the limit), /big-stream (no length,
 streamed past the limit), /loop/a <-> /loop/b (redirect loop), /redirect (to the EN article), /redirect-private (to /private/secret),
-/redirect-ftp (to an ftp: URL), /flaky/<n> (503 the first n times, then the EN article), /always-500,
+/redirect-ftp (to an ftp: URL), /redirect-nowhere (a 302 without Location), /flaky/<n> (503 the first n times, then the EN article), /always-500,
 /not-found, /text.txt (a plain-text page).
 Every request is logged (path, User-Agent, monotonic time) in `server.log`.
 """
@@ -67,6 +67,14 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             for _ in range(BIG_BYTES // 1000):
                 self.wfile.write(b"y" * 1000)
+        elif path == "/trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            for _ in range(10):
+                self.wfile.write(b"z" * 10)
+                self.wfile.flush()
+                time.sleep(0.1)
         elif path == "/loop/a":
             self._send(302, Location="/loop/b")
         elif path == "/loop/b":
@@ -75,6 +83,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(301, Location="/articles/en.html")
         elif path == "/redirect-private":
             self._send(302, Location="/private/secret")
+        elif path == "/redirect-nowhere":
+            self._send(302, b"")
         elif path == "/redirect-ftp":
             self._send(302, Location="ftp://127.0.0.1/file")
         elif path.startswith("/flaky/"):

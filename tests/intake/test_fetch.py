@@ -55,10 +55,21 @@ def test_a_slow_page_times_out(site, make_fetcher):
     assert raised.value.reason == "timed out"
 
 
-@pytest.mark.parametrize("path", ["/big", "/big-stream"])
-def test_an_oversized_page_is_an_error_not_a_truncated_article(site, fetcher, path):
-    with pytest.raises(TooLarge, match="too large"):
+def test_a_page_trickling_bytes_hits_the_total_timeout(site, make_fetcher):
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout, match="more than 0.35s"):
+        make_fetcher(retries=0, total_timeout=0.35).fetch(site.url("/trickle"))  # each read is within 0.3 s
+    assert time.monotonic() - started < 0.9
+
+
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [("/big", "declared 200000 bytes, limit 50000"), ("/big-stream", "more than 50000 bytes")],
+)
+def test_an_oversized_page_is_an_error_not_a_truncated_article(site, fetcher, path, detail):
+    with pytest.raises(TooLarge, match="too large") as raised:
         fetcher.fetch(site.url(path))
+    assert raised.value.detail == detail  # a declared length is refused before reading the body
 
 
 def test_the_size_limit_is_the_policys(site, make_fetcher):
@@ -90,6 +101,12 @@ def test_http_errors_are_errors_with_their_status(site, fetcher):
         fetcher.fetch(site.url("/not-found"))
     assert raised.value.status == 404
     assert site.hits["/not-found"] == 1  # a 4xx is not retried
+
+
+def test_a_redirect_without_a_location_is_an_error(site, fetcher):
+    with pytest.raises(HTTPStatusError) as raised:
+        fetcher.fetch(site.url("/redirect-nowhere"))
+    assert raised.value.status == 302
 
 
 # retries
@@ -137,6 +154,13 @@ def test_robots_txt_is_read_once_per_host(site, fetcher):
     with pytest.raises(RobotsDisallowed):
         fetcher.fetch(site.url("/private/secret"))
     assert site.hits["/robots.txt"] == 1
+
+
+def test_robots_txt_is_read_again_after_its_time_to_live(site, fetcher, clock):
+    fetcher.fetch(site.url("/articles/en.html"))
+    clock.now += fetcher.policy.robots_ttl + 1
+    fetcher.fetch(site.url("/articles/en.html"))
+    assert site.hits["/robots.txt"] == 2
 
 
 def test_robots_can_be_switched_off(site, make_fetcher):

@@ -117,3 +117,4 @@ def test_the_term_lists_are_data(tmp_path):
 def test_normalise():
     assert normalise("L’Œuvre — Straße, déjà-vu!") == " l oeuvre strasse deja vu "
     assert normalise("L'IA", keep_case=True) == " L IA "
+    assert normalise("cœur, nævus") == " coeur naevus "

@@ -107,9 +107,7 @@ def _clean_path(path: str) -> str:
     path = re.sub(r"(?<=[^/])\.amp$", "", path, flags=re.IGNORECASE)
     path = re.sub(r"^/amp(?=/|$)", "", path, flags=re.IGNORECASE) or "/"
     path = re.sub(r"/amp/?$", "", path, flags=re.IGNORECASE) or "/"
-    if len(path) > 1:
-        path = path.rstrip("/") or "/"
-    return path
+    return path  # normpath has already dropped the trailing slash
 
 
 def _clean_query(query: str) -> str:
