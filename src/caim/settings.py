@@ -226,6 +226,20 @@ CAIM_SUBMIT_GLOBAL = int(os.environ.get("CAIM_SUBMIT_GLOBAL", "300"))  # per hou
 # The secret mixed into a client address before it is hashed (the SECRET_KEY when unset).
 CAIM_IP_PEPPER = os.environ.get("CAIM_IP_PEPPER", "")
 
+# Intake's one fetcher (caim.intake.fetch; docs/intake.md): its limits and its manners.
+CAIM_FETCHER = os.environ.get("CAIM_FETCHER", "caim.intake.fetch.HttpFetcher")
+CAIM_FETCH_CONNECT_TIMEOUT = float(os.environ.get("CAIM_FETCH_CONNECT_TIMEOUT", "5"))
+CAIM_FETCH_READ_TIMEOUT = float(os.environ.get("CAIM_FETCH_READ_TIMEOUT", "15"))
+CAIM_FETCH_TOTAL_TIMEOUT = float(os.environ.get("CAIM_FETCH_TOTAL_TIMEOUT", "60"))
+CAIM_FETCH_MAX_BYTES = int(os.environ.get("CAIM_FETCH_MAX_BYTES", str(5 * 1024 * 1024)))
+CAIM_FETCH_MAX_REDIRECTS = int(os.environ.get("CAIM_FETCH_MAX_REDIRECTS", "5"))
+CAIM_FETCH_RETRIES = int(os.environ.get("CAIM_FETCH_RETRIES", "2"))
+CAIM_FETCH_BACKOFF = float(os.environ.get("CAIM_FETCH_BACKOFF", "1"))
+CAIM_FETCH_HOST_INTERVAL = float(os.environ.get("CAIM_FETCH_HOST_INTERVAL", "2"))
+CAIM_FETCH_ROBOTS = env_bool("CAIM_FETCH_ROBOTS", True)
+CAIM_FETCH_ALLOW_PRIVATE = env_bool("CAIM_FETCH_ALLOW_PRIVATE", False)
+CAIM_FETCH_USER_AGENT = os.environ.get("CAIM_FETCH_USER_AGENT", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
