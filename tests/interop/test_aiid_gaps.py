@@ -356,3 +356,39 @@ def test_a_multi_valued_cell_with_one_unknown_value_is_dropped_whole(db, clock, 
     assert [(p.row, p.column) for p in result.cells] == [(r37 + 1, "Sector of Deployment")]
     values = AiidClassification.objects.get(incident__incident_id=37, namespace="CSETv1").values
     assert "Sector of Deployment" not in values and "AI System" in values
+
+
+def test_a_draft_holds_what_aiid_says(db, clock):
+    """Incident 10's draft: its title, description and date, each report with a URL as a source, in order."""
+    from urllib.parse import urlsplit
+
+    from caim.records.models import Entity
+
+    import_aiid(FIXTURE, clock=clock, as_drafts=True)
+    row = snapshot_incidents()["10"]
+    draft = AiidIncident.objects.get(incident_id=10).draft
+    assert (draft.title_en, draft.summary_en) == (row["title"], row["description"])
+    assert (draft.occurred.isoformat(), draft.occurred_precision) == (row["date"], "day")
+    assert (draft.origin, draft.status, draft.record_type) == ("imported", "screening", "incident")
+    assert draft.same_as == [{"db": "aiid", "id": "10"}]
+    reports = {r["report_number"]: r for item in export_items() for r in item["reports"]}
+    numbers = [*json.loads(row["reports"]), 18]  # 18: linked by the GraphQL export only
+    want, urls = [], set()
+    for n in numbers:
+        url = reports[n]["url"]
+        if url and url not in urls:
+            urls.add(url)
+            publisher = urlsplit(url).hostname.removeprefix("www.")
+            want.append((url, publisher, f"{publisher}, AIID {n}", reports[n]["title"] or url,
+                         f"Report {n} of AI Incident Database incident 10.",
+                         f"Article {n} de l'incident 10 de l'AI Incident Database."))  # fmt: skip
+    have = [
+        (s.source.url, s.publisher, s.citation_key, s.title, s.supports_en, s.supports_fr)
+        for s in draft.record_sources.select_related("source").order_by("number")
+    ]
+    assert have == want
+    assert {(s.source_type, s.language, s.background) for s in draft.record_sources.all()} == {
+        ("other", "en", True)
+    }
+    kronos = Entity.objects.get(slug="aiid-kronos")
+    assert (kronos.name, kronos.kind, kronos.same_as) == ("Kronos", "other", [{"db": "aiid", "id": "kronos"}])
