@@ -1,0 +1,101 @@
+"""What mutation testing of interop/aiid/importer.py found untested (docs/quality.md): each test says what a reader
+of the corpus, an editor screening drafts or an operator would see go wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from caim.interop.aiid import importer
+from caim.interop.aiid.crosswalk import Crosswalk
+from caim.interop.aiid.importer import draft_slug, import_aiid
+from caim.interop.models import AiidImportRun, AiidIncident
+from caim.records.models import Origin, Record, Status
+from caim.taxonomy.loader import get_taxonomy
+from tests.factories import draft, incident_data, make_entities
+from tests.interop.test_aiid_import import FIXTURE, broken, read_csv, row_of  # noqa: F401 (a fixture)
+
+
+def test_plain_import_makes_no_record_and_logs_its_path(db, clock):
+    result = import_aiid(FIXTURE, clock=clock)
+    assert not Record.objects.filter(origin=Origin.IMPORTED).exists() and result.counts["drafts_created"] == 0
+    assert AiidImportRun.objects.get(pk=result.run_id).path == str(FIXTURE)
+    with pytest.raises(ValueError, match="batch size must be at least 1"):
+        import_aiid(FIXTURE, clock=clock, batch=0)
+
+
+def test_drafts_in_several_batches_at_the_clocks_time_with_progress(db, clock):
+    calls = []
+    result = import_aiid(FIXTURE, clock=clock, as_drafts=True, batch=7, progress=lambda *a: calls.append(a))
+    assert result.counts["drafts_created"] == 40 == Record.objects.filter(origin=Origin.IMPORTED).count()
+    imported = Record.objects.filter(origin=Origin.IMPORTED)
+    assert set(imported.values_list("created_at", flat=True)) == {clock.now()}
+    stages = {}
+    for stage, done, total in calls:
+        stages.setdefault(stage, []).append((done, total))
+    assert stages["Importing AIID incidents"] == [(min(n * 7, 40), 40) for n in range(1, 7)]
+    assert stages["Creating draft records"] == [(min(n * 7, 40), 40) for n in range(1, 7)]
+
+
+def test_a_draft_refused_is_reported_and_the_others_of_its_batch_made(db, clock, editor):
+    """A record that is not an import already holds incident 3's draft slug: that draft is refused (never
+    linked to the other record), the rest of its batch is made one by one, and the run is partial."""
+    import_aiid(FIXTURE, clock=clock)
+    slug = draft_slug(AiidIncident.objects.get(incident_id=3))
+    make_entities()
+    other = draft(editor, "incident", incident_data(), clock=clock, slug=slug)
+    assert other.origin != Origin.IMPORTED
+    result = import_aiid(FIXTURE, clock=clock, as_drafts=True, batch=10)
+    assert result.counts["drafts_created"] == 39 and AiidIncident.objects.get(incident_id=3).draft is None
+    [problem] = result.problems
+    incidents = read_csv(FIXTURE / "snapshot-2026-02/incidents.csv")
+    assert (
+        problem.file == "snapshot-2026-02/incidents.csv"
+        and problem.row == row_of(incidents, "incident_id", "3") + 1
+    )
+    assert problem.message.startswith("no draft: ") and slug in problem.message
+    drafts = Record.objects.filter(origin=Origin.IMPORTED)
+    assert set(drafts.values_list("status", flat=True)) == {Status.SCREENING}
+    assert set(drafts.values_list("created_at", flat=True)) == {clock.now()}
+    assert result.partial and AiidImportRun.objects.get(pk=result.run_id).status == "partial"
+
+
+def test_a_draft_carries_every_mapped_field(db, clock):
+    import_aiid(FIXTURE, clock=clock)
+    taxonomy = {"domains": ["health"], "harm_types": ["physical_harm"], "ai_pathways": ["performance_failure"],
+                "lifecycle_phases": ["design"]}  # fmt: skip
+    AiidIncident.objects.filter(incident_id=5).update(**taxonomy)
+    importer.create_drafts([5], Crosswalk.from_taxonomy(get_taxonomy()), clock=clock)
+    record = AiidIncident.objects.get(incident_id=5).draft
+    assert {name: getattr(record, name) for name in taxonomy} == taxonomy
+
+
+def test_a_report_missing_from_the_export_is_a_report_without_title_or_url(db, clock, broken):  # noqa: F811
+    path = broken / "apubtest-graphql-export/aiid_graphql_incidents_reports_2025-07.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for item in data["data"]["incidents"]:
+        item["reports"] = [r for r in item["reports"] if r["report_number"] != 3447]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = import_aiid(broken, clock=clock)
+    assert 3447 in AiidImportRun.objects.get(pk=result.run_id).gaps["reports_without_title_or_url"]
+
+
+def test_missing_optional_files_are_named(db, clock, broken):  # noqa: F811
+    for name in ("oecd_relationships.json", "oecd_relationships_2025_09_09.json"):
+        (broken / "aiid-repo" / name).unlink()
+    lines = import_aiid(broken, clock=clock).summary()
+    assert (
+        "Not found (left out): aiid-repo/oecd_relationships.json, aiid-repo/oecd_relationships_2025_09_09.json"
+        in lines
+    )
+
+
+def test_a_failed_run_keeps_its_counts(db, clock):
+    def stop(n):
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError):
+        import_aiid(FIXTURE, batch=15, clock=clock, after_batch=stop)
+    run = AiidImportRun.objects.get()
+    assert run.status == "failed" and run.counts["graphql_only_links"] == 8 and "rows_skipped" in run.counts
