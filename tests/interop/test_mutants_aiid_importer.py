@@ -10,11 +10,17 @@ import pytest
 from caim.interop.aiid import importer
 from caim.interop.aiid.crosswalk import Crosswalk
 from caim.interop.aiid.importer import draft_slug, import_aiid
-from caim.interop.models import AiidImportRun, AiidIncident
+from caim.interop.models import AiidClassification, AiidEntity, AiidImportRun, AiidIncident
 from caim.records.models import Origin, Record, Status
 from caim.taxonomy.loader import get_taxonomy
 from tests.factories import draft, incident_data, make_entities
-from tests.interop.test_aiid_import import FIXTURE, broken, read_csv, row_of  # noqa: F401 (a fixture)
+from tests.interop.test_aiid_import import (  # noqa: F401 (broken: a fixture)
+    FIXTURE,
+    broken,
+    read_csv,
+    row_of,
+    write_csv,
+)
 
 
 def test_plain_import_makes_no_record_and_logs_its_path(db, clock):
@@ -99,3 +105,32 @@ def test_a_failed_run_keeps_its_counts(db, clock):
         import_aiid(FIXTURE, batch=15, clock=clock, after_batch=stop)
     run = AiidImportRun.objects.get()
     assert run.status == "failed" and run.counts["graphql_only_links"] == 8 and "rows_skipped" in run.counts
+
+
+def test_a_changed_name_and_a_changed_published_cell_update_what_they_touch(db, clock, broken):  # noqa: F811
+    """A later export names an entity the earlier one did not; a classification is unpublished."""
+    first = import_aiid(FIXTURE, clock=clock)
+    assert first.counts["classifications_created"] == AiidClassification.objects.count() > 0
+    entity = AiidEntity.objects.filter(name_derived=True).order_by("slug").first()
+    path = broken / "apubtest-graphql-export/aiid_graphql_incidents_reports_2025-07.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["data"]["incidents"][0]["AllegedHarmedOrNearlyHarmedParties"].append(
+        {"entity_id": entity.slug, "name": "A Name From AIID"}
+    )
+    path.write_text(json.dumps(data), encoding="utf-8")
+    cset = read_csv(broken / "snapshot-2026-02/classifications_MIT.csv")
+    cset[row_of(cset, "Incident ID", "5")][cset[0].index("Published")] = "False"
+    write_csv(broken / "snapshot-2026-02/classifications_MIT.csv", cset)
+    surgery_before = AiidIncident.objects.get(incident_id=5)
+    assert surgery_before.ai_pathways == ["performance_failure"]  # from MIT subdomain 7.3
+
+    clock.advance(days=1)
+    result = import_aiid(broken, clock=clock)
+    entity.refresh_from_db()
+    assert (entity.name, entity.name_derived, entity.updated_at) == ("A Name From AIID", False, clock.now())
+    mit = AiidClassification.objects.get(incident__incident_id=5, namespace="MIT")
+    assert mit.published is False
+    surgery = AiidIncident.objects.get(incident_id=5)
+    assert surgery.ai_pathways == [] and surgery.updated_at == clock.now()
+    assert (result.counts["entities_updated"], result.counts["classifications_updated"]) == (1, 1)
+    assert result.counts["classifications_created"] == 0 and result.counts["incidents_updated"] >= 1
