@@ -10,7 +10,7 @@ import pytest
 from caim.interop.aiid import importer
 from caim.interop.aiid.crosswalk import Crosswalk
 from caim.interop.aiid.importer import draft_slug, import_aiid
-from caim.interop.models import AiidClassification, AiidEntity, AiidImportRun, AiidIncident
+from caim.interop.models import AiidClassification, AiidEntity, AiidImportRun, AiidIncident, AiidReport
 from caim.records.models import Origin, Record, Status
 from caim.taxonomy.loader import get_taxonomy
 from tests.factories import draft, incident_data, make_entities
@@ -85,6 +85,8 @@ def test_a_report_missing_from_the_export_is_a_report_without_title_or_url(db, c
     path.write_text(json.dumps(data), encoding="utf-8")
     result = import_aiid(broken, clock=clock)
     assert 3447 in AiidImportRun.objects.get(pk=result.run_id).gaps["reports_without_title_or_url"]
+    report = AiidReport.objects.get(report_number=3447)
+    assert (report.title, report.url, report.authors) == ("", "", [])
 
 
 def test_missing_optional_files_are_named(db, clock, broken):  # noqa: F811
@@ -121,6 +123,14 @@ def test_a_changed_name_and_a_changed_published_cell_update_what_they_touch(db, 
     cset = read_csv(broken / "snapshot-2026-02/classifications_MIT.csv")
     cset[row_of(cset, "Incident ID", "5")][cset[0].index("Published")] = "False"
     write_csv(broken / "snapshot-2026-02/classifications_MIT.csv", cset)
+    incidents = read_csv(broken / "snapshot-2026-02/incidents.csv")  # and, in the same batch, a new title
+    incidents[row_of(incidents, "incident_id", "3")][incidents[0].index("title")] = "A corrected title"
+    write_csv(broken / "snapshot-2026-02/incidents.csv", incidents)
+    for item in data["data"]["incidents"]:  # and a report's title
+        for report in item["reports"]:
+            if report["report_number"] == 15:
+                report["title"] = "A corrected report title"
+    path.write_text(json.dumps(data), encoding="utf-8")
     surgery_before = AiidIncident.objects.get(incident_id=5)
     assert surgery_before.ai_pathways == ["performance_failure"]  # from MIT subdomain 7.3
 
@@ -133,4 +143,24 @@ def test_a_changed_name_and_a_changed_published_cell_update_what_they_touch(db, 
     surgery = AiidIncident.objects.get(incident_id=5)
     assert surgery.ai_pathways == [] and surgery.updated_at == clock.now()
     assert (result.counts["entities_updated"], result.counts["classifications_updated"]) == (1, 1)
-    assert result.counts["classifications_created"] == 0 and result.counts["incidents_updated"] >= 1
+    assert result.counts["classifications_created"] == 0 and result.counts["incidents_updated"] == 2
+    assert AiidIncident.objects.get(incident_id=3).title == "A corrected title"
+    assert AiidReport.objects.get(report_number=15).title == "A corrected report title"
+    assert result.counts["reports_updated"] == 1
+
+
+def test_counts_across_batches_match_the_database(db, clock):
+    result = import_aiid(FIXTURE, clock=clock, batch=7)
+    c = result.counts
+    assert (
+        c["entities_created"] == AiidEntity.objects.count()
+        and c["reports_created"] == AiidReport.objects.count()
+    )
+    values, incidents = 0, 0
+    for i in AiidIncident.objects.all():
+        n = sum(len(getattr(i, f)) for f in ("domains", "harm_types", "ai_pathways", "lifecycle_phases"))
+        n += bool(i.severity) + bool(i.record_type)
+        values += n
+        incidents += bool(n)
+    assert (c["values_mapped"], c["incidents_mapped"]) == (values, incidents) and incidents > 7
+    assert 7 < c["classifications_mapped"] <= AiidClassification.objects.count()

@@ -261,8 +261,7 @@ class _Writer:
                     fields.update({name: getattr(obj, name) for name in MAPPED_FIELDS})
                     contributing = set()
                 self.counts["classifications_mapped"] += len(contributing)
-                mapped_values = sum(len(fields[c]) for c in MAPPED_FIELDS if isinstance(fields[c], list))
-                mapped_values += bool(fields["severity"])
+                mapped_values = sum(_values_in(fields[c]) for c in MAPPED_FIELDS)
                 self.counts["values_mapped"] += mapped_values
                 self.counts["incidents_mapped"] += bool(mapped_values)
                 if obj is None:
@@ -378,6 +377,14 @@ class _Writer:
         self.counts["classifications_updated"] += len(updated)
         self.counts["classifications_deleted"] += len(deleted)
         return changed
+
+
+def _values_in(value) -> int:
+    """How many of our values a mapped column holds: a list its length, a single slug (record type, severity)
+    one when set; what is not ours (the unmapped AIID values) none."""
+    if isinstance(value, list):
+        return len(value)
+    return int(isinstance(value, str) and bool(value))
 
 
 def import_aiid(
