@@ -10,7 +10,14 @@ import pytest
 from caim.interop.aiid import importer
 from caim.interop.aiid.crosswalk import Crosswalk
 from caim.interop.aiid.importer import draft_slug, import_aiid
-from caim.interop.models import AiidClassification, AiidEntity, AiidImportRun, AiidIncident, AiidReport
+from caim.interop.models import (
+    AiidClassification,
+    AiidEntity,
+    AiidImportRun,
+    AiidIncident,
+    AiidIncidentReport,
+    AiidReport,
+)
 from caim.records.models import Origin, Record, Status
 from caim.taxonomy.loader import get_taxonomy
 from tests.factories import draft, incident_data, make_entities
@@ -82,9 +89,13 @@ def test_a_report_missing_from_the_export_is_a_report_without_title_or_url(db, c
     data = json.loads(path.read_text(encoding="utf-8"))
     for item in data["data"]["incidents"]:
         item["reports"] = [r for r in item["reports"] if r["report_number"] != 3447]
+        for r in item["reports"]:
+            if r["report_number"] == 15:
+                r["title"] = ""  # a URL without a title is a source all the same
     path.write_text(json.dumps(data), encoding="utf-8")
     result = import_aiid(broken, clock=clock)
-    assert 3447 in AiidImportRun.objects.get(pk=result.run_id).gaps["reports_without_title_or_url"]
+    blank = AiidImportRun.objects.get(pk=result.run_id).gaps["reports_without_title_or_url"]
+    assert 3447 in blank and 15 not in blank
     report = AiidReport.objects.get(report_number=3447)
     assert (report.title, report.url, report.authors) == ("", "", [])
 
@@ -107,6 +118,31 @@ def test_a_failed_run_keeps_its_counts(db, clock):
         import_aiid(FIXTURE, batch=15, clock=clock, after_batch=stop)
     run = AiidImportRun.objects.get()
     assert run.status == "failed" and run.counts["graphql_only_links"] == 8 and "rows_skipped" in run.counts
+    assert len(run.gaps["graphql_only_links"]) == 8
+
+
+def test_a_batch_of_one(db, clock):
+    result = import_aiid(FIXTURE, clock=clock, batch=1)
+    assert result.counts["incidents_created"] == 40
+
+
+def test_long_titles_are_cut_to_what_a_record_holds(db, clock):
+    from caim.records.models import AuditEvent, Entity
+
+    import_aiid(FIXTURE, clock=clock)
+    AiidIncident.objects.filter(incident_id=5).update(title="T" * 400)
+    numbers = list(
+        AiidIncidentReport.objects.filter(incident__incident_id=5).values_list("report_id", flat=True)
+    )
+    assert AiidReport.objects.filter(pk__in=numbers).update(title="R" * 600) == len(numbers)
+    importer.create_drafts([5], Crosswalk.from_taxonomy(get_taxonomy()), clock=clock)
+    record = AiidIncident.objects.get(incident_id=5).draft
+    assert record.title_en == "T" * 300
+    assert {s.title for s in record.record_sources.all()} == {"R" * 500}
+    # The entities made for the draft are made at the run's time too.
+    entity = Entity.objects.get(slug="aiid-intuitive-surgical")
+    event = AuditEvent.objects.get(subject_type="entity", subject_id=entity.pk, verb="entity.created")
+    assert event.at == clock.now()
 
 
 def test_a_changed_name_and_a_changed_published_cell_update_what_they_touch(db, clock, broken):  # noqa: F811
