@@ -162,16 +162,17 @@ def test_a_changed_name_and_a_changed_published_cell_update_what_they_touch(db, 
     incidents = read_csv(broken / "snapshot-2026-02/incidents.csv")  # and, in the same batch, a new title
     incidents[row_of(incidents, "incident_id", "3")][incidents[0].index("title")] = "A corrected title"
     write_csv(broken / "snapshot-2026-02/incidents.csv", incidents)
-    for item in data["data"]["incidents"]:  # and a report's title
+    last = data["data"]["incidents"][-1]["reports"][-1]["report_number"]  # of incident 47, a later batch
+    for item in data["data"]["incidents"]:  # and two reports' titles
         for report in item["reports"]:
-            if report["report_number"] == 15:
+            if report["report_number"] in (15, last):
                 report["title"] = "A corrected report title"
     path.write_text(json.dumps(data), encoding="utf-8")
     surgery_before = AiidIncident.objects.get(incident_id=5)
     assert surgery_before.ai_pathways == ["performance_failure"]  # from MIT subdomain 7.3
 
     clock.advance(days=1)
-    result = import_aiid(broken, clock=clock)
+    result = import_aiid(broken, clock=clock, batch=2)  # incidents 3 and 5 in two batches
     entity.refresh_from_db()
     assert (entity.name, entity.name_derived, entity.updated_at) == ("A Name From AIID", False, clock.now())
     mit = AiidClassification.objects.get(incident__incident_id=5, namespace="MIT")
@@ -182,7 +183,7 @@ def test_a_changed_name_and_a_changed_published_cell_update_what_they_touch(db, 
     assert result.counts["classifications_created"] == 0 and result.counts["incidents_updated"] == 2
     assert AiidIncident.objects.get(incident_id=3).title == "A corrected title"
     assert AiidReport.objects.get(report_number=15).title == "A corrected report title"
-    assert result.counts["reports_updated"] == 1
+    assert result.counts["reports_updated"] == 2
 
 
 def test_counts_across_batches_match_the_database(db, clock):
