@@ -298,13 +298,30 @@ def cmd_import_aiid(args) -> int:
     except AiidDataError as exc:
         print(f"Nothing was imported: {exc}", file=sys.stderr)
         return 1
-    for problem in result.problems[:20]:
-        print(f"Skipped: {problem}")
-    if len(result.problems) > 20:
-        print(
-            f"... and {len(result.problems) - 20} more (all in the import run log, AiidImportRun {result.run_id})."
-        )
+    for label, items in (("Skipped", result.problems), ("Not read", result.cells)):
+        for problem in items[:20]:
+            print(f"{label}: {problem}")
+        if len(items) > 20:
+            print(
+                f"... and {len(items) - 20} more (all in the import run log, AiidImportRun {result.run_id})."
+            )
     print("\n".join(result.summary()))
+    if result.partial:
+        c = result.counts
+        what = (
+            f"{c['rows_skipped']:,} rows skipped, {c['cells_dropped']:,} classification cells dropped, "
+            f"{c['published_unreadable']:,} Published cells unreadable"
+        )
+        if args.accept_partial:
+            print(f"Partial import accepted (--accept-partial): {what}.")
+            return 0
+        print(
+            f"Partial import: {what} (listed above and in AIID import run {result.run_id}). Everything else was "
+            "imported; fix the files and run again, or pass --accept-partial to accept a partial import "
+            "(exit status 0).",
+            file=sys.stderr,
+        )
+        return 3
     return 0
 
 
@@ -476,6 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="the AIID data folder (such as ../shared/data/aiid)")
     p.add_argument("--as-drafts", action="store_true", help="also create draft records (never published)")
     p.add_argument("--batch", type=int, default=200, help="incidents per transaction (default 200)")
+    p.add_argument(
+        "--accept-partial",
+        action="store_true",
+        help="exit 0 even when rows were skipped or cells dropped (otherwise exit 3)",
+    )
     p.set_defaults(func=cmd_import_aiid)
 
     p = sub.add_parser("dump", help="write a complete backup (JSON lines; .gz to compress)")

@@ -248,4 +248,6 @@ def test_shared_pages_keep_one_state_and_survive_a_missing_folder(tmp_path):
     pages.put("s2", "k", ({}, b"two"))
     assert not old.exists() and pages.get("s2", "k") == ({}, b"two")
     (tmp_path / "a-file").write_bytes(b"")
-    SharedPages(tmp_path / "a-file").put("s", "k", ({}, b""))  # no folder possible: nothing raised, nothing kept
+    SharedPages(tmp_path / "a-file").put(
+        "s", "k", ({}, b"")
+    )  # no folder possible: nothing raised, nothing kept

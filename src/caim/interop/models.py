@@ -18,6 +18,10 @@ class AiidEntity(models.Model):
 
     slug = models.CharField(max_length=255, unique=True)
     name = models.CharField(max_length=300)
+    name_derived = models.BooleanField(
+        default=False,
+        help_text="The GraphQL export gives no name: this one is derived from the slug (names.derive_name).",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -102,6 +106,9 @@ class AiidIncidentReport(models.Model):
     incident = models.ForeignKey(AiidIncident, on_delete=models.CASCADE, related_name="report_links")
     report = models.ForeignKey(AiidReport, on_delete=models.CASCADE, related_name="incident_links")
     position = models.PositiveIntegerField()
+    graphql_only = models.BooleanField(
+        default=False, help_text="Linked by the GraphQL export only, not by the snapshot's incidents.csv."
+    )
 
     class Meta:
         ordering = ["incident", "position"]
@@ -139,8 +146,12 @@ class AiidClassification(models.Model):
 
     incident = models.ForeignKey(AiidIncident, on_delete=models.CASCADE, related_name="classifications")
     namespace = models.CharField(max_length=40)
-    published = models.BooleanField(default=False)
-    values = models.JSONField(default=dict, help_text="{column: cell text}; blank cells left out.")
+    published = models.BooleanField(
+        null=True, default=False, help_text="None: the Published cell said neither True nor False."
+    )
+    values = models.JSONField(
+        default=dict, help_text="{column: cell text}; blank cells and cells dropped as unreadable left out."
+    )
 
     class Meta:
         ordering = ["incident", "namespace"]
@@ -156,6 +167,7 @@ class AiidClassification(models.Model):
 class ImportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Partial (rows skipped or cells dropped)"
     FAILED = "failed", "Failed"
 
 
@@ -169,6 +181,11 @@ class AiidImportRun(models.Model):
     as_drafts = models.BooleanField(default=False)
     counts = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True, help_text="[{file, row, message}]")
+    gaps = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="{kind: [what]}: what the data lacks or was filled in (importer.GAPS).",
+    )
     message = models.TextField(blank=True, help_text="Why the run failed, when it did.")
 
     class Meta:

@@ -5,7 +5,13 @@ earlier run wrote for it untouched. Then the incidents are written in batches, o
 keyed by AIID's ids (incident id, report number, entity slug, incident + namespace): a row is only written when
 its content differs, so a second run changes nothing and an interrupted run is resumed by running it again.
 Each run is logged in AiidImportRun. Classifications are mapped into our vocabularies by crosswalk.py. With
-`--as-drafts`, each incident without one also gets a draft record (origin imported, status screening).
+`--as-drafts`, each incident without one also gets a draft record (origin imported, status screening), unless
+it has no report with a usable URL: a draft without a source would only fail the lint, so it is not made and
+the incident is listed (gap `drafts_without_sources`); a later run makes it once a source appears.
+
+Nothing is left out or made up without a word: the run counts and lists (AiidImportRun.counts and .gaps, and
+the summary) each kind of gap, see GAPS. A run that skipped rows, dropped cells or could not read a Published
+cell is `partial` (PARTIAL_GAPS): `caim import-aiid` then exits 3 unless told `--accept-partial`.
 
 AIID content is CC BY-SA 4.0: "AI Incident Database (incidentdatabase.ai), Responsible AI Collaborative".
 """
@@ -16,14 +22,14 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.db import transaction
 
 from caim.interop.aiid.crosswalk import MAPPED_FIELDS, Crosswalk, map_incident
-from caim.interop.aiid.names import entity_name, entity_slug, publisher_of, slugify
+from caim.interop.aiid.names import entity_slug, publisher_of, slugify
 from caim.interop.aiid.reader import INCIDENTS_CSV, AiidSource, IncidentRow, Problem, ReportData, read_source
 from caim.interop.models import (
     AiidClassification,
@@ -51,6 +57,53 @@ INCIDENT_FIELDS = (
 )  # fmt: skip
 
 
+# -- gaps -------------------------------------------------------------------------------------------------------
+
+# Each kind of gap: (key in counts and gaps, the summary's line). Counted in `counts`, listed in `gaps`.
+GAPS = (
+    ("reports_without_title_or_url", "Reports without title or URL (kept, as numbers only)"),
+    ("incidents_without_source", "Incidents left without a usable source (no report with an http(s) URL)"),
+    ("graphql_only_links", "Report links found only in the GraphQL export (imported)"),
+    ("entity_names_derived", "Entity names derived from the slug (no name in the GraphQL export; marked derived)"),
+    ("published_unreadable", "Published cells neither True nor False (read as unknown, not mapped)"),
+    ("cells_dropped", "Classification cells dropped as unreadable (the rest of each row kept)"),
+    ("drafts_without_sources", "Drafts not created: the incident has no usable source"),
+)  # fmt: skip
+GAP_KEYS = tuple(key for key, _label in GAPS)
+# What makes a run partial: something in the files was not imported.
+PARTIAL_GAPS = ("rows_skipped", "cells_dropped", "published_unreadable")
+
+
+def usable_url(url: str) -> bool:
+    """A URL a draft record can cite: http(s), with a host."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def source_gaps(source: AiidSource) -> dict[str, list]:
+    """The gaps of what was read (drafts apart): {kind: [report numbers, incident ids, links, names, cells]}."""
+    empty = ReportData("", "", [])
+    numbers = sorted({n for row in source.incidents for n in row.reports})
+    blank = [
+        n for n in numbers if not (source.reports.get(n, empty).title or source.reports.get(n, empty).url)
+    ]
+    without = [
+        row.incident_id
+        for row in source.incidents
+        if not any(usable_url(source.reports.get(n, empty).url) for n in row.reports)
+    ]
+    g = source.gaps
+    return {
+        "reports_without_title_or_url": blank,
+        "incidents_without_source": without,
+        "graphql_only_links": [list(link) for link in g.graphql_only_links],
+        "entity_names_derived": [[slug, name] for slug, name in sorted(g.derived_names.items())],
+        "published_unreadable": [p.as_dict() for p in g.published_unreadable],
+        "cells_dropped": [p.as_dict() for p in g.cells_dropped],
+        "drafts_without_sources": [],
+    }
+
+
 # -- writing ----------------------------------------------------------------------------------------------------
 
 
@@ -61,6 +114,7 @@ COUNT_KEYS = (
     "classifications", "classifications_created", "classifications_updated", "classifications_deleted",
     "classifications_mapped", "incidents_mapped", "values_mapped",
     "rows_skipped", "drafts_created", "drafts_existing",
+    *GAP_KEYS,
 )  # fmt: skip
 
 
@@ -71,6 +125,13 @@ class ImportResult:
     problems: list[Problem]
     files_missing: list[str]
     elapsed: float
+    gaps: dict[str, list] = field(default_factory=dict)
+    cells: list[Problem] = field(default_factory=list)  # cells dropped and Published cells unreadable
+
+    @property
+    def partial(self) -> bool:
+        """Rows skipped, cells dropped or Published cells unreadable: not everything in the files was imported."""
+        return any(self.counts[key] for key in PARTIAL_GAPS)
 
     def summary(self) -> list[str]:
         c = self.counts
@@ -87,8 +148,10 @@ class ImportResult:
             f"giving {c['values_mapped']:,} values to {c['incidents_mapped']:,} incidents",
             f"Rows skipped: {c['rows_skipped']:,}",
         ]
-        if c["drafts_created"] or c["drafts_existing"]:
+        if c["drafts_created"] or c["drafts_existing"] or c["drafts_without_sources"]:
             lines.append(f"Drafts: {c['drafts_created']:,} created, {c['drafts_existing']:,} already there")
+        lines.append(f"Gaps (each listed in AIID import run {self.run_id}):")
+        lines += [f"  {label}: {c[key]:,}" for key, label in GAPS]
         if self.files_missing:
             lines.append(f"Not found (left out): {', '.join(self.files_missing)}")
         lines.append(f"Elapsed: {self.elapsed:.1f} s")
@@ -101,7 +164,8 @@ class _Writer:
     def __init__(self, source: AiidSource, crosswalk: Crosswalk, now, counts: dict[str, int]):
         self.source, self.crosswalk, self.now, self.counts = source, crosswalk, now, counts
         self.entities = {
-            s: (pk, name) for s, pk, name in AiidEntity.objects.values_list("slug", "pk", "name")
+            s: (pk, name, derived)
+            for s, pk, name, derived in AiidEntity.objects.values_list("slug", "pk", "name", "name_derived")
         }
         self.reports = {
             n: (pk, ReportData(t, u, a))
@@ -116,25 +180,30 @@ class _Writer:
         for row in source.classifications:
             self.classifications[row.incident_id].append(row)
 
-    def entity_name(self, slug: str) -> str:
-        return entity_name(slug, self.source.entity_names)[:300]
+    def entity_name(self, slug: str) -> tuple[str, bool]:
+        """(name, derived): the GraphQL export's name, else the one the reader derived from the slug."""
+        name = self.source.entity_names.get(slug)
+        if name:
+            return name[:300], False
+        return self.source.gaps.derived_names[slug][:300], True
 
     def _upsert_entities(self, slugs: set[str]) -> None:
         slugs -= self.entities_done
+        named = {s: self.entity_name(s) for s in sorted(slugs)}
         new = [
-            AiidEntity(slug=s, name=self.entity_name(s), created_at=self.now, updated_at=self.now)
-            for s in sorted(slugs)
+            AiidEntity(slug=s, name=name, name_derived=derived, created_at=self.now, updated_at=self.now)
+            for s, (name, derived) in named.items()
             if s not in self.entities
         ]
         AiidEntity.objects.bulk_create(new, batch_size=500)
         changed = [
-            AiidEntity(pk=self.entities[s][0], slug=s, name=self.entity_name(s), updated_at=self.now)
-            for s in sorted(slugs)
-            if s in self.entities and self.entities[s][1] != self.entity_name(s)
+            AiidEntity(pk=self.entities[s][0], slug=s, name=name, name_derived=derived, updated_at=self.now)
+            for s, (name, derived) in named.items()
+            if s in self.entities and self.entities[s][1:] != (name, derived)
         ]
-        AiidEntity.objects.bulk_update(changed, ["name", "updated_at"], batch_size=500)
+        AiidEntity.objects.bulk_update(changed, ["name", "name_derived", "updated_at"], batch_size=500)
         for e in [*new, *changed]:
-            self.entities[e.slug] = (e.pk, e.name)
+            self.entities[e.slug] = (e.pk, e.name, e.name_derived)
         self.counts["entities_created"] += len(new)
         self.counts["entities_updated"] += len(changed)
         self.entities_done |= slugs
@@ -193,8 +262,7 @@ class _Writer:
                     fields.update({name: getattr(obj, name) for name in MAPPED_FIELDS})
                     contributing = set()
                 self.counts["classifications_mapped"] += len(contributing)
-                mapped_values = sum(len(fields[c]) for c in MAPPED_FIELDS if isinstance(fields[c], list))
-                mapped_values += bool(fields["severity"])
+                mapped_values = sum(_values_in(fields[c]) for c in MAPPED_FIELDS)
                 self.counts["values_mapped"] += mapped_values
                 self.counts["incidents_mapped"] += bool(mapped_values)
                 if obj is None:
@@ -223,15 +291,16 @@ class _Writer:
 
     def _sync_report_links(self, batch, objects, pks) -> set[int]:
         have = defaultdict(list)
-        for incident_pk, report_pk in (
+        for incident_pk, report_pk, graphql_only in (
             AiidIncidentReport.objects.filter(incident_id__in=list(pks))
             .order_by("position")
-            .values_list("incident_id", "report_id")
+            .values_list("incident_id", "report_id", "graphql_only")
         ):
-            have[pks[incident_pk]].append(report_pk)
+            have[pks[incident_pk]].append((report_pk, graphql_only))
+        only = self.source.graphql_only
         changed = set()
         for row in batch:
-            want = [self.reports[n][0] for n in row.reports]
+            want = [(self.reports[n][0], (row.incident_id, n) in only) for n in row.reports]
             if have[row.incident_id] != want:
                 changed.add(row.incident_id)
         if changed:
@@ -239,8 +308,11 @@ class _Writer:
             AiidIncidentReport.objects.bulk_create(
                 (
                     AiidIncidentReport(
-                        incident=objects[row.incident_id], report_id=self.reports[n][0], position=p
-                    )
+                        incident=objects[row.incident_id],
+                        report_id=self.reports[n][0],
+                        position=p,
+                        graphql_only=(row.incident_id, n) in only,
+                    )  # fmt: skip
                     for row in batch
                     if row.incident_id in changed
                     for p, n in enumerate(row.reports, 1)
@@ -308,6 +380,14 @@ class _Writer:
         return changed
 
 
+def _values_in(value) -> int:
+    """How many of our values a mapped column holds: a list its length, a single slug (record type, severity)
+    one when set; what is not ours (the unmapped AIID values) none."""
+    if isinstance(value, list):
+        return len(value)
+    return int(isinstance(value, str) and bool(value))
+
+
 def import_aiid(
     path: Path,
     *,
@@ -332,6 +412,7 @@ def import_aiid(
     run = AiidImportRun.objects.create(started_at=clock.now(), path=str(path), as_drafts=as_drafts)
     counts = dict.fromkeys(COUNT_KEYS, 0)
     problems = list(source.problems)
+    gaps = source_gaps(source)
     try:
         crosswalk = Crosswalk.from_taxonomy(get_taxonomy())
         writer = _Writer(source, crosswalk, clock.now(), counts)
@@ -347,26 +428,37 @@ def import_aiid(
         counts["reports"] = len(writer.reports_done)
         counts["entities"] = len(writer.entities_done)
         if as_drafts:
-            created, existing, draft_problems = create_drafts(
+            created, existing, draft_problems, sourceless = create_drafts(
                 [i.incident_id for i in incidents], crosswalk, batch=batch, clock=clock, progress=progress
             )
             counts["drafts_created"], counts["drafts_existing"] = created, existing
+            gaps["drafts_without_sources"] = sourceless
             rows = {i.incident_id: i.row for i in incidents}
             problems += [Problem(INCIDENTS_CSV, rows[i], message) for i, message in draft_problems]
     except BaseException as exc:
-        counts["rows_skipped"] = len({(p.file, p.row) for p in problems})
+        _count(counts, problems, gaps)
         AiidImportRun.objects.filter(pk=run.pk).update(
             status=ImportStatus.FAILED, finished_at=clock.now(), counts=counts,
-            errors=[p.as_dict() for p in problems], message=f"{type(exc).__name__}: {exc}",
+            errors=[p.as_dict() for p in problems], gaps=gaps, message=f"{type(exc).__name__}: {exc}",
         )  # fmt: skip
         raise
-    counts["rows_skipped"] = len({(p.file, p.row) for p in problems})
+    _count(counts, problems, gaps)
+    cells = [*source.gaps.cells_dropped, *source.gaps.published_unreadable]
+    result = ImportResult(
+        run.pk, counts, problems, source.files_missing, time.monotonic() - started, gaps, cells
+    )
     AiidImportRun.objects.filter(pk=run.pk).update(
-        status=ImportStatus.SUCCEEDED, finished_at=clock.now(), counts=counts,
-        errors=[p.as_dict() for p in problems],
+        status=ImportStatus.PARTIAL if result.partial else ImportStatus.SUCCEEDED, finished_at=clock.now(),
+        counts=counts, errors=[p.as_dict() for p in problems], gaps=gaps,
     )  # fmt: skip
     refresh_planner_statistics()
-    return ImportResult(run.pk, counts, problems, source.files_missing, time.monotonic() - started)
+    return result
+
+
+def _count(counts: dict[str, int], problems: list[Problem], gaps: dict[str, list]) -> None:
+    counts["rows_skipped"] = len({(p.file, p.row) for p in problems})
+    for key in GAP_KEYS:
+        counts[key] = len(gaps[key])
 
 
 # -- drafts -----------------------------------------------------------------------------------------------------
@@ -388,8 +480,7 @@ def draft_item(
     """(record_type, slug, data) of the draft record of an AIID incident, for bulk_create_drafts."""
     sources, urls = [], set()
     for report in reports:
-        parts = urlsplit(report.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or report.url in urls:
+        if not usable_url(report.url) or report.url in urls:
             continue
         urls.add(report.url)
         publisher = publisher_of(report.url)[:120]
@@ -438,11 +529,13 @@ def create_drafts(
     batch: int = DEFAULT_BATCH,
     clock: Clock | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-) -> tuple[int, int, list[tuple[int, str]]]:
-    """Draft records (origin imported, screening) for the incidents without one.
+) -> tuple[int, int, list[tuple[int, str]], list[int]]:
+    """Draft records (origin imported, screening) for the incidents without one that have a usable source.
 
-    Returns (created, already there, [(incident id, why no draft)]). Each batch is one transaction: the drafts
-    and the incidents' links to them.
+    Returns (created, already there, [(incident id, why no draft)], [incident ids left without a draft for want
+    of a report with a usable URL]). An editor screening drafts needs a source to check the incident against,
+    and the record lint refuses to publish a record without one: such drafts would be noise in the queue. Each
+    batch is one transaction: the drafts and the incidents' links to them.
     """
     actor = roles.system_account(DRAFT_ACTOR, roles.EDITOR)
     incidents = AiidIncident.objects.filter(incident_id__in=incident_ids)
@@ -462,12 +555,15 @@ def create_drafts(
     AiidIncident.objects.bulk_update(relinked, ["draft"], batch_size=500)
     existing += len(relinked)
     todo = [i for i in todo if i.draft_id is None]
-    created, problems = 0, []
+    created, problems, sourceless = 0, [], []
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
         reports: dict[int, list[AiidReport]] = defaultdict(list)
         for link in AiidIncidentReport.objects.filter(incident__in=chunk).select_related("report"):
             reports[link.incident_id].append(link.report)
+        sourced = [i for i in chunk if any(usable_url(r.url) for r in reports[i.pk])]
+        sourceless += sorted({i.incident_id for i in chunk} - {i.incident_id for i in sourced})
+        chunk = sourced
         entities: dict[int, list[tuple[AiidEntity, str]]] = defaultdict(list)
         for link in (
             AiidIncidentEntity.objects.filter(incident__in=chunk).select_related("entity").order_by("pk")
@@ -507,5 +603,5 @@ def create_drafts(
             AiidIncident.objects.bulk_update(linked, ["draft"], batch_size=500)
         created += len(linked)
         if progress:
-            progress("Creating draft records", start + len(chunk), len(todo))
-    return created, existing, problems
+            progress("Creating draft records", min(start + batch, len(todo)), len(todo))
+    return created, existing, problems, sorted(sourceless)

@@ -10,10 +10,14 @@ Reads, under PATH (the layout of ../shared/data/aiid, see its README):
 - `aiid-repo/oecd_relationships*.json`: AIID ↔ OECD AIM links;
 - `aiid-repo/taxa_definitions_from_playwright_seed.json`: the permitted values of CSETv1 and MIT fields.
 
-A malformed row (bad JSON cell, missing or non-numeric id, value unknown to the AIID taxonomy in a field our
-crosswalks read, ...) is reported as a Problem with its file and row number (row 1 is the header; in JSON
-files, the item number) and left out. `read_source` gives everything to the importer (importer.py);
-`read_aiid` gives the same incidents, shaped for the synthetic-record generator (caim.demo.synthetic).
+A malformed row (bad JSON cell, missing or non-numeric id, ...) is reported as a Problem with its file and row
+number (row 1 is the header; in JSON files, the item number) and left out. A classification cell that cannot be
+read (a value unknown to the AIID taxonomy in a field our crosswalks read) is reported with its column and dropped,
+and the rest of its row is kept; a `Published` cell other than True/False is reported and read as unknown (None),
+never as False. What the files lack is listed too (AiidSource.gaps): the incident→report links that only the
+GraphQL export gives (imported), and the entities it does not name (their names derived from the slug, names.py).
+`read_source` gives everything to the importer (importer.py); `read_aiid` gives the same incidents, shaped for
+the synthetic-record generator (caim.demo.synthetic).
 
 AIID content is CC BY-SA 4.0: "AI Incident Database (incidentdatabase.ai), Responsible AI Collaborative".
 """
@@ -31,7 +35,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from caim.interop.aiid.names import entity_name
+from caim.interop.aiid.names import casing_of, entity_name
 from caim.interop.models import EntityRole
 from caim.params import parse_int
 
@@ -73,20 +77,26 @@ class AiidDataError(ValueError):
 
 @dataclass(frozen=True)
 class Problem:
-    """A row skipped: file (relative to PATH), row number (1 = the header; item number in JSON), why."""
+    """A row skipped, or (with a column) a cell dropped or unreadable: file (relative to PATH), row number
+    (1 = the header; item number in JSON), column, why."""
 
     file: str
     row: int | None
     message: str
+    column: str | None = None
 
     def __str__(self) -> str:
         if self.row is None:
             return f"{self.file}: {self.message}"
         unit = "item" if self.file.endswith(".json") else "row"
-        return f"{self.file}, {unit} {self.row}: {self.message}"
+        where = f", column {self.column!r}" if self.column else ""
+        return f"{self.file}, {unit} {self.row}{where}: {self.message}"
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "row": self.row, "message": self.message}
+        out = {"file": self.file, "row": self.row, "message": self.message}
+        if self.column:
+            out["column"] = self.column
+        return out
 
 
 def missing_files(path: Path) -> list[str]:
@@ -115,8 +125,8 @@ class ClassificationRow:
     row: int
     incident_id: int
     namespace: str
-    published: bool
-    values: dict[str, str]  # column -> cell, blank cells left out
+    published: bool | None  # None: the Published cell says neither True nor False
+    values: dict[str, str]  # column -> cell, blank cells and dropped cells left out
     parsed: dict[str, list[str]]  # crosswalk field -> AIID values
 
 
@@ -128,8 +138,18 @@ class ReportData:
 
 
 @dataclass
+class Gaps:
+    """What was read but is incomplete: cells dropped, unreadable Published cells, links and names filled in."""
+
+    cells_dropped: list[Problem] = field(default_factory=list)  # the rest of each row is kept
+    published_unreadable: list[Problem] = field(default_factory=list)  # read as None (unknown)
+    graphql_only_links: list[tuple[int, int]] = field(default_factory=list)  # (incident, report), imported
+    derived_names: dict[str, str] = field(default_factory=dict)  # slug -> name derived from it
+
+
+@dataclass
 class AiidSource:
-    """Everything read from PATH, checked; `problems` are the rows left out."""
+    """Everything read from PATH, checked; `problems` are the rows left out, `gaps` what is incomplete."""
 
     incidents: list[IncidentRow]
     classifications: list[ClassificationRow]
@@ -143,6 +163,8 @@ class AiidSource:
     oecd_ids: dict[int, list[str]]
     problems: list[Problem] = field(default_factory=list)
     files_missing: list[str] = field(default_factory=list)
+    gaps: Gaps = field(default_factory=Gaps)
+    graphql_only: set[tuple[int, int]] = field(default_factory=set)  # the links of gaps.graphql_only_links
 
 
 def _json_list(cell: str | None, item_type: type) -> list:
@@ -334,9 +356,19 @@ def split_open(cell: str) -> list[str]:
     return list(dict.fromkeys(p.strip() for p in cell.split(",") if p.strip()))
 
 
+PUBLISHED = {"true": True, "false": False}
+
+
 def read_classifications(
-    path: Path, incident_ids: set[int], permitted: dict, problems: list[Problem]
+    path: Path, incident_ids: set[int], permitted: dict, problems: list[Problem], gaps: Gaps | None = None
 ) -> tuple[list[ClassificationRow], set[str], set[tuple[int, str]]]:
+    """(rows, namespaces seen, (incident, namespace) of the rows skipped).
+
+    A row is skipped for a bad incident id or a second classification of the same incident and namespace. A cell
+    holding a value unknown to the AIID taxonomy is dropped (reported in gaps.cells_dropped) and the row's other
+    cells are kept; a Published cell other than True/False is kept as None (gaps.published_unreadable).
+    """
+    gaps = gaps if gaps is not None else Gaps()
     rows: list[ClassificationRow] = []
     namespaces: set[str] = set()
     skipped: set[tuple[int, str]] = set()
@@ -364,6 +396,7 @@ def read_classifications(
                     f"(first in row {first_row[(incident_id, namespace)]})"
                 )
             parsed: dict[str, list[str]] = {}
+            dropped: list[Problem] = []
             for crosswalk_field, (ns, columns) in CLASSIFICATION_FIELDS.items():
                 if ns != namespace:
                     continue
@@ -373,10 +406,11 @@ def read_classifications(
                         multi, values = permitted[(ns, column)]
                         found, unknown = split_closed(cell, multi, values)
                         if unknown:
-                            errors.append(
+                            dropped.append(Problem(rel, number, (
                                 f"{column}: {', '.join(repr(u) for u in unknown)} is not a {ns} value "
-                                f"(expected one of: {', '.join(values.values())})"
-                            )
+                                f"(expected one of: {', '.join(values.values())}); the cell {cell.strip()!r} "
+                                "was dropped, the rest of the row kept"), column))  # fmt: skip
+                            found = []
                     else:
                         found = split_open(cell)
                     if found:
@@ -389,8 +423,22 @@ def read_classifications(
                     skipped.add((incident_id, namespace))
                 continue
             first_row[(incident_id, namespace)] = number
-            values = {k: v for k, v in row.items() if k not in ("Namespace", "Incident ID") and v.strip()}
-            published = values.pop("Published", "").strip().lower() == "true"
+            gaps.cells_dropped += dropped
+            bad = {p.column for p in dropped}
+            values = {
+                k: v for k, v in row.items() if k not in ("Namespace", "Incident ID", *bad) and v.strip()
+            }
+            cell = row.get("Published")
+            published = PUBLISHED.get((cell or "").strip().casefold())
+            if published is None:
+                why = (
+                    f"Published is {cell!r}, neither True nor False"
+                    if cell is not None
+                    else "no Published column"
+                )
+                message = f"{why}: read as unknown (not as False), so the classification is not mapped"
+                gaps.published_unreadable.append(Problem(rel, number, message, "Published"))
+            values.pop("Published", None)
             rows.append(ClassificationRow(rel, number, incident_id, namespace, published, values, parsed))
     return rows, namespaces, skipped
 
@@ -496,15 +544,44 @@ def read_source(path: Path) -> AiidSource:
     if missing:
         raise AiidDataError(f"{path} lacks {', '.join(missing)}.")
     problems: list[Problem] = []
+    gaps = Gaps()
     permitted = read_permitted(path)
     reports, incident_reports, names = read_export(path, problems)
     incidents = read_incidents(path, problems)
     ids = {i.incident_id for i in incidents}
-    classifications, namespaces, skipped = read_classifications(path, ids, permitted, problems)
+    graphql_only = add_graphql_only_links(incidents, incident_reports)
+    gaps.graphql_only_links = sorted(graphql_only)
+    gaps.derived_names = derived_names(incidents, names)
+    classifications, namespaces, skipped = read_classifications(path, ids, permitted, problems, gaps)
     oecd_ids, oecd_missing = read_oecd(path, ids, problems)
     files_missing = oecd_missing + ([] if namespaces else [f"{SNAPSHOT}/classifications_*.csv"])
     return AiidSource(incidents, classifications, namespaces, skipped, reports, incident_reports, names,
-                      oecd_ids, problems, files_missing)  # fmt: skip
+                      oecd_ids, problems, files_missing, gaps, graphql_only)  # fmt: skip
+
+
+def add_graphql_only_links(
+    incidents: list[IncidentRow], incident_reports: dict[int, list[int]]
+) -> set[tuple[int, int]]:
+    """Append to each incident's reports those the GraphQL export links to it and the snapshot does not.
+
+    The snapshot (February 2026) is newer than the export (July 2025), but none of the 14 links only the export
+    gives names a report that the snapshot gives another incident: they were left out of the snapshot, not moved.
+    They go after the snapshot's reports, in the export's order. Returns the (incident, report) links added.
+    """
+    added = set()
+    for row in incidents:
+        have = set(row.reports)
+        extra = [n for n in incident_reports.get(row.incident_id, []) if n not in have]
+        row.reports = [*row.reports, *extra]
+        added |= {(row.incident_id, n) for n in extra}
+    return added
+
+
+def derived_names(incidents: list[IncidentRow], names: dict[str, str]) -> dict[str, str]:
+    """{slug: derived name} of the entities of `incidents` that the GraphQL export does not name."""
+    casing = casing_of(names.values())
+    slugs = {s for row in incidents for slugs in row.entities.values() for s in slugs}
+    return {s: entity_name(s, names, casing)[0] for s in sorted(slugs) if not names.get(s)}
 
 
 # -- the incidents, for the synthetic-record generator ----------------------------------------------------------
@@ -548,7 +625,9 @@ class AiidData:
     entity_names: dict[str, str]  # entity slug -> name, where the GraphQL export gives one
 
     def entity_name(self, slug: str) -> str:
-        return entity_name(slug, self.entity_names)
+        if not hasattr(self, "_casing"):
+            self._casing = casing_of(self.entity_names.values())
+        return entity_name(slug, self.entity_names, self._casing)[0]
 
 
 def read_aiid(path: Path) -> AiidData:
