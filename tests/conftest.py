@@ -46,20 +46,18 @@ def corpus_dir(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def list_index_of_this_test(tmp_path, monkeypatch):
-    """Each test starts with no list index, no kept vectors and no kept page, in memory or shared. A process's
-    index is patched with the changes logged since it was brought up to date, which holds for committed data; a
-    test's rolled-back transaction undoes changes the index of the previous test had taken in."""
-    from django.conf import settings
+def list_index_of_this_test():
+    """Each test starts with no list index and no kept page in memory. A process's index is patched with the changes logged
+    since it was brought up to date, which holds for committed data; a test's rolled-back transaction undoes
+    changes the index of the previous test had taken in."""
     from django.core.cache import caches
 
     from caim.records import vectors
     from caim.site import listindex
 
     listindex._current = None
-    vectors._current = None
+    vectors._current = None  # the kept vectors, for the same reason
     caches["pages"].clear()  # kept pages too: a rolled-back state's token can come back in the next test
-    monkeypatch.setattr(settings, "CAIM_SHARED_PAGES_DIR", tmp_path / "shared-pages")
     yield
     listindex._current = None
     vectors._current = None

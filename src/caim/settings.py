@@ -139,9 +139,6 @@ USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Toronto")
 USE_TZ = True
 
-# Lists rendered for the current state, shared by the workers of one machine (records/views/reuse.py).
-CAIM_SHARED_PAGES_DIR = Path(os.environ.get("CAIM_SHARED_PAGES_DIR", VAR_DIR / "pages"))
-
 # Large API files (records.json), written once per state of the public layer and served from here.
 CAIM_CORPUS_DIR = Path(os.environ.get("CAIM_CORPUS_DIR", VAR_DIR / "corpus"))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -198,56 +196,3 @@ def test_a_list_being_brought_up_to_date_answers_its_previous_page_meanwhile(
     assert never_kept.status_code == 200  # nothing kept for this address: rendered, from the index as it was
     after, _n = get(client, "/incidents/")
     assert new.slug in after.content.decode() and "ETag" in after
-
-
-def test_a_list_another_worker_rendered_is_read_not_rendered_again(client, editor, reviewer, entities, clock):
-    """Workers share the lists they render for a state (records/views/reuse.SharedPages): after a publication one
-    worker renders a list, the others read it. Another worker is played here by emptying this one's memory."""
-    factories.published_incident(editor, reviewer, clock)
-    first, rendering = get(client, "/incidents/?severity=significant")
-    assert rendering > 2
-    caches["pages"].clear()
-    again, queries = get(client, "/incidents/?severity=significant")
-    assert queries == 1 and again.content == first.content and again["ETag"] == first["ETag"]
-
-
-def test_a_list_another_worker_is_rendering_answers_the_previous_page(
-    client, editor, reviewer, entities, clock
-):
-    from caim.records.views import reuse
-
-    before, _n = get(client, "/incidents/")
-    new = factories.published_incident(editor, reviewer, clock)
-    shared, claimed = reuse.shared_pages(), []
-    real = reuse.SharedPages.claim
-    # another worker holds the address's lock for this state
-    reuse.SharedPages.claim = lambda self, state, key: claimed.append(key) or False
-    try:
-        meanwhile, queries = get(client, "/incidents/")
-    finally:
-        reuse.SharedPages.claim = real
-    assert claimed and meanwhile.content == before.content and queries == 1
-    assert "ETag" not in meanwhile
-    after, _n = get(client, "/incidents/")
-    assert new.slug in after.content.decode()
-    assert shared.root.is_dir()
-
-
-def test_shared_pages_keep_one_state_and_survive_a_missing_folder(tmp_path):
-    from caim.records.views.reuse import SharedPages
-
-    pages = SharedPages(tmp_path / "pages")
-    assert pages.get("s1", "k") is None
-    pages.put("s1", "k", ({"Content-Type": "text/html"}, b"<p>one</p>\nline"))
-    assert pages.get("s1", "k") == ({"Content-Type": "text/html"}, b"<p>one</p>\nline")
-    assert pages.claim("s1", "k") and not pages.claim("s1", "k")  # one renderer at a time
-    pages.release("s1", "k")
-    assert pages.claim("s1", "k")
-    old = tmp_path / "pages" / "s1"
-    os.utime(old, (0, 0))  # a state replaced long ago
-    pages.put("s2", "k", ({}, b"two"))
-    assert not old.exists() and pages.get("s2", "k") == ({}, b"two")
-    (tmp_path / "a-file").write_bytes(b"")
-    SharedPages(tmp_path / "a-file").put(
-        "s", "k", ({}, b"")
-    )  # no folder possible: nothing raised, nothing kept

@@ -8,16 +8,10 @@ a new render would give, and an ETag made of the same parts (and the address) is
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import json
-import os
-import shutil
 import threading
-import time
 from collections.abc import Callable
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
@@ -39,75 +33,6 @@ def _settings_key() -> str:
 
 # Headers a kept answer keeps besides its body: htmx's address for a partial answer, and what it varies on.
 KEPT_HEADERS = ("Content-Type", "HX-Push-Url", "Vary")
-
-
-class SharedPages:
-    """The lists rendered for the current state, on disk, for every worker of the deployment: the first worker
-    that renders a list after a publication writes it, and the others read it instead of bringing their own
-    list index up to date and rendering it again. One folder per state (build, settings and token, as the ETag);
-    a worker claims an address with a lock file while it renders, so the others answer the previous page
-    meanwhile. A file is written whole (a temporary name, then renamed), and a folder of an older state is
-    removed when a newer one starts."""
-
-    STALE_LOCK = 10.0  # seconds: a lock older than this was left by a worker that died while rendering
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def _folder(self, state: str) -> Path:
-        return self.root / state
-
-    def get(self, state: str, key: str) -> tuple[dict, bytes] | None:
-        try:
-            raw = (self._folder(state) / key).read_bytes()
-        except OSError:
-            return None
-        header, _newline, body = raw.partition(b"\n")
-        return json.loads(header), body
-
-    def put(self, state: str, key: str, answer: tuple[dict, bytes]) -> None:
-        folder = self._folder(state)
-        try:
-            if not folder.is_dir():
-                folder.mkdir(parents=True, exist_ok=True)
-                self._prune(keep=folder)
-            temporary = folder / f".{key}.{os.getpid()}.{threading.get_ident()}"
-            temporary.write_bytes(json.dumps(answer[0]).encode() + b"\n" + answer[1])
-            os.replace(temporary, folder / key)
-        except (
-            OSError
-        ):  # a full disk or a folder pruned meanwhile: the page is still answered, only not shared
-            pass
-
-    def claim(self, state: str, key: str) -> bool:
-        """True when this worker may render the address (no other one is), with the lock taken."""
-        lock = self._folder(state) / f"{key}.lock"
-        try:
-            lock.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-            return True
-        except FileExistsError:
-            with contextlib.suppress(OSError):
-                if time.time() - lock.stat().st_mtime > self.STALE_LOCK:
-                    lock.unlink()
-            return False
-        except OSError:
-            return True  # no shared folder: every worker renders for itself
-
-    def release(self, state: str, key: str) -> None:
-        with contextlib.suppress(OSError):
-            (self._folder(state) / f"{key}.lock").unlink()
-
-    def _prune(self, keep: Path) -> None:
-        """Folders of earlier states, a few seconds after they were replaced (a worker may still be writing)."""
-        with contextlib.suppress(OSError):
-            for folder in self.root.iterdir():
-                if folder != keep and time.time() - folder.stat().st_mtime > 5:
-                    shutil.rmtree(folder, ignore_errors=True)
-
-
-def shared_pages() -> SharedPages:
-    return SharedPages(Path(settings.CAIM_SHARED_PAGES_DIR))
 
 
 # Addresses whose page this process is rendering for the current state (see `stale_while`).
@@ -154,22 +79,13 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
         if kept is not None:
             return _validators(_answer(kept), etag, last_modified)
         latest = f"latest:{full}"  # the last page kept for this address, whatever the state
-        shared, state = shared_pages(), etag.strip('"').rsplit("-", 1)[0]
-        mine = claimed = False
+        mine = False
         if keep and stale_while is not None:
-            if (written := shared.get(state, full)) is not None:  # another worker rendered it
-                cache.set(key, written)
-                cache.set(latest, written)
-                return _validators(_answer(written), etag, last_modified)
             with _rendering_lock:
                 mine = full not in _rendering and not stale_while()
                 if mine:
                     _rendering.add(full)
-            claimed = mine and shared.claim(state, full)
-            if not claimed and (previous := cache.get(latest)) is not None:
-                if mine:
-                    with _rendering_lock:
-                        _rendering.discard(full)
+            if not mine and (previous := cache.get(latest)) is not None:
                 response = _answer(previous)
                 response["Cache-Control"] = "no-cache"
                 return response
@@ -179,8 +95,6 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
             if mine:
                 with _rendering_lock:
                     _rendering.discard(full)
-            if claimed:
-                shared.release(state, full)
         if response.status_code != 200 or response.streaming:
             return response
         # A view that answered from an older state (a list while its index is being brought up to date) says
@@ -192,7 +106,6 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
             cache.set(key, answer)
             if stale_while is not None:
                 cache.set(latest, answer)
-                shared.put(state, full, answer)
         return _validators(response, etag, last_modified)
 
     return wrapped
