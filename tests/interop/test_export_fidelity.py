@@ -375,8 +375,8 @@ def aiid_definitions() -> dict[tuple[str, str], dict]:
 def test_cardinality_table_matches_aiids_definitions():
     definitions = aiid_definitions()
     for key, (namespace, name, cardinality) in AIID_FIELDS.items():
-        if (namespace, name) not in definitions:
-            assert namespace == "GMF" and not (default_aiid_dir() / TAXA_FILE).exists(), key  # not in the cut
+        if (namespace, name) not in definitions:  # the cut kept in the tests lacks some fields (GMF, counts)
+            assert not (default_aiid_dir() / TAXA_FILE).exists(), key
             continue
         display = definitions[namespace, name]["display_type"]
         assert cardinality == {"enum": SINGLE, "int": COUNT}.get(display, MULTI), (key, display)
