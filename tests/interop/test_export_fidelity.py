@@ -513,3 +513,50 @@ def test_mit_domain_without_a_matching_candidate_takes_the_most_named():
     assert aiid_export.choose_single("mit_risk_domain", ["6. A", "7. C", "6. A"], chosen) == "7. C"
     assert aiid_export.choose_single("mit_entity", ["Human", "AI", "AI"], {}) == "AI"
     assert aiid_export.most_named(["b", "a", "a", "b"]) == "b"
+
+
+# -- OECD: principles, systems and the record's own fields (mutation survivors) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("taxonomy", "principles"),
+    [
+        ({"harm_types": ["physical_harm"]}, ["Safety"]),
+        (
+            {"harm_types": ["privacy_violation", "discrimination_bias"]},
+            ["Privacy & data governance", "Fairness"],
+        ),
+        ({"domains": ["elections_democracy"]}, ["Democracy & human autonomy"]),
+        # harm types first, then pathways, then domains; each principle once
+        (
+            {
+                "harm_types": ["physical_harm"],
+                "ai_pathways": ["malicious_use"],
+                "domains": ["elections_democracy"],
+            },
+            ["Safety", "Robustness & digital security", "Democracy & human autonomy"],
+        ),
+    ],
+)
+def test_oecd_ai_principles_come_from_harm_types_pathways_and_domains(taxonomy, principles):
+    assert oecd(doc(**taxonomy))["ai_principles"] == principles
+
+
+def test_oecd_ai_systems_name_their_type_in_the_export_language_and_their_developer():
+    d = doc()
+    d["systems"] = [
+        {"name": "FaceMatch", "system_type": "facial_recognition", "developer": {"name": "Acme AI"}},
+        {"name": "Bare", "system_type": "", "developer": None},
+    ]
+    d["published_at"] = "2024-05-06T07:08:09+00:00"
+    english = oecd(d)
+    french = oecd_export(
+        d, record_url="https://m.example/r/", site_name="M", site_url="https://m.example", lang="fr"
+    )
+    assert (
+        english["ai_systems"][0]["developer"] == "Acme AI" and english["ai_systems"][1]["developer"] is None
+    )
+    assert english["ai_systems"][1]["type"] is None
+    assert english["ai_systems"][0]["type"] != french["ai_systems"][0]["type"]  # the label in each language
+    assert english["record"]["published_at"] == "2024-05-06T07:08:09+00:00"
+    assert english["country"] == "CA"
