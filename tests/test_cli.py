@@ -26,6 +26,7 @@ COMMANDS = {
     "export-api",
     "export-site",
     "compilemessages",
+    "poll",
 }
 
 

@@ -1,5 +1,5 @@
 """The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, generate,
-import-aiid, dump, load, export-api, export-site, compilemessages."""
+import-aiid, dump, load, export-api, export-site, purge-contacts, poll, compilemessages."""
 
 from __future__ import annotations
 
@@ -428,6 +428,38 @@ def cmd_purge_contacts(args) -> int:
     return 0
 
 
+def cmd_poll(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from caim.intake.poll import PollRunning, active_sources, poll
+
+    sources = list(active_sources(args.source))
+    if not sources:
+        print("No active monitored source" + (f" numbered {args.source}." if args.source else "."))
+        return 0
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    try:
+        with Progress(*columns, transient=True) as progress:
+            task = progress.add_task("Polling monitored sources", total=len(sources))
+
+            def item_done(run, item):
+                progress.update(task, description=f"{run.source.name}: {run.counts['new']} new item(s)")
+
+            runs = poll(source_id=args.source, limit=args.limit, on_item=item_done,
+                        on_source=lambda run: progress.advance(task))  # fmt: skip
+    except PollRunning as running:
+        print(f"Another poll is running (lock {running}); nothing done.")
+        return 0
+    for run in runs:
+        c = run.counts
+        print(f"{run.source.name} (#{run.source.pk}): {c['items']} item(s), {c['new']} new: {c['leads']} lead(s), "
+              f"{c['below']} below the relevance threshold, {c['known']} already held, {c['filtered']} without "
+              f"the keywords, {c['failed']} failed")  # fmt: skip
+        for error in run.errors:
+            print(f"  {error}")
+    return 0
+
+
 def cmd_compilemessages(args) -> int:
     compiled = compile_catalogs(quiet=False)
     print(f"{compiled} catalog(s) compiled.")
@@ -536,6 +568,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--days", type=int, default=None, help="days after closing (default CAIM_CONTACT_RETENTION_DAYS)"
     )
     p.set_defaults(func=cmd_purge_contacts)
+
+    p = sub.add_parser("poll", help="read the monitored sources and queue new relevant articles as leads")
+    p.add_argument("--source", type=int, help="only this source (its number)")
+    p.add_argument("--limit", type=int, help="at most this many new items per source")
+    p.set_defaults(func=cmd_poll)
 
     p = sub.add_parser("compilemessages", help="compile the translation catalogs")
     p.set_defaults(func=cmd_compilemessages)

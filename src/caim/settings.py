@@ -240,6 +240,14 @@ CAIM_FETCH_ROBOTS = env_bool("CAIM_FETCH_ROBOTS", True)
 CAIM_FETCH_ALLOW_PRIVATE = env_bool("CAIM_FETCH_ALLOW_PRIVATE", False)
 CAIM_FETCH_USER_AGENT = os.environ.get("CAIM_FETCH_USER_AGENT", "")
 
+# The poller of monitored sources (`caim poll`, docs/intake.md): its lock file (two runs never overlap), the
+# relevance below which an item is only recorded as seen; deduplication's fuzzy-title threshold (0-100) and how
+# many candidates a lead keeps.
+CAIM_POLL_LOCK_FILE = Path(os.environ.get("CAIM_POLL_LOCK_FILE", VAR_DIR / "poll.lock"))
+CAIM_POLL_MIN_RELEVANCE = float(os.environ.get("CAIM_POLL_MIN_RELEVANCE", "0.25"))
+CAIM_DEDUP_TITLE_THRESHOLD = float(os.environ.get("CAIM_DEDUP_TITLE_THRESHOLD", "80"))
+CAIM_DEDUP_CANDIDATES = int(os.environ.get("CAIM_DEDUP_CANDIDATES", "5"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from caim.intake.actions import submit_lead
+from caim.intake.actions import create_source, submit_lead
 from caim.records import actions
 from caim.records.models import Entity
 from caim.records.roles import ADMIN, EDITOR, REVIEWER, TRANSLATOR
@@ -60,8 +60,9 @@ def accounts(db):
     }
 
 
-def url_of(pattern: str, record_pk: int, entity_pk: int, lead_pk: int = 0) -> str:
-    pk = entity_pk if "entities/" in pattern else lead_pk if "leads/" in pattern else record_pk
+def url_of(pattern: str, record_pk: int, entity_pk: int, lead_pk: int = 0, source_pk: int = 0) -> str:
+    pk = (entity_pk if "entities/" in pattern else lead_pk if "leads/" in pattern
+          else source_pk if "sources/" in pattern else record_pk)  # fmt: skip
     return pattern.replace("<int:pk>", str(pk))
 
 
@@ -74,13 +75,15 @@ def test_every_staff_url_as_every_role(client, accounts, entities, clock, who):
     )
     lead = submit_lead(origin="submission", raw_text="p", urls=[], consent=True, language="en",
                        address_hash="").lead  # fmt: skip
+    source = create_source(actor=author, data={"kind": "feed", "name": "P feed", "url": "https://p.example/rss",
+                                               "language": "en", "active": True})  # fmt: skip
     user = accounts[who]
     if user is not None:
         client.force_login(user)
     for name, pattern, view, _defaults in ROUTES:
         if name in PUBLIC:
             continue
-        url = url_of(pattern, record.pk, entity.pk, lead.pk)
+        url = url_of(pattern, record.pk, entity.pk, lead.pk, source.pk)
         get = view.__wrapped__ if hasattr(view, "__wrapped__") else view
         methods = ["POST"] if name.split(":")[1] in POST_ONLY else ["GET"]
         for method in methods:
@@ -100,7 +103,7 @@ def test_every_staff_url_as_every_role(client, accounts, entities, clock, who):
 
 POST_ONLY = {
     "lint", "move", "assign", "comment", "return", "publish", "withdraw", "revert",
-    "create_entity", "create_system", "lead_screen", "lead_decline", "lead_draft", "lead_attach", "lead_incident",
+    "create_entity", "create_system", "lead_screen", "lead_decline", "lead_draft", "lead_attach", "lead_incident", "source_active",
 }  # fmt: skip
 
 

@@ -20,6 +20,8 @@ TRANSLATORS = (EDITOR, REVIEWER, TRANSLATOR)  # edit the texts
 REVIEWERS = (REVIEWER,)  # publish, return, withdraw, revert, merge records
 ENTITY_KEEPERS = (EDITOR, ADMIN)  # create and merge entities and AI systems
 SCREENERS = (EDITOR,)  # screen leads: decline, make a draft, attach (SPEC §3.1 stage 2)
+SOURCE_KEEPERS = (EDITOR,)  # add, change and deactivate monitored sources (SPEC §6.2)
+SOURCE_READERS = (EDITOR, REVIEWER, ADMIN)  # see the sources and how their polls went (not translators)
 CONTACT_READERS = (
     EDITOR,
     REVIEWER,

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from caim.editorial.signin import RateLimitedLoginView
-from caim.editorial.views import dashboard, editor, entities, leads, records, translate
+from caim.editorial.views import dashboard, editor, entities, leads, records, sources, translate
 
 app_name = "staff"
 
@@ -30,6 +30,10 @@ urlpatterns = [
     path("leads/<int:pk>/draft/", leads.draft, name="lead_draft"),
     path("leads/<int:pk>/attach/", leads.attach, name="lead_attach"),
     path("leads/<int:pk>/incident/", leads.incident, name="lead_incident"),
+    path("sources/", sources.source_list, name="sources"),
+    path("sources/new/", sources.source_new, name="source_new"),
+    path("sources/<int:pk>/", sources.source_edit, name="source_edit"),
+    path("sources/<int:pk>/active/", sources.source_active, name="source_active"),
     path("entities/", entities.entities, name="entities"),
     path("entities/<int:pk>/", entities.entity, name="entity"),
     path("entities/<int:pk>/merge/", entities.merge_entity, name="merge_entity"),

@@ -3,7 +3,8 @@ submission needs none), runs in one transaction, writes an audit event (records'
 tells the submitter when the status of their lead changed, once the transaction is committed.
 
 Actions: submit_lead, start_screening, decline_lead, draft_from_lead, attach_lead, attach_as_incident,
-mark_published, purge_contacts.
+mark_published, purge_contacts; the poller's feed_lead and mark_seen; monitored sources: create_source,
+update_source, set_source_active, record_poll.
 """
 
 from __future__ import annotations
@@ -17,20 +18,26 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 
+from caim.intake import dedup
 from caim.intake.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     DeclineReason,
     Lead,
     LeadStatus,
+    MonitoredSource,
     Origin,
+    SeenItem,
+    SeenOutcome,
+    SourceKind,
     hash_token,
+    url_key,
 )
 from caim.records import actions as record_actions
 from caim.records import roles
@@ -197,8 +204,148 @@ def submit_lead(
         if record is not None:
             audit("record", record.pk, "record.correction_requested", None, now, after={"lead": lead.pk},
                   note=raw_text)  # fmt: skip
+        else:
+            store_candidates(lead, safe=True)
         notify(lead)
     return Submitted(lead, status_token(lead), repeated=False)
+
+
+# -- duplicate candidates --------------------------------------------------------------------------------------
+
+
+def store_candidates(lead: Lead, *, safe: bool = False) -> list[dict]:
+    """Find the lead's duplicate candidates (caim.intake.dedup) and keep them in `lead.extracted["candidates"]`.
+    With `safe`, a failure is logged and the lead is stored without them (a public submission is never lost for
+    want of candidates): the matching runs in a savepoint, so a failed query does not spoil the transaction."""
+    try:
+        with transaction.atomic():
+            found = [c.as_dict() for c in dedup.find_candidates(dedup.lead_query(lead))]
+            lead.extracted = {**(lead.extracted or {}), "candidates": found}
+            Lead.objects.filter(pk=lead.pk).update(extracted=lead.extracted)
+    except Exception:
+        if not safe:
+            raise
+        log.exception("duplicate candidates of lead %s not computed", lead.pk)
+        return []
+    return found
+
+
+# -- the poller (caim.intake.poll) ------------------------------------------------------------------------------
+
+
+def mark_seen(source: MonitoredSource | None, canonical: str, outcome: str, *, score: float | None = None,
+              lead: Lead | None = None, clock: Clock | None = None) -> SeenItem:  # fmt: skip
+    """The poller will not look at this canonical URL again (a second run creates nothing)."""
+    now = (clock or get_clock()).now()
+    item, _created = SeenItem.objects.get_or_create(
+        url_hash=url_key(canonical),
+        defaults={
+            "canonical_url": canonical,
+            "source": source,
+            "outcome": outcome,
+            "score": score,
+            "lead": lead,
+            "seen_at": now,
+        },  # fmt: skip
+    )
+    return item
+
+
+def feed_lead(source: MonitoredSource, *, url: str, canonical: str, title: str, published: str | None,
+              text: str, summary: str, language: str, extracted: dict, score: float, reasons: list[str],
+              clock: Clock | None = None) -> Lead:  # fmt: skip
+    """A lead from a monitored source, its audit event, its duplicate candidates and its seen mark, in one
+    transaction: a poller killed at any point has either all of it or none of it, and the rerun completes."""
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        lead = Lead.objects.create(
+            origin=Origin.FEED, raw_text=summary, urls=[url], language=language if language in ("en", "fr") else "en",
+            extracted={**extracted, "title": title, "published": published, "text": text, "source": source.pk,
+                       "source_name": source.name, "relevance": {"score": score, "reasons": reasons}},
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        audit("lead", lead.pk, "lead.received", None, now,
+              after={"origin": Origin.FEED, "status": lead.status, "source": source.pk, "score": score})  # fmt: skip
+        store_candidates(lead)
+        mark_seen(source, canonical, SeenOutcome.LEAD, score=score, lead=lead, clock=clock)
+    return lead
+
+
+def record_poll(
+    source: MonitoredSource, *, counts: dict, errors: list[str], clock: Clock | None = None
+) -> None:
+    """The run's outcome on the source. Operational counters, not an editorial change: no audit event (a poll
+    every hour would bury the editors' changes in the source's history)."""
+    now = (clock or get_clock()).now()
+    MonitoredSource.objects.filter(pk=source.pk).update(
+        last_polled_at=now,
+        last_error="\n".join(errors),
+        last_counts=counts,
+        items_total=models.F("items_total") + counts.get("new", 0),
+        leads_total=models.F("leads_total") + counts.get("leads", 0),
+        failures_total=models.F("failures_total") + len(errors),
+    )
+
+
+# -- monitored sources (editors) --------------------------------------------------------------------------------
+
+SOURCE_FIELDS = ("kind", "name", "url", "language", "keywords", "active")
+SOURCE_KEEPERS = (roles.EDITOR,)
+
+
+def _source_view(source: MonitoredSource) -> dict:
+    return {name: getattr(source, name) for name in SOURCE_FIELDS}
+
+
+def _check_source(data: dict) -> None:
+    if data.get("kind") not in SourceKind.values:
+        raise ActionRefused("Choose the kind of source: a feed or a keyword watch.")
+    if not str(data.get("name") or "").strip() or not str(data.get("url") or "").startswith(
+        ("http://", "https://")
+    ):
+        raise ActionRefused("A source needs a name and an http(s) address.")
+    if data.get("kind") == SourceKind.KEYWORDS and not str(data.get("keywords") or "").strip():
+        raise ActionRefused("A keyword watch needs at least one keyword.")
+
+
+def create_source(*, actor, data: dict, clock: Clock | None = None) -> MonitoredSource:
+    roles.require_role(actor, *SOURCE_KEEPERS)
+    _check_source(data)
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        source = MonitoredSource(created_at=now, updated_at=now,
+                                 **{k: data[k] for k in SOURCE_FIELDS if k in data})  # fmt: skip
+        source.save()
+        audit("source", source.pk, "source.created", actor, now, after=_source_view(source))
+    return source
+
+
+def update_source(
+    source: MonitoredSource, *, actor, data: dict, clock: Clock | None = None
+) -> MonitoredSource:
+    roles.require_role(actor, *SOURCE_KEEPERS)
+    merged = {**_source_view(source), **{k: data[k] for k in SOURCE_FIELDS if k in data}}
+    _check_source(merged)
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        source = MonitoredSource.objects.select_for_update().get(pk=source.pk)
+        before = _source_view(source)
+        for name, value in merged.items():
+            setattr(source, name, value)
+        source.updated_at = now
+        source.save()
+        after = _source_view(source)
+        changed = [k for k in after if after[k] != before[k]]
+        audit("source", source.pk, "source.changed", actor, now, before={k: before[k] for k in changed},
+              after={k: after[k] for k in changed})  # fmt: skip
+    return source
+
+
+def set_source_active(
+    source: MonitoredSource, *, actor, active: bool, clock: Clock | None = None
+) -> MonitoredSource:
+    """Deactivate (the poller skips it; its seen items and leads stay) or reactivate a source."""
+    return update_source(source, actor=actor, data={"active": active}, clock=clock)
 
 
 # -- screening -------------------------------------------------------------------------------------------------

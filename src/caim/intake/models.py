@@ -91,3 +91,72 @@ class Lead(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+# -- monitored sources (SPEC §6.2) -------------------------------------------------------------------------------
+
+
+class SourceKind(models.TextChoices):
+    FEED = "feed", _("RSS or Atom feed")
+    KEYWORDS = "keywords", _("Keyword watch")
+
+
+class MonitoredSource(models.Model):
+    """A feed the poller reads (`caim poll`). A keyword watch is a feed too (a news search's RSS address, built
+    from its search template and the words), whose items are kept only when their title or summary contains one
+    of `keywords`; a plain feed may have keywords as well, to narrow a broad section."""
+
+    kind = models.CharField(max_length=10, choices=SourceKind.choices, default=SourceKind.FEED)
+    name = models.CharField(max_length=200)
+    url = models.URLField(max_length=2000)
+    language = models.CharField(max_length=5, default="en", choices=[("en", "English"), ("fr", "Français")])
+    keywords = models.TextField(
+        blank=True
+    )  # one per line, EN or FR; an item must contain one (accents ignored)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)  # the last run's failures, one per line; "" when it went well
+    last_counts = models.JSONField(default=dict, blank=True)  # the last run's summary (new, seen, below...)
+    items_total = models.PositiveIntegerField(default=0)  # new items met, over all runs
+    leads_total = models.PositiveIntegerField(default=0)
+    failures_total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keyword_list(self) -> list[str]:
+        return [line.strip() for line in self.keywords.splitlines() if line.strip()]
+
+
+class SeenOutcome(models.TextChoices):
+    LEAD = "lead", _("Became a lead")
+    BELOW = "below", _("Below the relevance threshold")
+    KNOWN = "known", _("Already held (a lead or a record's source)")
+    FILTERED = "filtered", _("Without the watched keywords")
+
+
+class SeenItem(models.Model):
+    """One canonical URL the poller has dealt with, so that the next run skips it. Keyed by the sha256 of the
+    canonical URL: a unique index on a 2,000-character column is too wide for some databases."""
+
+    url_hash = models.CharField(max_length=64, unique=True)
+    canonical_url = models.TextField()
+    source = models.ForeignKey(
+        MonitoredSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(max_length=10, choices=SeenOutcome.choices)
+    score = models.FloatField(null=True, blank=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.outcome}: {self.canonical_url}"
+
+
+def url_key(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode()).hexdigest()

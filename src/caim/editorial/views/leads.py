@@ -86,6 +86,11 @@ def lead(request, pk: int):
             "source_types": [(v.slug, v.label_in(page_language())) for v in taxonomy["source_type"].values],
             "status_label": LeadStatus(item.status).label,
             "origin_label": Origin(item.origin).label,
+            "article": item.extracted
+            if (item.extracted or {}).get("title") or (item.extracted or {}).get("text")
+            else None,
+            "relevance": (item.extracted or {}).get("relevance"),
+            "candidates": [c for c in (item.extracted or {}).get("candidates", []) if isinstance(c, dict)],
         },
     )
 

@@ -1,0 +1,185 @@
+"""Duplicate candidates of a new lead (SPEC §6.3), first step: canonical URLs and fuzzy titles.
+
+    candidates = find_candidates(Query(urls=[...], title="...", exclude_lead=lead.pk))
+
+Each matcher takes a `Query` and yields `Candidate`s; `find_candidates` keeps the best score per target (a record
+or an open lead), best first, and the first `CAIM_DEDUP_CANDIDATES`. A semantic matcher (multilingual embeddings,
+EN↔FR) joins by being added to `MATCHERS` (or passed as `matchers=`): nothing else changes.
+
+- URL matcher: a lead URL whose canonical form (`canonical.canonical_url`) equals that of a record's source, or
+  of another open lead's URL: score 1.0 (the same article). The database is narrowed by host first (a
+  `LIKE '%host%'`, both databases), then compared exactly in Python.
+- Title matcher: rapidfuzz `token_set_ratio` between accent-folded, lower-cased titles (the relevance module's
+  `normalise`), against record titles (EN and FR), the titles of the records' sources and the extracted titles
+  of open leads; kept from `CAIM_DEDUP_TITLE_THRESHOLD` (0–100); score = ratio / 100. Titles of fewer than three
+  words are not compared: `token_set_ratio` gives 100 whenever one word set contains the other, so "AI" would
+  match every headline.
+
+Ties rank a URL match before a title match. Withdrawn and merged records are not candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from rapidfuzz import fuzz, process
+
+from caim.intake.canonical import canonical_url
+from caim.intake.models import OPEN_STATUSES, Lead
+from caim.intake.relevance import normalise
+from caim.records.models import Record, RecordSource, Source, Status
+
+MIN_TITLE_WORDS = 3
+CLOSED_RECORDS = (Status.WITHDRAWN, Status.MERGED)
+
+
+@dataclass(frozen=True)
+class Query:
+    urls: list[str] = field(default_factory=list)
+    title: str = ""
+    exclude_lead: int | None = None  # the lead being matched is not its own duplicate
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str  # "record" or "lead"
+    pk: int
+    label: str  # a record's slug and title, or a lead's title, for the screening view
+    score: float  # 0..1
+    reason: str  # "url" or "title"
+    matched: str = ""  # the URL or the title that matched
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+Matcher = Callable[[Query], Iterable[Candidate]]
+
+
+def fold(title: str) -> str:
+    return normalise(title).strip()
+
+
+def _host(canonical: str) -> str:
+    return (urlsplit(canonical).hostname or "").lower()
+
+
+def _record_label(record: Record) -> str:
+    return f"{record.slug}: {record.title_en or record.title_fr}"
+
+
+def match_urls(query: Query) -> Iterable[Candidate]:
+    wanted = {canonical_url(u): u for u in query.urls if u}
+    hosts = {_host(c) for c in wanted} - {""}
+    for host in hosts:
+        for source in Source.objects.filter(url__icontains=host).only("pk", "url"):
+            if canonical_url(source.url) not in wanted:
+                continue
+            citations = RecordSource.objects.filter(source=source).exclude(record__status__in=CLOSED_RECORDS)
+            for citation in citations.select_related("record").only(
+                "record__id", "record__slug", "record__title_en", "record__title_fr"
+            ):
+                yield Candidate("record", citation.record.pk, _record_label(citation.record), 1.0, "url",
+                                source.url)  # fmt: skip
+        leads = Lead.objects.filter(status__in=OPEN_STATUSES, urls__icontains=host)
+        if query.exclude_lead:
+            leads = leads.exclude(pk=query.exclude_lead)
+        for pk, urls, title in leads.values_list("pk", "urls", "extracted__title"):
+            for url in urls or []:
+                if canonical_url(url) in wanted:
+                    yield Candidate("lead", pk, title or url, 1.0, "url", url)
+                    break
+
+
+def _title_choices(query: Query) -> dict[tuple[str, int, str], str]:
+    """(kind, pk, label) -> folded title, of every title worth comparing."""
+    choices: dict[tuple[str, int, str], str] = {}
+
+    def add(key, title):
+        folded = fold(title or "")
+        if len(folded.split()) >= MIN_TITLE_WORDS:
+            choices[(*key, title)] = folded
+
+    records = Record.objects.exclude(status__in=CLOSED_RECORDS)
+    for pk, slug, en, fr in records.values_list("pk", "slug", "title_en", "title_fr"):
+        label = f"{slug}: {en or fr}"
+        add(("record", pk, label), en)
+        add(("record", pk, label), fr)
+    citations = RecordSource.objects.exclude(record__status__in=CLOSED_RECORDS)
+    for pk, slug, en, fr, title in citations.values_list(
+        "record__pk", "record__slug", "record__title_en", "record__title_fr", "title"
+    ):
+        add(("record", pk, f"{slug}: {en or fr}"), title)
+    leads = Lead.objects.filter(status__in=OPEN_STATUSES)
+    if query.exclude_lead:
+        leads = leads.exclude(pk=query.exclude_lead)
+    for pk, title in leads.exclude(extracted__title=None).values_list("pk", "extracted__title"):
+        if isinstance(title, str):
+            add(("lead", pk, title), title)
+    return choices
+
+
+def match_titles(query: Query) -> Iterable[Candidate]:
+    folded = fold(query.title)
+    if len(folded.split()) < MIN_TITLE_WORDS:
+        return
+    choices = _title_choices(query)
+    found = process.extract(
+        folded,
+        choices,
+        scorer=fuzz.token_set_ratio,
+        processor=None,
+        score_cutoff=settings.CAIM_DEDUP_TITLE_THRESHOLD,
+        limit=None,
+    )
+    for _folded, ratio, (kind, pk, label, title) in found:
+        yield Candidate(kind, pk, label, round(ratio / 100, 3), "title", title)
+
+
+MATCHERS: list[Matcher] = [match_urls, match_titles]
+
+
+def find_candidates(
+    query: Query, *, limit: int | None = None, matchers: list[Matcher] | None = None
+) -> list[Candidate]:
+    """The best candidate per target, best first (a URL match before a title match of the same score)."""
+    best: dict[tuple[str, int], Candidate] = {}
+    for matcher in MATCHERS if matchers is None else matchers:
+        for candidate in matcher(query):
+            key = (candidate.kind, candidate.pk)
+            held = best.get(key)
+            if held is None or (candidate.score, candidate.reason == "url") > (
+                held.score,
+                held.reason == "url",
+            ):
+                best[key] = candidate
+    ranked = sorted(best.values(), key=lambda c: (-c.score, c.reason != "url", c.kind, c.pk))
+    return ranked[: settings.CAIM_DEDUP_CANDIDATES if limit is None else limit]
+
+
+def lead_query(lead: Lead) -> Query:
+    """What a lead is matched by: its URLs, and its extracted title (or a short submission's text)."""
+    title = (lead.extracted or {}).get("title") or ""
+    if not title and len(lead.raw_text) <= 300:
+        title = lead.raw_text
+    return Query(urls=list(lead.urls or []), title=title, exclude_lead=lead.pk)
+
+
+def known_url(url: str) -> bool:
+    """Whether the article at `url` is already held: a record's source, or a lead (open or not)."""
+    canonical = canonical_url(url)
+    host = _host(canonical)
+    if not host:
+        return False
+    if any(
+        canonical_url(u) == canonical
+        for u in Source.objects.filter(url__icontains=host).values_list("url", flat=True)
+    ):
+        return True
+    for urls in Lead.objects.filter(urls__icontains=host).values_list("urls", flat=True):
+        if any(canonical_url(u) == canonical for u in urls or []):
+            return True
+    return False
