@@ -152,16 +152,21 @@ def draft(request, pk: int):
     return redirect("staff:edit", record.pk)
 
 
+def _named_record(request, field: str):
+    """The record the form's `field` names by number or slug; None, with a message saying so, when none is."""
+    ident = request.POST.get(field) or ""
+    found = _record_by(ident)
+    if found is None:
+        messages.error(request, _("No record is numbered or named “%(ident)s”.") % {"ident": ident})
+    return found
+
+
 @staff_view(SCREENERS, methods=("POST",))
 def attach(request, pk: int):
     """To an existing record; with a URL of the lead and its details, also as a new source of the record."""
     item = get_lead(pk)
-    target = _record_by(request.POST.get("record") or "")
+    target = _named_record(request, "record")
     if target is None:
-        messages.error(
-            request,
-            _("No record is numbered or named “%(ident)s”.") % {"ident": request.POST.get("record") or ""},
-        )
         return redirect("staff:lead", item.pk)
     url = (request.POST.get("url") or "").strip()
     source = None
@@ -186,12 +191,8 @@ def attach(request, pk: int):
 def incident(request, pk: int):
     """A new draft incident that materializes a hazard."""
     item = get_lead(pk)
-    hazard = _record_by(request.POST.get("hazard") or "")
+    hazard = _named_record(request, "hazard")
     if hazard is None:
-        messages.error(
-            request,
-            _("No record is numbered or named “%(ident)s”.") % {"ident": request.POST.get("hazard") or ""},
-        )
         return redirect("staff:lead", item.pk)
     try:
         made = actions.attach_as_incident(item, actor=request.user, hazard=hazard,
