@@ -188,3 +188,13 @@ def test_a_hazard_is_needed_for_a_new_incident(client, editor, incident):
     client.post(f"/staff/leads/{done.lead.pk}/incident/", {"hazard": incident.slug, "slug": "t-new-case"})
     assert not Record.objects.filter(slug="t-new-case").exists()
     assert Lead.objects.get(pk=done.lead.pk).status == LeadStatus.RECEIVED
+
+
+@pytest.mark.parametrize(("action", "field"), [("attach", "record"), ("incident", "hazard")])
+def test_a_record_that_does_not_exist_is_said_and_nothing_changes(client, editor, action, field):
+    done = submit()
+    client.force_login(editor)
+    answer = client.post(f"/staff/leads/{done.lead.pk}/{action}/", {field: "no-such-record"}, follow=True)
+    assert "No record is numbered or named “no-such-record”." in answer.content.decode()
+    lead = Lead.objects.get(pk=done.lead.pk)
+    assert lead.status == LeadStatus.RECEIVED and lead.record_id is None
