@@ -28,10 +28,14 @@ class Badge:
     def html(self) -> SafeString:
         """The badge as a list item, in the active language. Written here rather than in a template: a page
         of records shows hundreds of badges, and an included template costs more than the rest of a row."""
-        facet = format_html('<span class="badge-facet">{}</span> ', _("%(label)s:") % {"label": self.facet})
+        facet = (
+            format_html('<span class="badge-facet">{}</span> ', _("%(label)s:") % {"label": self.facet})
+            if self.facet
+            else ""
+        )
         return format_html(
             '<li class="badge badge-{} badge-{}-{}">{}<span class="badge-value">{}</span></li>',
-            self.kind, self.kind, self.value, facet if self.facet else "", self.label,
+            self.kind, self.kind, self.value, facet, self.label,
         )  # fmt: skip
 
 

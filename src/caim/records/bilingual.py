@@ -129,12 +129,12 @@ class RecordLink:
             text = format_html('<p class="snippet">{}</p>', self.snippet)
         else:
             text = format_html(
-                "<p{}>{}</p>", _lang(summary), Truncator(summary.text).words(60, truncate=" …")
+                "<p{}>{}</p>", lang_attr(summary), Truncator(summary.text).words(60, truncate=" …")
             )
         return format_html(
             '<li class="record-item">\n        <h2><a href="{}"{}>{}</a></h2>\n        <p class="record-line">{}</p>'
             "\n        {}\n        {}\n      </li>",
-            self.url, _lang(title), title.text, self.meta_html, self.badges_html, text,
+            self.url, lang_attr(title), title.text, self.meta_html, self.badges_html, text,
         )  # fmt: skip
 
     @property
@@ -161,8 +161,12 @@ class RecordLink:
         return SafeString(escape(label) % {"date": time_html(r.first_published_at, "day", self.lang)})
 
 
-def _lang(text: Text) -> SafeString:
-    return format_html(' lang="{}"', text.lang) if text.fallback else SafeString("")
+def lang_attr(value) -> SafeString:
+    """` lang="en"` for a Text in another language than the page's (a name, a publisher, a title as written),
+    to put on the element that holds it; nothing otherwise (a plain string is in the page language)."""
+    if getattr(value, "fallback", False) and getattr(value, "lang", ""):
+        return format_html(' lang="{}"', value.lang)
+    return SafeString("")
 
 
 def record_links(records, lang: str) -> list[RecordLink]:

@@ -5,6 +5,8 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from caim.records.bilingual import lang_attr
+
 register = template.Library()
 
 
@@ -44,13 +46,7 @@ def html_block(value, css=""):
     return format_html('<div class="{}">{}</div>{}', css, value.html, _machine(value))
 
 
-@register.filter
-def lang_attr(value) -> str:
-    """` lang="en"` for a Text in another language than the page's (a name, a publisher, a title as written),
-    to put on the element that holds it; nothing otherwise (a plain string is in the page language)."""
-    if getattr(value, "fallback", False) and getattr(value, "lang", ""):
-        return format_html(' lang="{}"', value.lang)
-    return ""
+register.filter("lang_attr", lang_attr)  # records/bilingual.py: the list rows written in Python use it too
 
 
 @register.simple_tag
