@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from caim.interop.exports.aiid import AIID_FIELD_NAMES, NotAnIncident, aiid_submission
+from caim.interop.exports.aiid import AIID_FIELDS, NotAnIncident, aiid_submission
 from caim.interop.exports.oecd import oecd_export
 from caim.records import actions
 from caim.records.lint import fold
@@ -314,8 +314,8 @@ def test_every_aiid_crosswalk_field_is_named_in_the_suggestions():
         if isinstance(value["crosswalk"]["aiid"], dict)
         for field in value["crosswalk"]["aiid"]
     } - {"aiid_record_type", "aiid_entity_role"}
-    assert used <= set(AIID_FIELD_NAMES), used - set(AIID_FIELD_NAMES)
-    for key, (namespace, name) in AIID_FIELD_NAMES.items():
+    assert used <= set(AIID_FIELDS), used - set(AIID_FIELDS)
+    for key, (namespace, name, _cardinality) in AIID_FIELDS.items():
         prefix = {"CSETv1": "cset_v1_", "MIT": "mit_"}.get(namespace)
         if prefix:
             assert key == prefix + name.lower().replace(" ", "_"), key

@@ -82,7 +82,6 @@ AIID_FIELDS = {
     "mit_timing": ("MIT", "Timing", SINGLE),
     "gmf_technical_failure": ("GMF", "Potential AI Technical Failure", MULTI),
 }
-AIID_FIELD_NAMES = {key: (namespace, name) for key, (namespace, name, _) in AIID_FIELDS.items()}
 SUGGESTION_SOURCES = (
     ("record_type", None),
     ("harm_type", "harm_types"),
