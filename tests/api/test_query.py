@@ -108,9 +108,44 @@ def test_entities_systems_and_search(client, editor, entities, clock):
     assert hits and hits[0]["url"].startswith("http") and "/fr/" in hits[0]["url"]
 
 
+def test_similar_records_are_the_record_pages_related_records(client, db):
+    """The API gives the "Related records" of a record page, in the page's order, by slug or by id."""
+    public = PublicRecord.objects.listed().filter(related_links__isnull=False).distinct().first()
+    data = get(client, f"/api/v3/records/{public.slug}/similar").json()
+    assert data["record"] == public.slug and data["meta"]["count"] == len(data["records"]) > 0
+    page = client.get(public.url("en")).content.decode()
+    shown = page.split('id="h-related"', 1)[1].split("</section>", 1)[0]
+    positions = [shown.index(f"/{r['slug']}/") for r in data["records"]]
+    assert positions == sorted(positions)  # the page's order: most similar first
+    scores = [r["score"] for r in data["records"]]
+    assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
+    by_id = get(client, f"/api/v3/records/{public.pk}/similar?lang=fr").json()
+    first = PublicRecord.objects.get(pk=by_id["records"][0]["id"])
+    assert by_id["record"] == public.slug and by_id["records"][0]["title"] == first.title("fr")
+    assert "/fr/" in by_id["records"][0]["url"]
+
+
+def test_similar_records_leave_out_withdrawn_records_and_unknown_names_are_404(
+    client, editor, reviewer, clock
+):
+    from caim.records.actions import withdraw_record
+    from caim.records.models import Record
+
+    public = PublicRecord.objects.listed().filter(related_links__isnull=False).distinct().first()
+    gone = get(client, f"/api/v3/records/{public.slug}/similar").json()["records"][0]
+    withdraw_record(
+        Record.objects.get(pk=gone["id"]), actor=reviewer, reason_en="Duplicate.", reason_fr="Doublon."
+    )
+    after = get(client, f"/api/v3/records/{public.slug}/similar").json()["records"]
+    assert gone["id"] not in [r["id"] for r in after]
+    missing = get(client, "/api/v3/records/no-such-record/similar")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
 def test_openapi_and_its_browser(client, db):
     spec = get(client, "/api/v3/openapi.json").json()
-    assert {"/api/v3/records", "/api/v3/entities", "/api/v3/systems", "/api/v3/search"} <= set(spec["paths"])
+    assert {"/api/v3/records", "/api/v3/records/{ref}/similar", "/api/v3/entities", "/api/v3/systems",
+            "/api/v3/search"} <= set(spec["paths"])  # fmt: skip
     # every filter of the lists, a facet as a repeatable (array) parameter
     parameters = {p["name"]: p for p in spec["paths"]["/api/v3/records"]["get"]["parameters"]}
     assert {f.param for f in lists.FACETS} | {"from", "to", "year_from", "year_to", "q", "sort"} <= set(

@@ -28,7 +28,7 @@ from caim.api.corpus import dumps, materialized_incidents, record_entry
 from caim.api.http import cacheable, not_modified, with_cors
 from caim.params import parse_int
 from caim.records.fields import CHILD_LISTS, RECORD_FIELDS
-from caim.records.models import AISystem, Entity, PublicRecord, PublicState
+from caim.records.models import AISystem, Entity, PublicRecord, PublicState, RelatedRecord
 from caim.records.queries import listed
 from caim.records.versions import SCHEMA_VERSION
 from caim.search.backends import get_backend
@@ -226,12 +226,28 @@ class SearchOut(Schema):
     results: list[SearchHit]
 
 
+class SimilarOut(Schema):
+    id: int
+    slug: str
+    type: str
+    title: str
+    url: str
+    score: float = Field(description="Cosine similarity of the two records' vectors (0 to 1).")
+
+
+class SimilarList(Schema):
+    meta: Meta
+    record: str = Field(description="The slug of the record the others resemble.")
+    records: list[SimilarOut]
+
+
 class ErrorOut(Schema):
     error: str
     message: str
 
 
 ERRORS = {400: ErrorOut}
+NOT_FOUND = {404: ErrorOut}
 
 # -- records ---------------------------------------------------------------------------------------------------
 
@@ -332,6 +348,38 @@ def records(request, filters: Query[RecordFilters]):
         meta = {"schema_version": SCHEMA_VERSION, "count": len(ids), "limit": limit, "lang": lang,
                 "next": _next_url(request, offset + limit) if more else None}  # fmt: skip
         return Built({"meta": meta, "records": entries}, index.version)
+
+    return _answer(request, build)
+
+
+@api.get(
+    "/records/{ref}/similar",
+    response={200: SimilarList, **ERRORS, **NOT_FOUND},
+    summary="The listed records most similar to one record (its slug, an earlier slug or its id)",
+)
+def similar(request, ref: str, lang: Literal["en", "fr"] | None = None):
+    """The "Similar records" of a record page (SPEC §6.4), computed when either record was published: records
+    of either type whose title, summary and taxonomy resemble this one's, most similar first."""
+    lang = _lang(lang)
+    found = PublicRecord.objects.find(None, ref[:200])
+    if found is None:
+        raise ApiError(404, "not_found", f"No published record is called “{ref[:200]}”.")
+    public = found.record
+
+    def build() -> dict:
+        links = (
+            RelatedRecord.objects.filter(listed("related__"), record_id=public.pk)
+            .select_related("related")
+            .order_by("-score", "related_id")
+        )
+        records = []
+        for link in links:
+            other = link.related
+            records.append({"id": other.pk, "slug": other.slug, "type": other.record_type, "title": other.title(lang),
+                            "url": settings.CAIM_SITE_URL + other.url(lang), "score": round(link.score, 4)})  # fmt: skip
+        meta = {"schema_version": SCHEMA_VERSION, "count": len(records), "limit": len(records), "lang": lang,
+                "next": None}  # fmt: skip
+        return {"meta": meta, "record": public.slug, "records": records}
 
     return _answer(request, build)
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("records/<int:pk>/edit/", editor.edit, name="edit"),
     path("records/<int:pk>/lint/", editor.lint, name="lint"),
     path("records/<int:pk>/preview/", editor.preview, name="preview"),
+    path("records/<int:pk>/duplicates/", editor.duplicates, name="duplicates"),
     path("records/<int:pk>/translate/", translate.translate, name="translate"),
     path("records/<int:pk>/changes/", records.changes, name="changes"),
     path("records/<int:pk>/move/", records.move, name="move"),

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from caim.editorial.duplicates import possible_duplicates
 from caim.editorial.forms import Editor
 from caim.editorial.permissions import ANY_STAFF, WRITERS, staff_view
 from caim.editorial.views.records import get_record, working_document
@@ -182,6 +183,16 @@ def lint(request, pk: int):
             "edit_url": True,
         },  # fmt: skip
     )
+
+
+@staff_view(WRITERS)
+def duplicates(request, pk: int):
+    """Records and open leads that look like this one (loaded into the editor by htmx; a page of its own
+    without JavaScript): matching them reads many titles, so the editor does not wait for it."""
+    rec = get_record(pk)
+    context = {"record": rec, "candidates": possible_duplicates(rec)}
+    template = "editorial/_duplicates.html" if request.htmx else "editorial/duplicates.html"
+    return render(request, template, context)
 
 
 @staff_view(ANY_STAFF)
