@@ -27,6 +27,7 @@ COMMANDS = {
     "export-site",
     "compilemessages",
     "poll",
+    "worker",
 }
 
 

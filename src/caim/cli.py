@@ -139,6 +139,10 @@ def cmd_demo(args) -> int:
     except DemoDataError as exc:
         print(f"The demo data could not be loaded (nothing was written):\n{exc}", file=sys.stderr)
         return 1
+    from caim import queue
+
+    if queue.uses_database():  # what the publications queued (related records), so the demo starts with none
+        queue.run_worker(batch=True, startup_delay=False)
     print(
         f"Demo data: {result.records} record(s) loaded ({result.versions} version(s)), {result.entities} entities, "
         f"{result.systems} AI systems; {result.skipped} record(s) already present."

@@ -7,8 +7,8 @@
 - `caim worker` (`run_worker`) runs django-tasks-db's worker after `recover_stale()`: the database backend never
   takes back a task whose worker was killed (it stays "running" for ever), so we do. A task's worker id names
   its machine, process and the process's start time: on the same machine, a task whose process is gone (or is
-  another process with a reused number) is queued again at once; on another machine, once it has been running
-  longer than CAIM_TASKS_STALE_SECONDS. A task that lost its worker CAIM_TASKS_MAX_ATTEMPTS times is marked
+  another process with a reused number) is queued again at once, and one whose process still runs is left to
+  it however long it takes; on another machine, once it has been running longer than CAIM_TASKS_STALE_SECONDS. A task that lost its worker CAIM_TASKS_MAX_ATTEMPTS times is marked
   failed instead (it may be what kills them). Every task is written to be run twice without harm.
 - `queue_state()`: the counts and the last error the staff see on the monitored sources' page.
 
@@ -80,13 +80,13 @@ def worker_id(pid: int | None = None) -> str:
     return f"{socket.gethostname()[:40]}:{pid}:{_started(pid) or ''}"
 
 
-def worker_gone(worker: str) -> bool:
-    """True when `worker` ran on this machine and its process is not running any more; False when it is, or ran
-    elsewhere (there only the task's age tells)."""
+def worker_gone(worker: str) -> bool | None:
+    """True when `worker` ran on this machine and its process is not running any more, False when it still
+    runs; None when it ran on another machine (there only the task's age tells)."""
     host, _, rest = worker.partition(":")
     pid, _, start = rest.partition(":")
     if host != socket.gethostname()[:40] or not pid.isdigit():
-        return False
+        return None
     if int(pid) == os.getpid():  # this process is starting: whatever ran under its number before is dead
         return True
     now = _started(int(pid))
@@ -113,7 +113,8 @@ def recover_stale(now: datetime | None = None) -> Recovered:
     done = Recovered([], [])
     for task in DBTaskResult.objects.running().only("id", "worker_ids", "started_at", "task_path"):
         last = task.worker_ids[-1] if task.worker_ids else ""
-        if not (worker_gone(last) or (task.started_at and task.started_at < old)):
+        gone = worker_gone(last)
+        if gone is False or (gone is None and not (task.started_at and task.started_at < old)):
             continue
         # Only if it is still the same run: a worker that finished it meanwhile keeps its outcome.
         same = DBTaskResult.objects.filter(
