@@ -504,6 +504,10 @@ def cmd_worker(args) -> int:
             file=sys.stderr,
         )
         return 2
+    import logging
+
+    for name in ("django_tasks", "django_tasks_db"):  # a line per task started and finished (LOG_LEVEL aside)
+        logging.getLogger(name).setLevel(logging.INFO)
     recovered = queue.run_worker(batch=args.batch, interval=args.interval, max_tasks=args.max_tasks,
                                  queues=args.queue, startup_delay=not args.batch)  # fmt: skip
     if recovered.requeued or recovered.failed:
