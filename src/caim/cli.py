@@ -142,7 +142,7 @@ def cmd_demo(args) -> int:
     from caim import queue
 
     if queue.uses_database():  # what the publications queued (related records), so the demo starts with none
-        queue.run_worker(batch=True, startup_delay=False)
+        queue.run_ready()
     print(
         f"Demo data: {result.records} record(s) loaded ({result.versions} version(s)), {result.entities} entities, "
         f"{result.systems} AI systems; {result.skipped} record(s) already present."

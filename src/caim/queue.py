@@ -161,6 +161,25 @@ def run_worker(*, batch: bool = False, interval: float = 1.0, max_tasks: int | N
     return recovered
 
 
+def run_ready() -> int:
+    """Run the tasks that are ready, here and now, one at a time as a worker runs them, without the worker's
+    recycling of database connections: for a command that holds the database itself (`caim demo`)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+                    max_tasks=None, worker_id=worker_id(), excluded_queue_names=[])  # fmt: skip
+    done = 0
+    while True:
+        with transaction.atomic():
+            task = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+            if task is None:
+                return done
+            task.claim(worker.worker_id)
+        worker.run_task(task)
+        done += 1
+
+
 # -- what the staff see ------------------------------------------------------------------------------------------
 
 

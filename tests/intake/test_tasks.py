@@ -99,6 +99,22 @@ def test_a_worker_makes_the_leads_the_inline_poll_makes_and_a_second_round_makes
     )
 
 
+def test_articles_failing_in_workers_are_written_on_the_source_and_wait_for_their_retry(db, site, run_tasks):
+    failing = source(site, "failing.xml")
+    schedule()
+    run_tasks()
+    assert {t.status for t in tasks()} == {"SUCCESSFUL"}  # a page that fails is no failed task
+    failing.refresh_from_db()
+    assert sorted(line.split(":", 1)[0] for line in failing.last_error.splitlines()) == [
+        "disallowed by robots.txt", "response too large", "timed out", "too many redirects"]  # fmt: skip
+    assert failing.leads_total == 1 and failing.failures_total == 4
+    assert list(PendingArticle.objects.values_list("attempts", flat=True)) == [1, 1, 1, 1]
+    MovingClock.at = START + timedelta(minutes=61)
+    schedule()
+    run_tasks()
+    assert list(PendingArticle.objects.values_list("attempts", flat=True)) == [2, 2, 2, 2]
+
+
 def test_the_immediate_backend_runs_the_same_tasks_without_a_worker(db, site, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     feed = source(site, "mixed.xml")

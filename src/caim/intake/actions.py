@@ -346,8 +346,14 @@ def record_article(source: MonitoredSource, *, leads: int = 0, errors: list[str]
     changes = {"leads_total": models.F("leads_total") + leads,
                "failures_total": models.F("failures_total") + len(errors)}  # fmt: skip
     if errors:
-        changes["last_error"] = Concat(models.F("last_error"), models.Value("\n" + "\n".join(errors)),
-                                       output_field=models.TextField())  # fmt: skip
+        joined = "\n".join(errors)
+        text = models.TextField()
+        changes["last_error"] = models.Case(
+            models.When(last_error="", then=models.Value(joined, output_field=text)),
+            default=Concat(models.F("last_error"), models.Value("\n" + joined, output_field=text),
+                           output_field=text),
+            output_field=text,
+        )  # fmt: skip
     MonitoredSource.objects.filter(pk=source.pk).update(**changes)
 
 
