@@ -109,6 +109,13 @@ def test_articles_failing_in_workers_are_written_on_the_source_and_wait_for_thei
         "disallowed by robots.txt", "response too large", "timed out", "too many redirects"]  # fmt: skip
     assert failing.leads_total == 1 and failing.failures_total == 4
     assert list(PendingArticle.objects.values_list("attempts", flat=True)) == [1, 1, 1, 1]
+    # a task run again after it recorded its failure (its worker died just after) does not try again
+    hits = site.hits["/slow"]
+    slow = PendingArticle.objects.get(url=site.url("/slow"))
+    again = next(t for t in tasks("extract_article") if t.args_kwargs["args"] == [slow.pk, 0])
+    DBTaskResult.objects.filter(pk=again.pk).update(status="READY")
+    run_tasks()
+    assert site.hits["/slow"] == hits and DBTaskResult.objects.get(pk=again.pk).return_value["waiting"] == 1
     MovingClock.at = START + timedelta(minutes=61)
     schedule()
     run_tasks()

@@ -212,19 +212,24 @@ def _queue(source: MonitoredSource, item: FeedItem) -> bool:
         pending = actions.lease_article(source, url=item.url, canonical=item.canonical_url, item=item_data(item),
                                         seconds=settings.CAIM_TASKS_STALE_SECONDS)  # fmt: skip
         if pending is not None:
-            queue.enqueue(extract_article, pending.pk)
+            queue.enqueue(extract_article, pending.pk, pending.attempts)
     return pending is not None
 
 
-def take_pending(pending_id: int, fetcher: Fetcher) -> SourceRun | None:
+def take_pending(pending_id: int, fetcher: Fetcher, attempts: int | None = None) -> SourceRun | None:
     """A queued article (`extract_article`): fetched, scored, a lead or not, or failed with its next try set.
-    None when it is gone (an earlier run of this task, or an inline poll, dealt with it)."""
+    None when it is gone (an earlier run of this task, or an inline poll, dealt with it). `attempts`: its failed
+    attempts when it was queued; more now means this task ran already (its worker died after recording the
+    failure) and the article waits for its next try."""
     pending = PendingArticle.objects.select_related("source").filter(pk=pending_id).first()
     if pending is None:
         return None
     run = SourceRun(pending.source)
     if _already_seen(pending.canonical_url):
         PendingArticle.objects.filter(pk=pending.pk).delete()
+        return run
+    if pending.gave_up_at or (attempts is not None and pending.attempts != attempts):
+        run.counts["waiting"] += 1
         return run
     _take(pending.source, item_from(pending.item), run, fetcher, settings.CAIM_POLL_MIN_RELEVANCE)
     actions.record_article(pending.source, leads=run.counts["leads"], errors=run.errors)

@@ -3,8 +3,8 @@ caim.intake.actions, each safe to run twice (a task whose worker died is run aga
 
 - `poll_source(source_id)`: read one source's feed; each new article is leased and queued as `extract_article`
   (`caim poll --enqueue` enqueues one per due source).
-- `extract_article(pending_id)`: fetch, extract and score one queued article; a lead, a "below the threshold",
-  or a failure with its next try.
+- `extract_article(pending_id, attempts)`: fetch, extract and score one queued article; a lead, a "below the
+  threshold", or a failure with its next try (nothing when it failed since it was queued: a second run).
 - `find_candidates(lead_id)`: the duplicate candidates of a lead, computed again (a public submission whose
   matching failed is stored without them, and this task is queued to try again).
 """
@@ -41,9 +41,9 @@ def poll_source(source_id: int) -> dict:
 
 
 @task()
-def extract_article(pending_id: int) -> dict:
+def extract_article(pending_id: int, attempts: int | None = None) -> dict:
     with _fetcher() as fetcher:
-        run = poll.take_pending(pending_id, fetcher)
+        run = poll.take_pending(pending_id, fetcher, attempts)
     return run.counts if run is not None else {}
 
 
