@@ -70,10 +70,10 @@ def run_tasks(monkeypatch):
     are left out: the test's transaction holds it."""
     from django_tasks_db.management.commands import db_worker
 
-    from caim import queue
+    from caim import background
 
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    return lambda: queue.run_worker(batch=True, startup_delay=False)
+    return lambda: background.run_worker(batch=True, startup_delay=False)
 
 
 @pytest.fixture

@@ -139,10 +139,12 @@ def cmd_demo(args) -> int:
     except DemoDataError as exc:
         print(f"The demo data could not be loaded (nothing was written):\n{exc}", file=sys.stderr)
         return 1
-    from caim import queue
+    from caim import background
 
-    if queue.uses_database():  # what the publications queued (related records), so the demo starts with none
-        queue.run_ready()
+    if (
+        background.uses_database()
+    ):  # what the publications queued (related records), so the demo starts with none
+        background.run_ready()
     print(
         f"Demo data: {result.records} record(s) loaded ({result.versions} version(s)), {result.entities} entities, "
         f"{result.systems} AI systems; {result.skipped} record(s) already present."
@@ -472,12 +474,12 @@ def poll_enqueue() -> int:
 
     from django.core.cache import cache
 
-    from caim import queue
+    from caim import background
     from caim.intake.poll import schedule
     from caim.records.tasks import prune_change_log
 
-    if queue.uses_database():
-        recovered = queue.recover_stale()
+    if background.uses_database():
+        recovered = background.recover_stale()
         if recovered.requeued or recovered.failed:
             print(
                 f"{len(recovered.requeued)} task(s) of dead workers queued again, {len(recovered.failed)} given up"
@@ -485,18 +487,18 @@ def poll_enqueue() -> int:
     sources = schedule()
     print(f"{len(sources)} source(s) due: queued" + "".join(f"\n  {s.name} (#{s.pk})" for s in sources))
     if cache.add(f"caim:tidy:{date.today().isoformat()}", True, 2 * 86400):  # once a day, whoever ticks first
-        queue.enqueue(prune_change_log)
-        if queue.uses_database():
-            print(f"{queue.prune_finished()} finished task(s) older than the retention deleted")
+        background.enqueue(prune_change_log)
+        if background.uses_database():
+            print(f"{background.prune_finished()} finished task(s) older than the retention deleted")
     return 0
 
 
 def cmd_worker(args) -> int:
     from django.conf import settings
 
-    from caim import queue
+    from caim import background
 
-    if not queue.uses_database():
+    if not background.uses_database():
         print(
             f"CAIM_TASKS_BACKEND is {settings.CAIM_TASKS_BACKEND!r}: that backend's own workers run the tasks (for "
             "rq: DJANGO_SETTINGS_MODULE=caim.settings python -m django rqworker --job-class django_tasks_rq.Job "
@@ -508,7 +510,7 @@ def cmd_worker(args) -> int:
 
     for name in ("django_tasks", "django_tasks_db"):  # a line per task started and finished (LOG_LEVEL aside)
         logging.getLogger(name).setLevel(logging.INFO)
-    recovered = queue.run_worker(batch=args.batch, interval=args.interval, max_tasks=args.max_tasks,
+    recovered = background.run_worker(batch=args.batch, interval=args.interval, max_tasks=args.max_tasks,
                                  queues=args.queue, startup_delay=not args.batch)  # fmt: skip
     if recovered.requeued or recovered.failed:
         print(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from caim import queue
+from caim import background
 from caim.cli import main
 from caim.intake import actions
 from caim.intake.models import Lead, MonitoredSource, PendingArticle, SeenItem
@@ -30,7 +30,7 @@ class MovingClock:
 
 
 @pytest.fixture(autouse=True)
-def background(db, settings, tmp_path):
+def quick_and_local(db, settings, tmp_path):
     settings.CAIM_CLOCK = "tests.intake.test_tasks.MovingClock"
     MovingClock.at = START
     settings.CAIM_POLL_LOCK_FILE = tmp_path / "poll.lock"
@@ -125,7 +125,7 @@ def test_articles_failing_in_workers_are_written_on_the_source_and_wait_for_thei
 def test_the_immediate_backend_runs_the_same_tasks_without_a_worker(db, site, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     feed = source(site, "mixed.xml")
-    assert not queue.uses_database()
+    assert not background.uses_database()
     schedule()
     assert Lead.objects.filter(extracted__source=feed.pk).count() == 3
     assert DBTaskResult.objects.count() == 0
@@ -254,7 +254,7 @@ def test_recovery_takes_back_the_tasks_of_dead_workers_only(db):
     host = socket.gethostname()[:40]
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()  # a process that ran and is gone
-    alive = queue.worker_id(os.getppid())  # pytest's parent: running
+    alive = background.worker_id(os.getppid())  # pytest's parent: running
     reused = f"{host}:{os.getppid()}:1"  # its number, but another start time: a process that died
     tasks_ = {
         "dead here": running(f"{host}:{dead.pid}:123", now),
@@ -264,7 +264,7 @@ def test_recovery_takes_back_the_tasks_of_dead_workers_only(db):
         "elsewhere, stale": running("another-host:43:7", now - timedelta(hours=1)),
         "died three times": running(f"{host}:{dead.pid}:123", now, attempts=3),
     }
-    recovered = queue.recover_stale(now)
+    recovered = background.recover_stale(now)
     status = {name: DBTaskResult.objects.get(pk=t.pk).status for name, t in tasks_.items()}
     assert status == {"dead here": "READY", "alive here": "RUNNING", "reused number": "READY",
                       "elsewhere, recent": "RUNNING", "elsewhere, stale": "READY",
@@ -272,7 +272,7 @@ def test_recovery_takes_back_the_tasks_of_dead_workers_only(db):
     assert len(recovered.requeued) == 3 and len(recovered.failed) == 1
     lost = DBTaskResult.objects.get(pk=tasks_["died three times"].pk)
     assert (
-        lost.exception_class_path == "caim.queue.WorkerLost"
+        lost.exception_class_path == "caim.background.WorkerLost"
         and "died while running it 3 times" in lost.traceback
     )
     requeued = DBTaskResult.objects.get(pk=tasks_["dead here"].pk)

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 
-from caim import queue
+from caim import background
 from caim.intake import dedup
 from caim.intake.models import (
     CLOSED_STATUSES,
@@ -234,7 +234,7 @@ def store_candidates(lead: Lead, *, safe: bool = False) -> list[dict]:
 
         try:
             with transaction.atomic():
-                queue.enqueue(find_candidates, lead.pk)
+                background.enqueue(find_candidates, lead.pk)
         except Exception:
             log.exception("the candidates task of lead %s was not queued", lead.pk)
         return []

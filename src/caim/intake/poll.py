@@ -36,7 +36,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from caim import queue
+from caim import background
 from caim.intake import actions, dedup
 from caim.intake.extract import ExtractionError, fetch_article
 from caim.intake.feeds import FeedError, FeedItem, fetch_feed
@@ -212,7 +212,7 @@ def _queue(source: MonitoredSource, item: FeedItem) -> bool:
         pending = actions.lease_article(source, url=item.url, canonical=item.canonical_url, item=item_data(item),
                                         seconds=settings.CAIM_TASKS_STALE_SECONDS)  # fmt: skip
         if pending is not None:
-            queue.enqueue(extract_article, pending.pk, pending.attempts)
+            background.enqueue(extract_article, pending.pk, pending.attempts)
     return pending is not None
 
 
@@ -243,7 +243,7 @@ def schedule() -> list[MonitoredSource]:
     with transaction.atomic():
         sources = actions.claim_due_sources()
         for source in sources:
-            queue.enqueue(poll_source_task, source.pk)
+            background.enqueue(poll_source_task, source.pk)
     return sources
 
 

@@ -1,4 +1,4 @@
-"""Intake's background tasks (Django's task framework; caim.queue): thin functions over caim.intake.poll and
+"""Intake's background tasks (Django's task framework; caim.background): thin functions over caim.intake.poll and
 caim.intake.actions, each safe to run twice (a task whose worker died is run again).
 
 - `poll_source(source_id)`: read one source's feed; each new article is leased and queued as `extract_article`

@@ -191,10 +191,10 @@ def update_related(public: PublicRecord, doc: dict) -> None:
 
 
 def _queue_refresh(record_ids: Iterable[int]) -> None:
-    from caim import queue
+    from caim import background
     from caim.records.tasks import refresh_related as refresh_task
 
-    queue.enqueue(refresh_task, sorted(record_ids))
+    background.enqueue(refresh_task, sorted(record_ids))
 
 
 def _related_lists(ids: list[int]) -> dict[int, list[tuple[int, float]]]:

@@ -1,4 +1,4 @@
-"""The records' background tasks (Django's task framework; caim.queue).
+"""The records' background tasks (Django's task framework; caim.background).
 
 `refresh_related(record_ids)`: after a publication or a withdrawal, the related-records lists of the records
 that listed the changed one are computed again from every listed record's vector. The publication itself still

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from caim import queue
+from caim import background
 from caim.editorial.permissions import SOURCE_KEEPERS, SOURCE_READERS, can, staff_view
 from caim.intake import actions
 from caim.intake.models import MonitoredSource, PendingArticle, SourceKind
@@ -55,7 +55,11 @@ def source_list(request):
     return render(
         request,
         "editorial/sources.html",
-        {"sources": sources, "can_keep": can(request.user, *SOURCE_KEEPERS), "queue": queue.queue_state()},
+        {
+            "sources": sources,
+            "can_keep": can(request.user, *SOURCE_KEEPERS),
+            "queue": background.queue_state(),
+        },
     )
 
 

@@ -1,4 +1,5 @@
-"""Background work through Django's task framework (django-tasks): what every app's tasks share.
+"""Background work through Django's task framework (django-tasks): what every app's tasks share. (Not `queue.py`:
+run from inside the package, as `make messages` does, that name would hide the standard library's `queue`.)
 
 - `enqueue(task, *args)`: send a task with the current transaction. The database backend writes the task's row
   in it (the task exists if and only if the change that asked for it was committed); a backend outside the
