@@ -75,6 +75,17 @@ def test_the_schedule_enqueues_each_due_source_once_and_moves_it_one_interval_on
     assert len(tasks("poll_source")) == 3
 
 
+def test_two_schedulers_reading_the_same_due_source_enqueue_it_once(db, site, run_tasks):
+    due = source(site, "mixed.xml")
+    seen_by_the_other = MonitoredSource.objects.get(pk=due.pk)  # read before this one claims it
+    assert [s.pk for s in schedule()] == [due.pk]
+    assert actions.claim_source(seen_by_the_other, START) is False
+    # deactivated after it was queued: the task does nothing
+    MonitoredSource.objects.filter(pk=due.pk).update(active=False)
+    run_tasks()
+    assert tasks("poll_source")[0].return_value == {} and site.hits.get("/feeds/mixed.xml") is None
+
+
 def test_a_worker_makes_the_leads_the_inline_poll_makes_and_a_second_round_makes_none(db, site, run_tasks):
     feed = source(site, "mixed.xml")
     schedule()

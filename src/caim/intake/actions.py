@@ -364,14 +364,16 @@ def claim_due_sources(*, clock: Clock | None = None) -> list[MonitoredSource]:
     due = MonitoredSource.objects.filter(active=True).filter(
         models.Q(next_poll_at__isnull=True) | models.Q(next_poll_at__lte=now)
     )
-    claimed = []
-    for source in due:
-        moved = MonitoredSource.objects.filter(pk=source.pk, next_poll_at=source.next_poll_at).update(
+    return [source for source in due if claim_source(source, now)]
+
+
+def claim_source(source: MonitoredSource, now: datetime) -> bool:
+    """Move `source` one interval on if its next poll is still the one read (False: claimed meanwhile)."""
+    return bool(
+        MonitoredSource.objects.filter(pk=source.pk, next_poll_at=source.next_poll_at).update(
             next_poll_at=now + timedelta(minutes=source.poll_minutes)
         )
-        if moved:
-            claimed.append(source)
-    return claimed
+    )
 
 
 def record_poll(
