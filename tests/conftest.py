@@ -64,6 +64,19 @@ def list_index_of_this_test():
 
 
 @pytest.fixture
+def run_tasks(monkeypatch):
+    """`run_tasks()` runs the queued tasks in this process as `caim worker --batch` does (start-up recovery,
+    then django-tasks-db's worker), and returns the recovery's outcome. The worker's checks of the connection
+    are left out: the test's transaction holds it."""
+    from django_tasks_db.management.commands import db_worker
+
+    from caim import background
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    return lambda: background.run_worker(batch=True, startup_delay=False)
+
+
+@pytest.fixture
 def clock():
     return FixedClock(datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("America/Toronto")))
 

@@ -27,6 +27,7 @@ COMMANDS = {
     "export-site",
     "compilemessages",
     "poll",
+    "worker",
 }
 
 
@@ -94,7 +95,10 @@ def test_bad_command(argv, capsys):
 
 def test_demo_prints_two_logins_that_work(db, capsys):
     """An editor and a reviewer: the two-person rule means one demo account could not publish its own edits."""
+    from django_tasks_db.models import DBTaskResult
+
     assert main(["demo", "--no-serve"]) == 0
+    assert not DBTaskResult.objects.ready().exists()  # what its publications queued has run
     out = capsys.readouterr().out
     logins = dict(re.findall(r"username: (\w+)\s+password: (\S+)", out))
     assert set(logins) == {"editor", "reviewer"}

@@ -54,3 +54,35 @@ def test_the_default_cache_is_shared_by_every_worker():
     from django.conf import settings
 
     assert settings.CACHES["default"]["BACKEND"] == "caim.cache.CountingDatabaseCache"
+
+
+def tasks_settings(**env) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CAIM_TASKS")}
+    environ.update(env)
+    code = "import caim.settings as s; print(s.TASKS['default']['BACKEND'], s.INSTALLED_APPS[-1], getattr(s, 'RQ_QUEUES', ''))"
+    return subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_task_backend_is_chosen_by_configuration():
+    assert tasks_settings().stdout.split()[0] == "django_tasks_db.DatabaseBackend"
+    assert tasks_settings(CAIM_TASKS_BACKEND="immediate").stdout.startswith(
+        "django_tasks.backends.immediate."
+    )
+    rq = tasks_settings(CAIM_TASKS_BACKEND="rq", CAIM_TASKS_URL="redis://127.0.0.1:6379/2").stdout
+    assert (
+        rq.split()[:2] == ["django_tasks_rq.RQBackend", "django_tasks_rq"]
+        and "redis://127.0.0.1:6379/2" in rq
+    )
+    named = tasks_settings(
+        CAIM_TASKS_BACKEND="my_celery.CeleryBackend", CAIM_TASKS_OPTIONS='{"queue": "caim"}'
+    )
+    assert named.stdout.split()[0] == "my_celery.CeleryBackend"
+
+
+@pytest.mark.parametrize(("env", "message"), [({"CAIM_TASKS_BACKEND": "celery"}, "nor an import path"),
+                                              ({"CAIM_TASKS_BACKEND": "rq"}, "needs CAIM_TASKS_URL")])  # fmt: skip
+def test_a_task_backend_that_cannot_work_is_refused(env, message):
+    result = tasks_settings(**env)
+    assert result.returncode != 0 and message in result.stderr

@@ -1,5 +1,5 @@
 """The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, generate,
-import-aiid, dump, load, export-api, export-site, purge-contacts, poll, compilemessages."""
+import-aiid, dump, load, export-api, export-site, purge-contacts, poll, worker, compilemessages."""
 
 from __future__ import annotations
 
@@ -139,6 +139,12 @@ def cmd_demo(args) -> int:
     except DemoDataError as exc:
         print(f"The demo data could not be loaded (nothing was written):\n{exc}", file=sys.stderr)
         return 1
+    from caim import background
+
+    if (
+        background.uses_database()
+    ):  # what the publications queued (related records), so the demo starts with none
+        background.run_ready()
     print(
         f"Demo data: {result.records} record(s) loaded ({result.versions} version(s)), {result.entities} entities, "
         f"{result.systems} AI systems; {result.skipped} record(s) already present."
@@ -429,6 +435,8 @@ def cmd_purge_contacts(args) -> int:
 
 
 def cmd_poll(args) -> int:
+    if args.enqueue:
+        return poll_enqueue()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from caim.intake.poll import PollRunning, active_sources, poll
@@ -454,9 +462,60 @@ def cmd_poll(args) -> int:
         c = run.counts
         print(f"{run.source.name} (#{run.source.pk}): {c['items']} item(s), {c['new']} new: {c['leads']} lead(s), "
               f"{c['below']} below the relevance threshold, {c['known']} already held, {c['filtered']} without "
-              f"the keywords, {c['failed']} failed")  # fmt: skip
+              f"the keywords, {c['failed']} failed, {c['waiting']} waiting for a retry")  # fmt: skip
         for error in run.errors:
             print(f"  {error}")
+    return 0
+
+
+def poll_enqueue() -> int:
+    """The schedule's tick (cron, every few minutes): queue what is due, and tidy the queue."""
+    from datetime import date
+
+    from django.core.cache import cache
+
+    from caim import background
+    from caim.intake.poll import schedule
+    from caim.records.tasks import prune_change_log
+
+    if background.uses_database():
+        recovered = background.recover_stale()
+        if recovered.requeued or recovered.failed:
+            print(
+                f"{len(recovered.requeued)} task(s) of dead workers queued again, {len(recovered.failed)} given up"
+            )
+    sources = schedule()
+    print(f"{len(sources)} source(s) due: queued" + "".join(f"\n  {s.name} (#{s.pk})" for s in sources))
+    if cache.add(f"caim:tidy:{date.today().isoformat()}", True, 2 * 86400):  # once a day, whoever ticks first
+        background.enqueue(prune_change_log)
+        if background.uses_database():
+            print(f"{background.prune_finished()} finished task(s) older than the retention deleted")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from django.conf import settings
+
+    from caim import background
+
+    if not background.uses_database():
+        print(
+            f"CAIM_TASKS_BACKEND is {settings.CAIM_TASKS_BACKEND!r}: that backend's own workers run the tasks (for "
+            "rq: DJANGO_SETTINGS_MODULE=caim.settings python -m django rqworker --job-class django_tasks_rq.Job "
+            "default). caim worker runs the database backend's.",
+            file=sys.stderr,
+        )
+        return 2
+    import logging
+
+    for name in ("django_tasks", "django_tasks_db"):  # a line per task started and finished (LOG_LEVEL aside)
+        logging.getLogger(name).setLevel(logging.INFO)
+    recovered = background.run_worker(batch=args.batch, interval=args.interval, max_tasks=args.max_tasks,
+                                 queues=args.queue, startup_delay=not args.batch)  # fmt: skip
+    if recovered.requeued or recovered.failed:
+        print(
+            f"{len(recovered.requeued)} task(s) of dead workers queued again, {len(recovered.failed)} given up"
+        )
     return 0
 
 
@@ -572,7 +631,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("poll", help="read the monitored sources and queue new relevant articles as leads")
     p.add_argument("--source", type=int, help="only this source (its number)")
     p.add_argument("--limit", type=int, help="at most this many new items per source")
+    p.add_argument(
+        "--enqueue",
+        action="store_true",
+        help="queue one task per due source for the workers instead of polling here (the schedule's tick)",
+    )
     p.set_defaults(func=cmd_poll)
+
+    p = sub.add_parser(
+        "worker", help="run background tasks (polling, extraction, related records) until stopped"
+    )
+    p.add_argument("--batch", action="store_true", help="run the tasks that are ready, then exit")
+    p.add_argument("--max-tasks", type=int, help="exit after this many tasks")
+    p.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between two looks at an empty queue (default 1)"
+    )
+    p.add_argument("--queue", default="*", help="queue names, comma-separated (default: all)")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("compilemessages", help="compile the translation catalogs")
     p.set_defaults(func=cmd_compilemessages)

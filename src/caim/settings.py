@@ -4,6 +4,7 @@ Every setting a deployment may change is listed in docs/configuration.md (a test
 """
 
 import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -70,6 +71,8 @@ INSTALLED_APPS = [
     "caim.site",
     "caim.editorial",
     "caim.intake",
+    "django_tasks",
+    "django_tasks_db",  # the tasks table, whichever backend runs them: its migrations stay the same everywhere
 ]
 
 MIDDLEWARE = [
@@ -247,6 +250,46 @@ CAIM_POLL_LOCK_FILE = Path(os.environ.get("CAIM_POLL_LOCK_FILE", VAR_DIR / "poll
 CAIM_POLL_MIN_RELEVANCE = float(os.environ.get("CAIM_POLL_MIN_RELEVANCE", "0.25"))
 CAIM_DEDUP_TITLE_THRESHOLD = float(os.environ.get("CAIM_DEDUP_TITLE_THRESHOLD", "80"))
 CAIM_DEDUP_CANDIDATES = int(os.environ.get("CAIM_DEDUP_CANDIDATES", "5"))
+
+# Background work (Django's task framework, django-tasks; docs/deploy.md). `database`: tasks are rows in the
+# database and `caim worker` runs them (one machine needs nothing more); `immediate`: run at once in the process
+# that enqueues them (development without a worker); `rq`: Redis queues run by RQ workers on any number of
+# machines (CAIM_TASKS_URL, `pip install django-tasks-rq`); or the import path of another backend class, with
+# its options as JSON in CAIM_TASKS_OPTIONS. Configuration only: the tasks are the same code.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+CAIM_TASKS_BACKEND = os.environ.get("CAIM_TASKS_BACKEND", "database")
+if "." not in CAIM_TASKS_BACKEND and CAIM_TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"CAIM_TASKS_BACKEND={CAIM_TASKS_BACKEND!r} is not one of {', '.join(TASK_BACKENDS)} nor an import path."
+    )
+CAIM_TASKS_URL = os.environ.get("CAIM_TASKS_URL", "")
+TASKS = {
+    "default": {
+        "BACKEND": TASK_BACKENDS.get(CAIM_TASKS_BACKEND, CAIM_TASKS_BACKEND),
+        "OPTIONS": json.loads(os.environ.get("CAIM_TASKS_OPTIONS", "{}")),
+    }
+}
+if CAIM_TASKS_BACKEND == "rq":
+    if not CAIM_TASKS_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("CAIM_TASKS_BACKEND=rq needs CAIM_TASKS_URL=redis://host:6379/2.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": CAIM_TASKS_URL}}
+    TASKS["default"]["QUEUES"] = ["default"]
+# A task still marked running this long after it started is taken for one whose worker died (on another
+# machine; on this one a dead worker is recognised at once) and is run again by the next `caim worker` start or
+# `caim poll --enqueue`. Longer than any task takes: one article is at most a few minutes of fetching.
+CAIM_TASKS_STALE_SECONDS = int(os.environ.get("CAIM_TASKS_STALE_SECONDS", "1800"))
+# A task whose worker died this many times is not run again (it may be what kills them): marked failed.
+CAIM_TASKS_MAX_ATTEMPTS = int(os.environ.get("CAIM_TASKS_MAX_ATTEMPTS", "3"))
+# Finished tasks are deleted from the tasks table after this many days (`caim poll --enqueue`, once a day).
+CAIM_TASKS_KEEP_DAYS = int(os.environ.get("CAIM_TASKS_KEEP_DAYS", "14"))
+# An article whose page could not be fetched or read is tried again after these delays (hours), then given up
+# with its error shown on its source's page.
+CAIM_POLL_RETRY_HOURS = [float(h) for h in env_list("CAIM_POLL_RETRY_HOURS", "1,4,24")]
 
 LOGGING = {
     "version": 1,

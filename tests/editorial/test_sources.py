@@ -3,8 +3,15 @@ actions with their audit events, deactivation, and the list's query count."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from caim.intake import actions
 from caim.intake.actions import create_source
 from caim.intake.models import MonitoredSource
+from caim.intake.tasks import extract_article, poll_source
 from caim.records.models import AuditEvent
 
 FEED = {"kind": "feed", "name": "CBC Technology", "url": "https://cbc.example/tech.rss", "language": "en",
@@ -74,6 +81,52 @@ def test_the_list_query_count_does_not_grow_with_the_sources(client, editor, dja
         make(editor, n)
     client.force_login(editor)
     client.get("/staff/sources/")  # warm the session and the roles
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):  # session, user, roles, sources; the queue's counts and last failure
         page = client.get("/staff/sources/")
     assert page.content.decode().count("source-active") == 5
+
+
+def test_the_list_shows_the_queue_and_each_source_s_schedule(client, editor, reviewer):
+    source = create_source(actor=editor, data={**FEED, "active": True, "poll_minutes": 30})
+    queued = DBTaskResult.objects.ready().count()  # the demo's publications queued some
+    DBTaskResult.objects.exclude(status="READY").delete()
+    poll_source.enqueue(source.pk)
+    poll_source.enqueue(source.pk)
+    running = extract_article.enqueue(1)
+    DBTaskResult.objects.filter(pk=running.id).update(status="RUNNING", started_at=timezone.now())
+    failed = extract_article.enqueue(2)
+    DBTaskResult.objects.filter(pk=failed.id).update(
+        status="FAILED", finished_at=timezone.now(), exception_class_path="caim.intake.fetch.FetchError",
+        traceback="Traceback (most recent call last):\n  ...\nFetchError: <b>timed out</b>\n",
+    )  # fmt: skip
+    client.force_login(reviewer)
+    page = client.get("/staff/sources/").content.decode()
+    assert f'<dd class="queue-queued">{queued + 2}</dd>' in page
+    assert '<dd class="queue-running">1</dd>' in page and '<dd class="queue-failed">1</dd>' in page
+    assert "extract_article: FetchError: &lt;b&gt;timed out&lt;/b&gt;" in page  # escaped
+    assert "due" in page and "every 30 minutes" in page
+    later = timezone.now() + timedelta(minutes=30)
+    MonitoredSource.objects.filter(pk=source.pk).update(next_poll_at=later)
+    page = client.get("/staff/sources/").content.decode()
+    assert f'<time datetime="{timezone.localtime(later).isoformat()}">' in page
+
+
+def test_the_source_page_shows_its_failed_articles_waiting_or_given_up(client, editor, settings):
+    settings.CAIM_POLL_RETRY_HOURS = [1]
+    source = make(editor, 1)
+    item = {"title": "<script>alert(1)</script> Facial recognition", "summary": ""}
+    for url in ("https://news.example/a", "https://news.example/b"):
+        actions.article_failed(source, url=url, canonical=url, item=item, error=f"timed out: {url}")
+    actions.article_failed(source, url="https://news.example/b", canonical="https://news.example/b", item=item,
+                           error="HTTP error: https://news.example/b")  # fmt: skip
+    client.force_login(editor)
+    page = client.get(f"/staff/sources/{source.pk}/").content.decode()
+    assert page.count('class="retrying"') == 1 and page.count('class="given-up"') == 1
+    assert "timed out: https://news.example/a" in page and "HTTP error: https://news.example/b" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Facial recognition" in page and "<script>alert" not in page
+    listing = client.get("/staff/sources/").content.decode()
+    assert "1 article waiting for a retry; 1 article given up" in listing
+    given_up = AuditEvent.objects.get(
+        subject_type="source", subject_id=source.pk, verb="source.article_given_up"
+    )
+    assert given_up.after == {"url": "https://news.example/b", "attempts": 2}

@@ -2,7 +2,8 @@
 
 Routes (BASE is http://127.0.0.1:<port>, written into the fixtures where they say {{BASE}}):
 /robots.txt (disallows /private/), /feeds/<name>.xml, /articles/<en|fr|short>.html, /private/secret,
-/slow (answers after SLOW_SECONDS), /trickle (ten bytes every 0.1 s for 1 s), /big (declared Content-Length over the limit), /big-stream (no length,
+/slow (answers after SLOW_SECONDS), /slow-articles/<en|fr|short>.html (the article after
+`server.article_delay` seconds, 3 by default), /trickle (ten bytes every 0.1 s for 1 s), /big (declared Content-Length over the limit), /big-stream (no length,
 streamed past the limit), /loop/a <-> /loop/b (redirect loop), /redirect (to the EN article), /redirect-private (to /private/secret),
 /redirect-ftp (to an ftp: URL), /redirect-nowhere (a 302 without Location), /flaky/<n> (503 the first n times, then the EN article), /always-500,
 /not-found, /text.txt (a plain-text page).
@@ -54,6 +55,12 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, self._fixture(path[len("/feeds/") :]), "application/rss+xml; charset=utf-8")
         elif path.startswith("/articles/") and (FIXTURES / f"article-{path[len('/articles/') :]}").exists():
             self._send(200, self._fixture(f"article-{path[len('/articles/') :]}"))
+        elif (
+            path.startswith("/slow-articles/")
+            and (FIXTURES / f"article-{path[len('/slow-articles/') :]}").exists()
+        ):
+            time.sleep(server.article_delay)
+            self._send(200, self._fixture(f"article-{path[len('/slow-articles/') :]}"))
         elif path == "/private/secret":
             self._send(200, b"<title>secret</title>")
         elif path == "/slow":
@@ -108,7 +115,15 @@ class FixtureServer(ThreadingHTTPServer):
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
         self.log: list[tuple[str, str, float]] = []
         self.hits: dict[str, int] = {}
+        self.article_delay = 3.0
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    def handle_error(self, request, client_address):
+        """A client that went away (a worker killed mid-request) is no error of the server's."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def url(self, path: str) -> str:
         return self.base + path

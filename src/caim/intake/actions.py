@@ -3,8 +3,8 @@ submission needs none), runs in one transaction, writes an audit event (records'
 tells the submitter when the status of their lead changed, once the transaction is committed.
 
 Actions: submit_lead, start_screening, decline_lead, draft_from_lead, attach_lead, attach_as_incident,
-mark_published, purge_contacts; the poller's feed_lead and mark_seen; monitored sources: create_source,
-update_source, set_source_active, record_poll.
+mark_published, purge_contacts; the poller's feed_lead, mark_seen, lease_article, article_failed and
+record_article; monitored sources: create_source, update_source, set_source_active, record_poll, claim_due_sources.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 
+from caim import background
 from caim.intake import dedup
 from caim.intake.models import (
     CLOSED_STATUSES,
@@ -33,6 +35,7 @@ from caim.intake.models import (
     LeadStatus,
     MonitoredSource,
     Origin,
+    PendingArticle,
     SeenItem,
     SeenOutcome,
     SourceKind,
@@ -216,7 +219,8 @@ def submit_lead(
 def store_candidates(lead: Lead, *, safe: bool = False) -> list[dict]:
     """Find the lead's duplicate candidates (caim.intake.dedup) and keep them in `lead.extracted["candidates"]`.
     With `safe`, a failure is logged and the lead is stored without them (a public submission is never lost for
-    want of candidates): the matching runs in a savepoint, so a failed query does not spoil the transaction."""
+    want of candidates), and the `find_candidates` task is queued to try again: the matching runs in a savepoint,
+    so a failed query does not spoil the transaction."""
     try:
         with transaction.atomic():
             found = [c.as_dict() for c in dedup.find_candidates(dedup.lead_query(lead))]
@@ -225,7 +229,14 @@ def store_candidates(lead: Lead, *, safe: bool = False) -> list[dict]:
     except Exception:
         if not safe:
             raise
-        log.exception("duplicate candidates of lead %s not computed", lead.pk)
+        log.exception("duplicate candidates of lead %s not computed; queued to try again", lead.pk)
+        from caim.intake.tasks import find_candidates
+
+        try:
+            with transaction.atomic():
+                background.enqueue(find_candidates, lead.pk)
+        except Exception:
+            log.exception("the candidates task of lead %s was not queued", lead.pk)
         return []
     return found
 
@@ -235,29 +246,42 @@ def store_candidates(lead: Lead, *, safe: bool = False) -> list[dict]:
 
 def mark_seen(source: MonitoredSource | None, canonical: str, outcome: str, *, score: float | None = None,
               lead: Lead | None = None, clock: Clock | None = None) -> SeenItem:  # fmt: skip
-    """The poller will not look at this canonical URL again (a second run creates nothing)."""
+    """The poller will not look at this canonical URL again (a second run creates nothing); an article that was
+    pending (queued, or failed earlier) is pending no more."""
     now = (clock or get_clock()).now()
-    item, _created = SeenItem.objects.get_or_create(
-        url_hash=url_key(canonical),
-        defaults={
-            "canonical_url": canonical,
-            "source": source,
-            "outcome": outcome,
-            "score": score,
-            "lead": lead,
-            "seen_at": now,
-        },  # fmt: skip
-    )
+    with transaction.atomic():
+        item, _created = SeenItem.objects.get_or_create(
+            url_hash=url_key(canonical),
+            defaults={
+                "canonical_url": canonical,
+                "source": source,
+                "outcome": outcome,
+                "score": score,
+                "lead": lead,
+                "seen_at": now,
+            },  # fmt: skip
+        )
+        PendingArticle.objects.filter(url_hash=item.url_hash).delete()
     return item
 
 
 def feed_lead(source: MonitoredSource, *, url: str, canonical: str, title: str, published: str | None,
               text: str, summary: str, language: str, extracted: dict, score: float, reasons: list[str],
-              clock: Clock | None = None) -> Lead:  # fmt: skip
+              clock: Clock | None = None) -> Lead | None:  # fmt: skip
     """A lead from a monitored source, its audit event, its duplicate candidates and its seen mark, in one
-    transaction: a poller killed at any point has either all of it or none of it, and the rerun completes."""
+    transaction: a poller killed at any point has either all of it or none of it, and the rerun completes.
+
+    The seen mark is written first, so that two workers taking the same article at once make one lead: the
+    second one's insert meets the unique key (on PostgreSQL it waits for the first to commit) and it returns
+    None, having written nothing."""
     now = (clock or get_clock()).now()
     with transaction.atomic():
+        try:
+            with transaction.atomic():
+                seen = SeenItem.objects.create(url_hash=url_key(canonical), canonical_url=canonical, source=source,
+                                               outcome=SeenOutcome.LEAD, score=score, seen_at=now)  # fmt: skip
+        except IntegrityError:
+            return None
         lead = Lead.objects.create(
             origin=Origin.FEED, raw_text=summary, urls=[url], language=language if language in ("en", "fr") else "en",
             extracted={**extracted, "title": title, "published": published, "text": text, "source": source.pk,
@@ -267,8 +291,89 @@ def feed_lead(source: MonitoredSource, *, url: str, canonical: str, title: str, 
         audit("lead", lead.pk, "lead.received", None, now,
               after={"origin": Origin.FEED, "status": lead.status, "source": source.pk, "score": score})  # fmt: skip
         store_candidates(lead)
-        mark_seen(source, canonical, SeenOutcome.LEAD, score=score, lead=lead, clock=clock)
+        SeenItem.objects.filter(pk=seen.pk).update(lead=lead)
+        PendingArticle.objects.filter(url_hash=seen.url_hash).delete()
     return lead
+
+
+def lease_article(source: MonitoredSource, *, url: str, canonical: str, item: dict, seconds: float,
+                  clock: Clock | None = None) -> PendingArticle | None:  # fmt: skip
+    """Take an article for a worker: its pending row, not to be taken again for `seconds` (the time a task may
+    take; a task lost with its worker is taken again after it). None when it is taken already, waiting for its
+    next try, or given up. Operational, like record_poll: no audit event."""
+    now = (clock or get_clock()).now()
+    with transaction.atomic():
+        pending, created = PendingArticle.objects.select_for_update().get_or_create(
+            url_hash=url_key(canonical),
+            defaults={"canonical_url": canonical, "url": url, "source": source, "item": item,
+                      "next_attempt_at": now, "created_at": now, "updated_at": now},
+        )  # fmt: skip
+        if not created and (pending.gave_up_at or pending.next_attempt_at > now):
+            return None
+        pending.next_attempt_at, pending.updated_at = now + timedelta(seconds=seconds), now
+        pending.save(update_fields=["next_attempt_at", "updated_at"])
+    return pending
+
+
+def article_failed(source: MonitoredSource, *, url: str, canonical: str, item: dict, error: str,
+                   clock: Clock | None = None) -> PendingArticle:  # fmt: skip
+    """An article page that could not be fetched or read: tried again after the next delay of
+    CAIM_POLL_RETRY_HOURS, given up after the last one. Giving up writes an audit event on the source (a
+    relevant article may be lost there; the error is on the source's page)."""
+    now = (clock or get_clock()).now()
+    delays = settings.CAIM_POLL_RETRY_HOURS
+    with transaction.atomic():
+        pending, _created = PendingArticle.objects.select_for_update().get_or_create(
+            url_hash=url_key(canonical),
+            defaults={"canonical_url": canonical, "url": url, "source": source, "item": item,
+                      "next_attempt_at": now, "created_at": now, "updated_at": now},
+        )  # fmt: skip
+        pending.attempts += 1
+        pending.last_error, pending.updated_at = error, now
+        if pending.attempts <= len(delays):
+            pending.next_attempt_at = now + timedelta(hours=delays[pending.attempts - 1])
+        else:
+            pending.gave_up_at = now
+            audit("source", source.pk, "source.article_given_up", None, now,
+                  after={"url": url, "attempts": pending.attempts}, note=error)  # fmt: skip
+        pending.save()
+    return pending
+
+
+def record_article(source: MonitoredSource, *, leads: int = 0, errors: list[str] = ()) -> None:
+    """One article's outcome on its source, from a worker: added to the totals and to the last errors (which
+    the poll of the feed that queued it started afresh)."""
+    changes = {"leads_total": models.F("leads_total") + leads,
+               "failures_total": models.F("failures_total") + len(errors)}  # fmt: skip
+    if errors:
+        joined = "\n".join(errors)
+        text = models.TextField()
+        changes["last_error"] = models.Case(
+            models.When(last_error="", then=models.Value(joined, output_field=text)),
+            default=Concat(models.F("last_error"), models.Value("\n" + joined, output_field=text),
+                           output_field=text),
+            output_field=text,
+        )  # fmt: skip
+    MonitoredSource.objects.filter(pk=source.pk).update(**changes)
+
+
+def claim_due_sources(*, clock: Clock | None = None) -> list[MonitoredSource]:
+    """The active sources due for a poll, each moved one interval on; a source another scheduler claimed
+    meanwhile is not returned (one conditional update each: a due source is enqueued once)."""
+    now = (clock or get_clock()).now()
+    due = MonitoredSource.objects.filter(active=True).filter(
+        models.Q(next_poll_at__isnull=True) | models.Q(next_poll_at__lte=now)
+    )
+    return [source for source in due if claim_source(source, now)]
+
+
+def claim_source(source: MonitoredSource, now: datetime) -> bool:
+    """Move `source` one interval on if its next poll is still the one read (False: claimed meanwhile)."""
+    return bool(
+        MonitoredSource.objects.filter(pk=source.pk, next_poll_at=source.next_poll_at).update(
+            next_poll_at=now + timedelta(minutes=source.poll_minutes)
+        )
+    )
 
 
 def record_poll(
@@ -289,8 +394,9 @@ def record_poll(
 
 # -- monitored sources (editors) --------------------------------------------------------------------------------
 
-SOURCE_FIELDS = ("kind", "name", "url", "language", "keywords", "active")
+SOURCE_FIELDS = ("kind", "name", "url", "language", "keywords", "active", "poll_minutes")
 SOURCE_KEEPERS = (roles.EDITOR,)
+MIN_POLL_MINUTES, MAX_POLL_MINUTES = 5, 7 * 24 * 60  # sites' patience; a week
 
 
 def _source_view(source: MonitoredSource) -> dict:
@@ -306,6 +412,9 @@ def _check_source(data: dict) -> None:
         raise ActionRefused("A source needs a name and an http(s) address.")
     if data.get("kind") == SourceKind.KEYWORDS and not str(data.get("keywords") or "").strip():
         raise ActionRefused("A keyword watch needs at least one keyword.")
+    minutes = data.get("poll_minutes", 60)
+    if not isinstance(minutes, int) or not MIN_POLL_MINUTES <= minutes <= MAX_POLL_MINUTES:
+        raise ActionRefused(f"Poll a source every {MIN_POLL_MINUTES} to {MAX_POLL_MINUTES} minutes.")
 
 
 def create_source(*, actor, data: dict, clock: Clock | None = None) -> MonitoredSource:

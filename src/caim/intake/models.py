@@ -122,6 +122,10 @@ class MonitoredSource(models.Model):
     items_total = models.PositiveIntegerField(default=0)  # new items met, over all runs
     leads_total = models.PositiveIntegerField(default=0)
     failures_total = models.PositiveIntegerField(default=0)
+    # The schedule (`caim poll --enqueue`): a source is due when `next_poll_at` is empty or past; enqueuing it
+    # moves `next_poll_at` one interval on in the same statement, so a due source is enqueued once.
+    poll_minutes = models.PositiveIntegerField(default=60)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -156,6 +160,37 @@ class SeenItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome}: {self.canonical_url}"
+
+
+class PendingArticle(models.Model):
+    """An article of a feed that is on its way to a lead: queued for a worker, or failed and waiting for its next
+    try. It is not a SeenItem until a lead (or a "below the threshold") is made, so that no article is lost to a
+    failure or a killed worker; it leaves this table in the transaction that marks it seen.
+
+    `next_attempt_at` is when a poll may take it (again): after a failure, the backoff (CAIM_POLL_RETRY_HOURS);
+    when it is queued, a lease as long as a task may take, so that a task lost with its worker is queued again by
+    a later poll. After the last delay it is given up: `gave_up_at`, with `last_error` shown on the source."""
+
+    url_hash = models.CharField(max_length=64, unique=True)
+    canonical_url = models.TextField()
+    url = models.TextField()
+    source = models.ForeignKey(MonitoredSource, on_delete=models.CASCADE, related_name="pending_articles")
+    item = models.JSONField(
+        default=dict
+    )  # the feed item (title, summary, published, language): enough to retry
+    attempts = models.PositiveIntegerField(default=0)  # failed attempts
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField()
+    gave_up_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["source", "gave_up_at"], name="pending_source")]
+
+    def __str__(self) -> str:
+        return f"pending ({self.attempts} failed): {self.canonical_url}"
 
 
 def url_key(canonical: str) -> str:

@@ -11,9 +11,16 @@ lead it made and the next run carries on where it stopped.
   (accents and case ignored) is recorded as seen ("filtered"), without fetching its article.
 - Failures (the feed does not answer or is not a feed; an article page that is slow, too large, a redirect
   loop, forbidden by robots.txt, not HTML) are written on the source (`last_error`) and skipped: the run goes on.
-  A failed article is not recorded as seen, so that the next run tries it again.
+  A failed article is not recorded as seen but kept as pending (`PendingArticle`): it is tried again after
+  1 h, 4 h and 1 d (CAIM_POLL_RETRY_HOURS), then given up with its error shown on the source's page.
 - Two runs never overlap: `poll_lock()` holds an exclusive lock on `CAIM_POLL_LOCK_FILE` (flock, released by the
   system when the process dies, so a killed run leaves no stale lock); the second run gets `PollRunning`.
+
+In the background (`caim poll --enqueue`, caim.intake.tasks): `schedule()` enqueues one `poll_source` task per
+due source; that task reads the feed as above but, instead of fetching each new article itself, leases it
+(`actions.lease_article`) and enqueues one `extract_article` task for it, which `take_pending` runs. The lock is
+not needed there: the schedule enqueues a due source once, a leased article is not leased again before its
+lease ends, and `feed_lead` makes one lead of an article however many workers take it.
 """
 
 from __future__ import annotations
@@ -23,16 +30,20 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
+from caim import background
 from caim.intake import actions, dedup
 from caim.intake.extract import ExtractionError, fetch_article
 from caim.intake.feeds import FeedError, FeedItem, fetch_feed
 from caim.intake.fetch import Fetcher, FetchError, get_fetcher
-from caim.intake.models import MonitoredSource, SeenItem, SeenOutcome, url_key
+from caim.intake.models import MonitoredSource, PendingArticle, SeenItem, SeenOutcome, url_key
 from caim.intake.relevance import normalise, relevance
+from caim.records.clock import get_clock
 
 
 class PollRunning(Exception):
@@ -66,7 +77,9 @@ class SourceRun:
     errors: list[str] = field(default_factory=list)
 
 
-COUNTS = ("items", "new", "leads", "below", "known", "filtered", "failed")
+# new: not seen before and not waiting; waiting: failed earlier and not due again yet (or given up), or queued
+# by an earlier poll and not done yet; queued: sent to a worker (`--enqueue`).
+COUNTS = ("items", "new", "leads", "below", "known", "filtered", "failed", "waiting", "queued")
 
 
 def wanted(source: MonitoredSource, item: FeedItem) -> bool:
@@ -81,15 +94,37 @@ def _already_seen(canonical: str) -> bool:
     return SeenItem.objects.filter(url_hash=url_key(canonical)).exists()
 
 
+def _waiting(canonical: str, now) -> bool:
+    """Failed before and not due yet, given up, or leased to a worker."""
+    pending = PendingArticle.objects.filter(url_hash=url_key(canonical)).only("next_attempt_at", "gave_up_at")
+    pending = pending.first()
+    return pending is not None and (pending.gave_up_at is not None or pending.next_attempt_at > now)
+
+
+def item_data(item: FeedItem) -> dict:
+    """A feed item as JSON, kept with a pending article so that a retry needs no feed."""
+    return {"url": item.url, "canonical_url": item.canonical_url, "title": item.title, "summary": item.summary,
+            "language": item.language, "published": item.published.isoformat() if item.published else None}  # fmt: skip
+
+
+def item_from(data: dict) -> FeedItem:
+    published = datetime.fromisoformat(data["published"]) if data.get("published") else None
+    return FeedItem(url=data["url"], canonical_url=data["canonical_url"], title=data.get("title", ""),
+                    published=published, summary=data.get("summary", ""), language=data.get("language"))  # fmt: skip
+
+
 def poll_source(
     source: MonitoredSource,
     fetcher: Fetcher,
     *,
     limit: int | None = None,
     on_item: Callable[[SourceRun, FeedItem], None] | None = None,
+    enqueue: bool = False,
 ) -> SourceRun:
-    """One source; never raises for what a site does (the errors are in the result and on the source)."""
+    """One source; never raises for what a site does (the errors are in the result and on the source). With
+    `enqueue`, each new article becomes an `extract_article` task instead of being fetched here."""
     run = SourceRun(source)
+    now = get_clock().now()
     try:
         feed = fetch_feed(fetcher, source.url)
     except (FetchError, FeedError) as error:
@@ -104,6 +139,9 @@ def poll_source(
         run.counts["items"] += 1
         if _already_seen(item.canonical_url):
             continue
+        if _waiting(item.canonical_url, now):
+            run.counts["waiting"] += 1
+            continue
         run.counts["new"] += 1
         if not wanted(source, item):
             actions.mark_seen(source, item.canonical_url, SeenOutcome.FILTERED)
@@ -111,6 +149,8 @@ def poll_source(
         elif dedup.known_url(item.url):
             actions.mark_seen(source, item.canonical_url, SeenOutcome.KNOWN)
             run.counts["known"] += 1
+        elif enqueue:
+            run.counts["queued" if _queue(source, item) else "waiting"] += 1
         else:
             _take(source, item, run, fetcher, threshold)
         if on_item is not None:
@@ -125,7 +165,12 @@ def _take(
     try:
         article = fetch_article(fetcher, item.url)
     except (FetchError, ExtractionError) as error:
-        run.errors.append(f"{error.reason}: {item.url}")
+        message = f"{error.reason}: {item.url}"
+        pending = actions.article_failed(source, url=item.url, canonical=item.canonical_url, item=item_data(item),
+                                         error=message)  # fmt: skip
+        if pending.gave_up_at:
+            message += f" (given up after {pending.attempts} attempts)"
+        run.errors.append(message)
         run.counts["failed"] += 1
         return
     title = article.title or item.title
@@ -137,7 +182,7 @@ def _take(
     published = article.published.isoformat() if article.published else (
         item.published.date().isoformat() if item.published else None
     )  # fmt: skip
-    actions.feed_lead(
+    lead = actions.feed_lead(
         source,
         url=article.url or item.url,
         canonical=item.canonical_url,
@@ -155,7 +200,51 @@ def _take(
         score=score,
         reasons=reasons,
     )
-    run.counts["leads"] += 1
+    run.counts["leads" if lead is not None else "known"] += 1  # None: another worker made it meanwhile
+
+
+def _queue(source: MonitoredSource, item: FeedItem) -> bool:
+    """Lease the article and enqueue its task, together (the database backend stores the task in the same
+    transaction: both or neither)."""
+    from caim.intake.tasks import extract_article
+
+    with transaction.atomic():
+        pending = actions.lease_article(source, url=item.url, canonical=item.canonical_url, item=item_data(item),
+                                        seconds=settings.CAIM_TASKS_STALE_SECONDS)  # fmt: skip
+        if pending is not None:
+            background.enqueue(extract_article, pending.pk, pending.attempts)
+    return pending is not None
+
+
+def take_pending(pending_id: int, fetcher: Fetcher, attempts: int | None = None) -> SourceRun | None:
+    """A queued article (`extract_article`): fetched, scored, a lead or not, or failed with its next try set.
+    None when it is gone (an earlier run of this task, or an inline poll, dealt with it). `attempts`: its failed
+    attempts when it was queued; more now means this task ran already (its worker died after recording the
+    failure) and the article waits for its next try."""
+    pending = PendingArticle.objects.select_related("source").filter(pk=pending_id).first()
+    if pending is None:
+        return None
+    run = SourceRun(pending.source)
+    if _already_seen(pending.canonical_url):
+        PendingArticle.objects.filter(pk=pending.pk).delete()
+        return run
+    if pending.gave_up_at or (attempts is not None and pending.attempts != attempts):
+        run.counts["waiting"] += 1
+        return run
+    _take(pending.source, item_from(pending.item), run, fetcher, settings.CAIM_POLL_MIN_RELEVANCE)
+    actions.record_article(pending.source, leads=run.counts["leads"], errors=run.errors)
+    return run
+
+
+def schedule() -> list[MonitoredSource]:
+    """Enqueue one `poll_source` task per active source that is due, and move each one interval on, together."""
+    from caim.intake.tasks import poll_source as poll_source_task
+
+    with transaction.atomic():
+        sources = actions.claim_due_sources()
+        for source in sources:
+            background.enqueue(poll_source_task, source.pk)
+    return sources
 
 
 def active_sources(source_id: int | None = None):

@@ -612,7 +612,12 @@ class PublicChange(models.Model):
         else:
             cls.objects.bulk_create(cls(record_id=pk, at=now) for pk in ids)
         if now.minute == 0:  # about once an hour of activity is enough to keep the table small
-            cls.objects.filter(at__lt=now - cls.KEPT).delete()
+            cls.prune(now)
+
+    @classmethod
+    def prune(cls, now: datetime) -> int:
+        """Delete the changes older than KEPT (also done once a day by a background task, for quiet monitors)."""
+        return cls.objects.filter(at__lt=now - cls.KEPT).delete()[0]
 
     @classmethod
     def since(cls, when: datetime) -> set[int] | None:

@@ -2,7 +2,8 @@
 records, all derived from a record's current public version document.
 
 Called only by the publish and withdraw actions (one record) and by the batch actions (many records); the row
-builders are shared so that both paths write exactly the same thing.
+builders are shared so that both paths write exactly the same thing. `refresh_related` is the one exception,
+run by a background task (records/tasks.py) after a publication changed a record that others list.
 """
 
 from __future__ import annotations
@@ -146,7 +147,18 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
 
 
 def update_related(public: PublicRecord, doc: dict) -> None:
-    """Store the record's vector, its most similar public records, and offer it to theirs (SPEC §6.4)."""
+    """Store the record's vector, its most similar public records, and offer it to theirs (SPEC §6.4).
+
+    The records that listed it before are left as this publication finds them (a withdrawn record leaves a gap
+    in their lists; a changed one may stay with its old score): a `refresh_related` task queued with the
+    publication computes their lists again once it is committed, outside the publication's transaction."""
+    listers = set(
+        RelatedRecord.objects.filter(related=public)
+        .exclude(record=public)
+        .values_list("record_id", flat=True)
+    )
+    if listers:
+        _queue_refresh(listers)
     RelatedRecord.objects.filter(record=public).delete()
     if public.withdrawn:
         RelatedRecord.objects.filter(related=public).delete()
@@ -176,6 +188,38 @@ def update_related(public: PublicRecord, doc: dict) -> None:
             RelatedRecord.objects.create(record_id=pk, related=public, score=score)
             if len(theirs) >= RELATED_COUNT:
                 theirs[-1].delete()
+
+
+def _queue_refresh(record_ids: Iterable[int]) -> None:
+    from caim import background
+    from caim.records.tasks import refresh_related as refresh_task
+
+    background.enqueue(refresh_task, sorted(record_ids))
+
+
+def _related_lists(ids: list[int]) -> dict[int, list[tuple[int, float]]]:
+    lists: dict[int, list[tuple[int, float]]] = {pk: [] for pk in ids}
+    rows = RelatedRecord.objects.filter(record_id__in=ids).order_by("record_id", "-score", "related_id")
+    for pk, related, score in rows.values_list("record_id", "related_id", "score"):
+        lists[pk].append((related, round(score, 5)))
+    return lists
+
+
+def refresh_related(record_ids: Iterable[int]) -> list[int]:
+    """The related records of `record_ids` (those listed now) computed again from every listed record's vector;
+    the records whose list changed are logged as changed (their pages and files are rendered again). Returns
+    them. Run twice, the second run changes nothing."""
+    with transaction.atomic():
+        ids = sorted(
+            PublicRecord.objects.listed().filter(pk__in=list(record_ids)).values_list("pk", flat=True)
+        )
+        before = _related_lists(ids)
+        bulk_related(ids)
+        after = _related_lists(ids)
+        changed = [pk for pk in ids if before[pk] != after[pk]]
+        if changed:
+            PublicState.bump(changed)
+    return changed
 
 
 # -- many records at once -------------------------------------------------------------------------------------

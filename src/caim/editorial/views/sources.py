@@ -1,17 +1,20 @@
-"""Monitored sources in the editorial area (SPEC §6.2): the list with how each source's last poll went, a form
-to add or change one, and a button to deactivate or reactivate it. Writes go through caim.intake.actions."""
+"""Monitored sources in the editorial area (SPEC §6.2): the list with how each source's last poll went and the
+state of the background queue, a form to add or change one (with the articles of it that failed, waiting for
+their next try or given up), and a button to deactivate or reactivate it. Writes go through caim.intake.actions."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from caim import background
 from caim.editorial.permissions import SOURCE_KEEPERS, SOURCE_READERS, can, staff_view
 from caim.intake import actions
-from caim.intake.models import MonitoredSource, SourceKind
+from caim.intake.models import MonitoredSource, PendingArticle, SourceKind
 from caim.records.actions import ActionRefused
 
 
@@ -29,20 +32,41 @@ class SourceForm(forms.Form):
         help_text=gettext_lazy("An item is kept only when its title or summary contains one of them."),
     )
     active = forms.BooleanField(label=gettext_lazy("Active (polled)"), required=False, initial=True)
+    poll_minutes = forms.IntegerField(
+        label=gettext_lazy("Poll every (minutes)"),
+        min_value=actions.MIN_POLL_MINUTES,
+        max_value=actions.MAX_POLL_MINUTES,
+        initial=60,
+        required=False,
+        help_text=gettext_lazy("How often the background schedule (caim poll --enqueue) reads this feed."),
+    )
+
+    def clean_poll_minutes(self) -> int:
+        return self.cleaned_data.get("poll_minutes") or 60
 
 
 @staff_view(SOURCE_READERS)
 def source_list(request):
-    sources = MonitoredSource.objects.order_by("name", "id")
+    sources = MonitoredSource.objects.order_by("name", "id").annotate(
+        retrying=Count("pending_articles", filter=Q(pending_articles__attempts__gt=0,
+                                                    pending_articles__gave_up_at__isnull=True)),
+        given_up=Count("pending_articles", filter=Q(pending_articles__gave_up_at__isnull=False)),
+    )  # fmt: skip
     return render(
         request,
         "editorial/sources.html",
-        {"sources": sources, "can_keep": can(request.user, *SOURCE_KEEPERS)},
+        {
+            "sources": sources,
+            "can_keep": can(request.user, *SOURCE_KEEPERS),
+            "queue": background.queue_state(),
+        },
     )
 
 
 def _form_page(request, form, source=None, status=200):
-    return render(request, "editorial/source_form.html", {"form": form, "source": source}, status=status)
+    failed = PendingArticle.objects.filter(source=source, attempts__gt=0) if source else []
+    return render(request, "editorial/source_form.html", {"form": form, "source": source, "failed": failed},
+                  status=status)  # fmt: skip
 
 
 def _save(request, source: MonitoredSource | None):
