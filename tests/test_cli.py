@@ -14,6 +14,7 @@ COMMANDS = {
     "demo",
     "purge-contacts",
     "serve",
+    "check",
     "migrate",
     "createuser",
     "lint",

@@ -1,4 +1,4 @@
-"""The `caim` command (also `python -m caim`): demo, serve, migrate, createuser, lint, reindex, generate,
+"""The `caim` command (also `python -m caim`): demo, serve, check, migrate, createuser, lint, reindex, generate,
 import-aiid, dump, load, export-api, export-site, purge-contacts, poll, worker, compilemessages."""
 
 from __future__ import annotations
@@ -167,6 +167,8 @@ def cmd_serve(args) -> int:
     workers = args.workers if args.workers is not None else (4 if settings.PRODUCTION else 0)
     where = f"http://{args.addr}/ (English) and http://{args.addr}/fr/ (French)"
     if workers:
+        if settings.PRODUCTION:
+            prepare_production()
         print(f"Serving the monitor at {where} with gunicorn, {workers} workers x {args.threads} threads.")
         return serve_production(args.addr, workers, args.threads)
     from django.core.management import call_command
@@ -174,6 +176,20 @@ def cmd_serve(args) -> int:
     print(f"Serving the monitor at {where} (development server). Ctrl-C stops.")
     call_command("runserver", args.addr, use_reloader=False, use_threading=True)
     return 0
+
+
+def prepare_production() -> None:
+    """Before a production server starts: the static files of the installed code, with their gzip copies, in
+    STATIC_ROOT (a folder left from an earlier version would serve old styles); and the deployment checks' count,
+    so that a misconfigured server says so where its operator looks."""
+    from django.core import checks
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    issues = [i for i in checks.run_checks(include_deployment_checks=True) if not i.is_silenced()]
+    if issues:
+        ids = ", ".join(sorted({i.id for i in issues}))
+        print(f"{len(issues)} deployment warning(s) ({ids}): run `caim check --deploy`.", file=sys.stderr)
 
 
 def serve_production(addr: str, workers: int, threads: int) -> int:
@@ -199,6 +215,20 @@ def serve_production(addr: str, workers: int, threads: int) -> int:
             return application
 
     Server().run()
+    return 0
+
+
+def cmd_check(args) -> int:
+    """Django's system checks and ours (caim/checks.py); with --deploy, the deployment checks. A warning fails
+    too: a production server should start with none (silence one deliberately with SILENCED_SYSTEM_CHECKS)."""
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=args.deploy, fail_level="WARNING")
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 
@@ -547,6 +577,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (default 8)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "check", help="Django's system checks and the monitor's; exit 1 on any warning (--deploy: production)"
+    )
+    p.add_argument(
+        "--deploy", action="store_true", help="also the deployment checks (run with production settings)"
+    )
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("migrate", help="create or update the database tables")
     p.add_argument("--verbosity", type=int, default=1)
