@@ -395,8 +395,11 @@ def cmd_load(args) -> int:
         print(f"Nothing was loaded: {exc}", file=sys.stderr)
         return 1
     refresh_planner_statistics()
+    indexed = header["indexed"]
     print(f"Loaded {sum(header['counts'].values())} rows from {args.file} (dumped {header['created_at']}).")
-    return cmd_reindex(args)
+    print(f"Search index rebuilt: {indexed['record']} records, {indexed['entity']} entities, "
+          f"{indexed['system']} AI systems.")  # fmt: skip
+    return 0
 
 
 def cmd_export_api(args) -> int:

@@ -143,8 +143,11 @@ def _objects(lines: Iterator[str]):
 
 
 def load(path: Path, *, progress: Callable[[str, int], None] | None = None) -> dict:
-    """Restore a dump into this (migrated, empty) database, in one transaction."""
+    """Restore a dump into this (migrated, empty) database, with its search index, in one transaction: a load
+    that fails or is killed leaves the database empty, so that running it again completes it. The header is
+    returned with `indexed`, the objects indexed per kind."""
     from caim.records.models import PublicChange, Record
+    from caim.search.indexer import reindex_all
 
     with _open(path, "r") as source:
         try:
@@ -182,6 +185,9 @@ def load(path: Path, *, progress: Callable[[str, int], None] | None = None) -> d
                 raise DumpError(f"Loaded counts {loaded} differ from the dump's header {expected}.")
             _reset_sequences()
             PublicChange.record(None, timezone.now())  # processes holding a list index read everything again
+            if progress:
+                progress("search index", 0)
+            header["indexed"] = reindex_all()
     return header
 
 

@@ -16,6 +16,7 @@ hits on those addresses. The next full export folds the delta back into the main
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -55,32 +56,36 @@ def unmark(html: bytes) -> bytes:
     return html.replace(MARK, b'<article class="record ', 1)
 
 
-def start_main_index(out: Path) -> subprocess.Popen | None:
-    """Index the record pages of `out` into `out/pagefind/`, in the background (returns the process)."""
+def start_main_index(out: Path, staging: Path) -> subprocess.Popen | None:
+    """Index the record pages of `out` into `staging/pagefind/`, in the background (returns the process);
+    `finish` puts the index in its place, so that a killed export never leaves half an index."""
     binary = executable()
     if binary is None:
         return None
-    shutil.rmtree(out / BUNDLE, ignore_errors=True)
+    shutil.rmtree(staging / BUNDLE, ignore_errors=True)
     glob = "{incidents,hazards,fr/incidents,fr/hazards}/*/index.html"
     return subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
-        [binary, "--site", str(out), "--glob", glob, "--output-subdir", BUNDLE, "--silent"],
+        [binary, "--site", str(out), "--glob", glob, "--output-path", str(staging / BUNDLE), "--silent"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
 
 
-def finish(process: subprocess.Popen | None) -> str:
-    """Wait for the index; "" when it was written, else why not."""
+def finish(process: subprocess.Popen | None, out: Path, staging: Path) -> str:
+    """Wait for the index and move it to `out/pagefind/`; "" when it was written, else why not (and no index)."""
+    shutil.rmtree(out / BUNDLE, ignore_errors=True)
     if process is None:
         return "the Pagefind binary is not installed (pip install 'pagefind[bin]')"
     output, _unused = process.communicate()
     if process.returncode != 0:
         return f"pagefind failed: {output.decode(errors='replace')[-2000:]}"
+    os.replace(staging / BUNDLE, out / BUNDLE)
     return ""
 
 
-def build_delta(out: Path, pages: list[tuple[str, bytes]]) -> str:
-    """The delta index from (URL, marked page) pairs; "" when written (or when there is nothing to index)."""
+def build_delta(out: Path, pages: list[tuple[str, bytes]], staging: Path) -> str:
+    """The delta index from (URL, marked page) pairs, written in `staging` and then moved in place; "" when
+    written (or when there is nothing to index)."""
     target = out / DELTA_BUNDLE
     shutil.rmtree(target, ignore_errors=True)
     if not pages:
@@ -88,18 +93,19 @@ def build_delta(out: Path, pages: list[tuple[str, bytes]]) -> str:
     binary = executable()
     if binary is None:
         return "the Pagefind binary is not installed (pip install 'pagefind[bin]')"
-    with tempfile.TemporaryDirectory(prefix="caim-pagefind-") as staging:
+    with tempfile.TemporaryDirectory(prefix="caim-pagefind-") as pages_folder:
         for url, html in pages:  # the pages at their own addresses, so that the index links them there
-            page = Path(staging) / url.strip("/") / "index.html"
+            page = Path(pages_folder) / url.strip("/") / "index.html"
             page.parent.mkdir(parents=True, exist_ok=True)
             page.write_bytes(html)
         done = subprocess.run(  # noqa: S603 - a fixed binary and arguments
-            [binary, "--site", staging, "--output-path", str(target), "--silent"],
+            [binary, "--site", pages_folder, "--output-path", str(staging / DELTA_BUNDLE), "--silent"],
             capture_output=True,
             check=False,
         )
     if done.returncode != 0:
         return f"pagefind failed: {(done.stdout + done.stderr).decode(errors='replace')[-2000:]}"
+    os.replace(staging / DELTA_BUNDLE, target)
     return ""
 
 

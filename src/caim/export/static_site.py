@@ -31,6 +31,7 @@ import math
 import os
 import re
 import shutil
+import threading
 import time
 import zlib
 from collections import defaultdict
@@ -56,6 +57,10 @@ RECORDS_PER_TASK = 50
 ENTITIES_PER_TASK = 100
 ALL = "all"
 BROTLI = importlib.util.find_spec("brotli") is not None
+# Every file is written here first, then renamed to its place: a file under its own name is always whole, even if
+# the export is killed. The folder is removed when an export completes; left behind, it tells the next run that
+# an export was interrupted (see begin_export).
+STAGING = ".caim-partial"
 
 
 class ExportError(Exception):
@@ -362,12 +367,11 @@ class Writer:
         if folder not in self.made_dirs:
             folder.mkdir(parents=True, exist_ok=True)
             self.made_dirs.add(folder)
-        if self.old_rows:
-            partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-            partial.write_bytes(body)
-            os.replace(partial, target)
-        else:
-            target.write_bytes(body)
+        partial = (
+            self.out / STAGING / f"{os.getpid()}-{threading.get_ident()}.part"
+        )  # one file per thread at once
+        partial.write_bytes(body)
+        os.replace(partial, target)
         self.changed.append(path)
         return [len(body), sha]
 
@@ -1576,7 +1580,8 @@ class Manifest:
         names = sorted(self.unit_lines, key=unit_order)
         lines += [self.unit_lines[name] + ("," if i < len(names) - 1 else "") for i, name in enumerate(names)]
         lines += ["}", "}", ""]
-        partial = out / f".{MANIFEST}.part"
+        (out / STAGING).mkdir(exist_ok=True)
+        partial = out / STAGING / f"{MANIFEST}.part"
         partial.write_text("\n".join(lines), encoding="utf-8")
         os.replace(partial, out / MANIFEST)
 
@@ -1608,12 +1613,27 @@ def check_out(out: Path, incremental: bool) -> Path:
     has_manifest = (out / MANIFEST).is_file()
     if incremental and not has_manifest:
         raise ExportError(f"{out} holds no {MANIFEST}: make a full export first (without --incremental).")
-    if not has_manifest and any(out.iterdir()):
+    if not has_manifest and any(out.iterdir()) and not (out / STAGING).is_dir():
         raise ExportError(
             f"{out} is not empty and holds no {MANIFEST} of an earlier export: choose an empty or new folder "
             "(the export would mix its files with others)."
         )
     return out
+
+
+def begin_export(out: Path) -> None:
+    """A clean staging folder. One left behind means an export was killed: if the folder had no manifest yet (its
+    first export), nothing says which of its files are whole and current, so they are all removed and the export
+    starts again; after an earlier export, the manifest and the files it lists are whole (written by renaming)."""
+    staging = out / STAGING
+    if staging.is_dir() and not (out / MANIFEST).is_file():
+        for child in out.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
 
 
 def _remove(out: Path, paths: Iterable[str]) -> int:
@@ -1670,15 +1690,19 @@ def export_site(out: Path, *, incremental: bool = False, workers: int | None = N
                 progress: Progress | None = None) -> Summary:  # fmt: skip
     """Write the site to `out` (see the module's docstring). Raises ExportError with a message for people."""
     out = check_out(out, incremental)
+    begin_export(out)
     global _plan, _renderer, _previous
     _plan, _renderer, _previous = None, None, None
     VersionPages.checked, VersionPages.derive = False, True
     VersionPages.direct_checked, VersionPages.direct = False, True
     if incremental:
-        return _incremental(out, progress or (lambda *a: None))
-    return _full(
-        out, workers if workers is not None else (os.cpu_count() or 1), progress or (lambda *a: None)
-    )
+        summary = _incremental(out, progress or (lambda *a: None))
+    else:
+        summary = _full(
+            out, workers if workers is not None else (os.cpu_count() or 1), progress or (lambda *a: None)
+        )
+    shutil.rmtree(out / STAGING)  # only once complete: left behind, it marks an interrupted export
+    return summary
 
 
 def _header(states: dict[int, RecordState], layouts: dict, search: dict, lint: dict | None) -> dict:
@@ -1751,10 +1775,10 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
         if result.kind == "records":
             done_records += 1
             if done_records == record_tasks:  # every record page is written: index them meanwhile
-                indexer = pagefind.start_main_index(out)
+                indexer = pagefind.start_main_index(out, out / STAGING)
 
     if record_tasks == 0:
-        indexer = pagefind.start_main_index(out)
+        indexer = pagefind.start_main_index(out, out / STAGING)
     if workers > 1:
         import multiprocessing
 
@@ -1769,7 +1793,7 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
             progress("Rendering pages and files", i, len(tasks))
     progress("Indexing the record pages for search (Pagefind)", 0, 0)
     index_started = time.perf_counter()
-    problem = pagefind.finish(indexer)
+    problem = pagefind.finish(indexer, out, out / STAGING)
     summary.timings["pagefind"] = time.perf_counter() - index_started
     if problem:
         summary.notes.append(f"No search index: {problem}")
@@ -2019,7 +2043,7 @@ def _update_search(out: Path, manifest: Manifest, old: dict, new: dict, touched:
             )
             body = (out / path).read_bytes()
             pages.append((page_url(path), body.replace(pagefind.MARK, pagefind.DELTA_MARK, 1)))
-    problem = pagefind.build_delta(out, pages)
+    problem = pagefind.build_delta(out, pages, out / STAGING)
     if problem:
         summary.notes.append(f"Search index not updated: {problem}")
     state = pagefind.delta_state(bool(pages), sorted(superseded))
