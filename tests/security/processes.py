@@ -94,6 +94,7 @@ def environment(database: str, var_dir: Path, **settings: str) -> dict[str, str]
     env.update({"CAIM_ENV": "development", "DEBUG": "0", "LOG_LEVEL": "ERROR", "PYTHONPATH": str(ROOT)})
     env.update(settings)
     env.update({"DATABASE_URL": database, "CAIM_VAR_DIR": str(var_dir)})
+    var_dir.mkdir(parents=True, exist_ok=True)
     return env
 
 
