@@ -70,7 +70,9 @@ def publish_forever(every: float) -> None:
                                            data={"summary_en": f"{record.summary_en} Checked again ({n})."})  # fmt: skip
             version = actions.publish_record(record, actor=reviewer, changelog_en="Summary checked again.",
                                              changelog_fr="Résumé revérifié.")  # fmt: skip
-            print(f"published {record.slug} v{version.number} in {time.monotonic() - began:.2f} s", flush=True)
+            print(
+                f"published {record.slug} v{version.number} in {time.monotonic() - began:.2f} s", flush=True
+            )
         except Exception:  # noqa: BLE001 - counted by load.sh, and the loop goes on
             print(f"FAILED {record.slug}: {traceback.format_exc(limit=3)}", flush=True)
         time.sleep(max(0.0, every - (time.monotonic() - began)))

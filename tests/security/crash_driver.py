@@ -92,9 +92,15 @@ def feed(url: str) -> int:
     return 0
 
 
-# Tables whose rows a killed run may legitimately leave different: the import run log (a killed run stays
-# "running"), the log of public changes (kept for running processes) and sessions.
-VOLATILE = {"interop.aiidimportrun", "records.publicchange", "sessions.session"}
+# Tables whose rows a killed run may legitimately leave different, and which no backup holds: the import run log
+# (a killed run stays "running"), the log of public changes (kept for running processes), the background tasks'
+# queue and results, and sessions.
+VOLATILE = {
+    "interop.aiidimportrun",
+    "records.publicchange",
+    "django_tasks_database.dbtaskresult",
+    "sessions.session",
+}
 
 
 def state() -> dict:
