@@ -5,8 +5,9 @@
 #
 # Builds the PostgreSQL database caim_load on CAIM_BENCH_PG's server (dropped and created again: the demo set plus
 # --records synthetic published records), starts `caim serve` with production settings (gunicorn, --workers x
-# --threads), starts a publisher (bench/load_helper.py: an editor changes a record, a reviewer publishes the new
-# version, every --every seconds, through the actions), then runs wrk for --seconds at --connections connections
+# --threads) and a background worker (`caim worker`: the related-records repairs publications queue), starts a
+# publisher (bench/load_helper.py: an editor changes a record, a reviewer publishes the new version, every --every
+# seconds, through the actions), then runs wrk for --seconds at --connections connections
 # on each route in turn: home, a filtered list, a record, search, the query API, a feed (each route takes a few
 # addresses in turn, bench/load_helper.py says which). Prints req/s, p50, p99 and errors (non-2xx/3xx answers,
 # connect/read/write errors, timeouts over 30 s) per route; every address is checked to answer 200 first, so a
@@ -35,9 +36,10 @@ ADMIN="${CAIM_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
 export DATABASE_URL="${ADMIN%/*}/caim_load"
 WORK="$(mktemp -d /tmp/caim-load.XXXXXX)"
 export CAIM_VAR_DIR="$WORK/var" LOG_LEVEL=ERROR
-SERVER_PID="" PUBLISHER_PID=""
+SERVER_PID="" PUBLISHER_PID="" WORKER_PID=""
 cleanup() {
   [ -n "$PUBLISHER_PID" ] && kill "$PUBLISHER_PID" 2>/dev/null || true
+  [ -n "$WORKER_PID" ] && kill "$WORKER_PID" 2>/dev/null || true
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -75,6 +77,8 @@ while IFS=$'\t' read -r name addresses; do
   done
 done <"$WORK/routes.tsv"
 
+"$PY" -m caim worker >"$WORK/worker.log" 2>&1 &
+WORKER_PID=$!
 "$PY" "$ROOT/bench/load_helper.py" publish --every "$EVERY" >"$WORK/publications.log" 2>&1 &
 PUBLISHER_PID=$!
 
@@ -111,6 +115,10 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 kill "$PUBLISHER_PID" 2>/dev/null || true
 wait "$PUBLISHER_PID" 2>/dev/null || true
 PUBLISHER_PID=""
+tasks="$("$PY" -c 'import os, django; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caim.settings"); django.setup()
+from django_tasks_db.models import DBTaskResult
+from collections import Counter
+print(", ".join(f"{n} {s.lower()}" for s, n in sorted(Counter(DBTaskResult.objects.values_list("status", flat=True)).items())))')"
 published="$(grep -c '^published' "$WORK/publications.log" || true)"
 failed="$(grep -c '^FAILED' "$WORK/publications.log" || true)"
 slowest="$(awk '/^published/ { s = $(NF-1) + 0; if (s > m) m = s } END { printf "%.2f", m }' "$WORK/publications.log")"
@@ -119,7 +127,7 @@ echo
 echo "$(date -u +%Y-%m-%d), $(nproc) cores, load average $LOAD_BEFORE before and $LOAD_AFTER after;" \
   "PostgreSQL, $RECORDS synthetic records + the demo set; gunicorn $WORKERS workers x $THREADS threads;" \
   "wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_ROUTE}s per route; $published publications meanwhile" \
-  "(one every $EVERY s, the slowest $slowest s), $failed failed."
+  "(one every $EVERY s, the slowest $slowest s), $failed failed; background tasks: ${tasks:-none}."
 echo
 cat "$WORK/table.md"
 if [ "$failed" != 0 ]; then
