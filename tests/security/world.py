@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.core import mail
+from django.test import TestCase
+
 from caim.intake import actions as intake
 from caim.intake.models import DeclineReason, Lead, MonitoredSource, Origin
 from caim.records import actions
@@ -78,7 +81,7 @@ class World:
     leads: dict[str, Lead]
     tokens: dict[str, str]  # lead name -> its status token
     source: MonitoredSource
-    notes: list[str] = field(default_factory=list)
+    emails: list = field(default_factory=list)  # the status emails submitters received
 
 
 # Valid values for the fields that are not text, per child list; the text fields get markers.
@@ -147,7 +150,6 @@ def accounts(markers: Markers) -> dict[str, object]:
         role: factories.make_user(markers(f"user-{role}"), role)
         for role in (EDITOR, REVIEWER, TRANSLATOR, ADMIN)
     }
-    users["second-editor"] = factories.make_user(markers("user-second-editor"), EDITOR)
     users["outsider"] = factories.make_user(markers("user-outsider"))
     return users
 
@@ -253,7 +255,21 @@ def build_world() -> World:
     actions.comment_record(drafts["draft-incident"], actor=editor, text=m("comment-on-draft"), clock=CLOCK)
     actions.assign_record(incident, actor=editor, assignee=translator, clock=CLOCK)
 
-    # Leads: public submissions, a correction request, a feed item; screened every way there is.
+    # Leads, with the status emails their submitters get as each step commits (here: when the block ends).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        leads, tokens, source = make_leads(m, editor, incident, hazard, drafts)
+    emails = list(getattr(mail, "outbox", []))
+    for record in (incident, hazard, withdrawn):
+        record.refresh_from_db()
+    return World(markers=m, users=users, incident=incident, hazard=hazard, withdrawn=withdrawn,
+                 public_slugs=public_slugs, drafts=drafts, entity=entity, system=system,
+                 draft_entity=draft_entity, draft_system=draft_system, leads=leads, tokens=tokens,
+                 source=source, emails=emails)  # fmt: skip
+
+
+def make_leads(m: Markers, editor, incident: Record, hazard: Record, drafts: dict):
+    """Public submissions, a correction request and a feed item, screened every way there is; a monitored
+    source. Drafts made from leads go into `drafts`."""
     address = m.secret("lead-address-hash", intake.hash_address(ADDRESS))
     leads, tokens = {}, {}
 
@@ -299,9 +315,4 @@ def build_world() -> World:
     drafts["feed-incident"] = intake.attach_as_incident(leads["lead-feed"], actor=editor, hazard=hazard,
                                                         slug=m("feed-incident-slug"),
                                                         title_en=m("feed-incident-title"), clock=CLOCK)  # fmt: skip
-    for record in (incident, hazard, withdrawn):
-        record.refresh_from_db()
-    return World(markers=m, users=users, incident=incident, hazard=hazard, withdrawn=withdrawn,
-                 public_slugs=public_slugs, drafts=drafts, entity=entity, system=system,
-                 draft_entity=draft_entity, draft_system=draft_system, leads=leads, tokens=tokens,
-                 source=source)  # fmt: skip
+    return leads, tokens, source
