@@ -30,6 +30,7 @@ from caim.api import bulk, corpus
 from caim.api.query import RECORD_KEYS
 from caim.cli import main
 from caim.editorial.permissions import CONTACT_READERS
+from caim.records.models import Record
 from caim.records.roles import ADMIN, EDITOR, REVIEWER, TRANSLATOR
 from caim.records.versions import build_document, load_record
 from caim.records.views.public import CITATION_FORMATS
@@ -133,12 +134,14 @@ def arguments(w: World) -> dict[tuple[str, str], list[Value]]:
     m = w.markers
     incident, hazard = w.public_slugs[w.incident.pk], w.public_slugs[w.hazard.pk]
     withdrawn = w.public_slugs[w.withdrawn.pk]
+    reverted, merged = w.public_slugs[w.reverted.pk], w.public_slugs[w.merged.pk]
     drafts = list(w.drafts.values())
     draft_incidents = [d for d in drafts if d.record_type == "incident"]
     draft_hazards = [d for d in drafts if d.record_type == "hazard"]
-    renamed = [m.named(f"{label}-slug") for label in ("pending-incident", "pending-hazard", "withdrawn-edit")]
+    renamed = [m.named(f"{label}-slug") for label in ("pending-incident", "pending-hazard", "withdrawn-edit",
+                                                      "reverted", "merged")]  # fmt: skip
     return {
-        ("incidents/", "ident"): shown(incident, w.incident.pk, hazard)
+        ("incidents/", "ident"): shown(incident, w.incident.pk, hazard, reverted, merged, w.merged.pk)
         + hidden(*(d.slug for d in draft_incidents), *(d.pk for d in draft_incidents), *renamed),
         ("hazards/", "ident"): shown(hazard, w.hazard.pk, withdrawn, incident)
         + hidden(*(d.slug for d in draft_hazards), *(d.pk for d in draft_hazards), *renamed),
@@ -150,7 +153,7 @@ def arguments(w: World) -> dict[tuple[str, str], list[Value]]:
         ("systems/", "slug"): shown(w.system.slug) + hidden(w.draft_system.slug),
         ("feeds/domains/", "slug"): shown("consumer_technology") + hidden(PROBE),
         ("feeds/entities/", "slug"): shown(w.entity.slug) + hidden(w.draft_entity.slug),
-        ("api/v3/records/", "slug"): shown(incident, hazard, withdrawn) + hidden(*(d.slug for d in drafts), *renamed),
+        ("api/v3/records/", "slug"): shown(incident, hazard, withdrawn, reverted, merged) + hidden(*(d.slug for d in drafts), *renamed),
         ("sitemap-", "section"): shown(*SITEMAPS) + hidden(PROBE),
         ("stats/", "chart"): shown(*(c.slug for c in CHARTS), OVER_TIME) + hidden(PROBE),
         ("api/v3/bulk/", "filename"): shown(*bulk.FILES) + hidden("leads.csv"),
@@ -204,8 +207,8 @@ def openapi_queries(doc: dict, w: World) -> dict[str, list[dict]]:
                 k["const"] for k in kinds if "const" in k
             ]
             maxima = [k["maximum"] for k in kinds if "maximum" in k]
-            if p["name"] == "fields":
-                values = [",".join(RECORD_KEYS)]
+            if p["name"] == "fields":  # every public key, then every column of the working copy too
+                values = [",".join(RECORD_KEYS), ",".join(f.name for f in Record._meta.get_fields())]
             elif p["name"] == "entity":
                 values = [w.draft_entity.slug]
             elif p["name"] == "system":

@@ -72,6 +72,8 @@ class World:
     incident: Record  # published twice, then edited in every text field
     hazard: Record  # the same, for a hazard; the incident materializes it
     withdrawn: Record  # edited, then withdrawn: its page stays, its edit never shows
+    reverted: Record  # edited, then restored to its version 1 by a reviewer
+    merged: Record  # published, edited, then merged into the incident (its address redirects there)
     public_slugs: dict[int, str]  # the published records' public slugs (their working copies are renamed)
     drafts: dict[str, Record]  # never published
     entity: Entity  # named by the published records
@@ -218,7 +220,12 @@ def build_world() -> World:
         publish(record, reviewer, "Clarified the narrative.")
     withdrawn = factories.draft(editor, "hazard", factories.hazard_data(), CLOCK, slug="acc-withdrawn")
     factories.submit_and_publish(withdrawn, editor, reviewer, CLOCK)
-    public_slugs = {r.pk: r.slug for r in (hazard, incident, withdrawn)}
+    reverted = factories.draft(editor, "incident", factories.incident_data(materialized_from=[hazard.slug], **named),
+                               CLOCK, slug="acc-reverted")  # fmt: skip
+    merged = factories.draft(editor, "incident", factories.incident_data(**named), CLOCK, slug="acc-merged")
+    for record in (reverted, merged):
+        factories.submit_and_publish(record, editor, reviewer, CLOCK)
+    public_slugs = {r.pk: r.slug for r in (hazard, incident, withdrawn, reverted, merged)}
     shared_url = factories.SOURCES[0]["url"]
 
     # A title that lives only in the audit trail (the next edit replaces it).
@@ -235,6 +242,13 @@ def build_world() -> World:
     )
     actions.withdraw_record(withdrawn, actor=reviewer, reason_en="Out of scope after review.",
                             reason_fr="Hors du champ après examen.", clock=CLOCK)  # fmt: skip
+    # A revert publishes an earlier version, whatever the working copy holds; a merge moves the loser's working
+    # copy into the survivor's, to be reviewed there.
+    for record, label in ((reverted, "reverted"), (merged, "merged")):
+        edit(record, editor, {**marked_fields(m, label, "incident"), "slug": m(f"{label}-slug"),
+                              **marked_children(m, label, draft_entity, draft_system, shared_url)})  # fmt: skip
+    actions.revert_record(reverted, actor=reviewer, to_version=1, clock=CLOCK)
+    actions.merge_records(merged, incident, actor=reviewer, clock=CLOCK)
 
     # Drafts never published: an incident linked to the public hazard, a hazard sent back by its reviewer.
     drafts = {}
@@ -246,6 +260,9 @@ def build_world() -> World:
             data.update(materialized_from=[hazard.slug], verification="reported", occurred="2025-01-01")
         drafts[label] = actions.create_draft(actor=editor, record_type=record_type, slug=m(f"{label}-slug"),
                                              data=data, clock=CLOCK)  # fmt: skip
+    drafts["merged-draft"] = actions.create_draft(actor=editor, record_type="incident", slug=m("merged-draft-slug"),
+                                                  data=marked_fields(m, "merged-draft", "incident"), clock=CLOCK)  # fmt: skip
+    actions.merge_records(drafts["merged-draft"], incident, actor=reviewer, clock=CLOCK)
     actions.set_status(drafts["draft-hazard"], actor=editor, status=Status.REVIEW, clock=CLOCK)
     actions.return_record(drafts["draft-hazard"], actor=reviewer, comment=m("return-reason"), clock=CLOCK)
     actions.set_status(drafts["draft-incident"], actor=editor, status=Status.ASSESSMENT, clock=CLOCK)
@@ -259,9 +276,10 @@ def build_world() -> World:
     with TestCase.captureOnCommitCallbacks(execute=True):
         leads, tokens, source = make_leads(m, editor, incident, hazard, drafts)
     emails = list(getattr(mail, "outbox", []))
-    for record in (incident, hazard, withdrawn):
+    for record in (incident, hazard, withdrawn, reverted, merged):
         record.refresh_from_db()
-    return World(markers=m, users=users, incident=incident, hazard=hazard, withdrawn=withdrawn,
+    return World(markers=m, users=users, incident=incident, hazard=hazard, withdrawn=withdrawn, reverted=reverted,
+                 merged=merged,
                  public_slugs=public_slugs, drafts=drafts, entity=entity, system=system,
                  draft_entity=draft_entity, draft_system=draft_system, leads=leads, tokens=tokens,
                  source=source, emails=emails)  # fmt: skip
