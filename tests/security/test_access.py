@@ -50,15 +50,11 @@ PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> World:
-    """Built once, in a transaction rolled back after the module (other tests never see it)."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    """Built once, in a transaction rolled back after the module (other tests never see it); each test runs in
+    a savepoint of it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")
@@ -241,9 +237,9 @@ class Uncovered(Exception):
 
 
 def fill(route: Route, table, *, thorough: bool = True) -> list[tuple[str, bool]]:
-    """(address, names something hidden) for the route, the first one made of first values: the first value of each argument, then each other
-    value of one argument at a time (every value is tried without multiplying the requests); not `thorough`,
-    with the first hidden value of each argument only."""
+    """(address, whether it names something hidden) for the route: first the first value of every argument,
+    then each other value of one argument at a time (every value is asked without multiplying the requests);
+    not `thorough`, only the first hidden value of each argument."""
     kwargs = route.kwargs
     if not kwargs:
         return [(route.path, False)]
@@ -408,7 +404,7 @@ def test_public_routes_show_nothing_unpublished(world, clients, openapi, db, who
     answers do not depend on who asks: no public template reads the account, kept pages are per state)."""
     if (
         who in STAFF
-    ):  # staff views render working copies in the public templates first: nothing may stay behind
+    ):  # staff pages first (the preview renders a working copy in the public template): no trace
         for target in targets(world, openapi, staff=True, langs=("en",)):
             if target.route.name in WARM_UP:
                 assert clients[who].get(target.url).status_code in (200, 302, 403), target.url
@@ -465,7 +461,7 @@ def test_staff_see_no_secret_and_contacts_only_with_their_role(world, clients, o
     """Staff pages show unpublished data (that is their purpose), but never a hashed address or a status token,
     and a submitter's email only to the roles that handle submissions (not translators)."""
     kinds = {NEVER} | (set() if who in CONTACT_READERS else {CONTACT})
-    found = targets(world, openapi, staff=True, langs=("en",))  # the same views in French
+    found = targets(world, openapi, staff=True, langs=("en",))  # the French addresses reach the same views
     seen: set[str] = set()
 
     def look(target: Target, response) -> str:
@@ -493,7 +489,7 @@ def test_the_static_export_holds_nothing_unpublished(world, tmp_path, db):
         if data[:2] == b"\x1f\x8b":  # gzip copies, and Pagefind's index files
             data = gzip.decompress(data)
         elif path.suffix == ".br":
-            if not BROTLI:
+            if not BROTLI:  # a copy of a file read beside it
                 continue
             import brotli
 
@@ -511,9 +507,9 @@ def test_submitters_emails_say_nothing_of_the_editors_work(world):
     not the draft made from it, the editors' note, anything of another submission."""
     assert len(world.emails) >= 4
     for message in world.emails:
-        text = f"{message.subject}\n{message.body}\n{message.to}"
-        mine = {name for name in markers_in(text, world.markers) if name.startswith(lead_of(world, message))}
-        assert not markers_in(text, world.markers) - mine, text
+        found = markers_in(f"{message.subject}\n{message.body}\n{message.to}", world.markers)
+        others = {name for name in found if not name.startswith(lead_of(world, message))}
+        assert not others, f"{message.to}: {message.subject}\n{message.body}"
 
 
 def lead_of(world: World, message) -> str:
