@@ -149,12 +149,13 @@ def arguments(w: World) -> dict[tuple[str, str], list[Value]]:
         ("systems/", "slug"): shown(w.system.slug) + hidden(w.draft_system.slug),
         ("feeds/domains/", "slug"): shown("consumer_technology") + hidden(PROBE),
         ("feeds/entities/", "slug"): shown(w.entity.slug) + hidden(w.draft_entity.slug),
-        ("api/v3/records/", "slug"): shown(incident, hazard, withdrawn, reverted, merged) + hidden(*(d.slug for d in drafts), *renamed),
+        ("api/v3/records/", "slug"): shown(incident, hazard, withdrawn, reverted, merged, w.incident.pk)
+        + hidden(*(d.slug for d in drafts), *(d.pk for d in drafts), *renamed),
         ("sitemap-", "section"): shown(*SITEMAPS) + hidden(PROBE),
         ("stats/", "chart"): shown(*(c.slug for c in CHARTS), OVER_TIME) + hidden(PROBE),
         ("api/v3/bulk/", "filename"): shown(*bulk.FILES) + hidden("leads.csv"),
-        ("submit/correction/", "pk"): shown(w.incident.pk, w.hazard.pk)
-        + hidden(w.withdrawn.pk, *(d.pk for d in drafts)),
+        ("submit/correction/", "pk"): shown(w.incident.pk, w.hazard.pk, w.reverted.pk)
+        + hidden(w.withdrawn.pk, w.merged.pk, *(d.pk for d in drafts)),
         # The submitter's own page: it says where their report stands, and nothing of the editors' work.
         ("submit/status/", "token"): shown(*w.tokens.values()) + hidden(PROBE),
         ("staff/records/", "pk"): shown(w.incident.pk, w.drafts["draft-incident"].pk, w.drafts["draft-hazard"].pk,

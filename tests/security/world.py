@@ -131,19 +131,18 @@ def marked_item(markers: Markers, label: str, child: str, **values) -> dict:
 
 
 def marked_children(markers: Markers, label: str, entity: Entity, system: AISystem, shared_url: str) -> dict:
-    """Every child list, with markers; one source cites a published record's URL (its row is shared)."""
-    return {
-        "harms": [marked_item(markers, label, "harms")],
-        "sources": [
-            marked_item(markers, label, "sources"),
-            marked_item(markers, f"{label}-shared", "sources", url=shared_url),
-        ],
-        "entities": [marked_item(markers, label, "entities", slug=entity.slug)],
-        "systems": [marked_item(markers, label, "systems", slug=system.slug)],
-        "responses": [marked_item(markers, label, "responses", actor=entity.slug)],
-        "policy_recommendations": [marked_item(markers, label, "policy_recommendations")],
-        "mitigations": [marked_item(markers, label, "mitigations")],
+    """Every child list the declaration has, with markers; one more source cites a published record's URL
+    (the URL's row is shared, each record describes it in its own words)."""
+    links = {
+        "entities": {"slug": entity.slug},
+        "systems": {"slug": system.slug},
+        "responses": {"actor": entity.slug},
     }
+    missing = [c.name for c in CHILD_LISTS if c.name not in CHILD_BASE]
+    assert not missing, f"a new child list: give {missing} valid values in CHILD_BASE"
+    out = {c.name: [marked_item(markers, label, c.name, **links.get(c.name, {}))] for c in CHILD_LISTS}
+    out["sources"].append(marked_item(markers, f"{label}-shared", "sources", url=shared_url))
+    return out
 
 
 def accounts(markers: Markers) -> dict[str, object]:
