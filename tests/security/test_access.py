@@ -293,8 +293,9 @@ BROTLI = importlib.util.find_spec("brotli") is not None
 
 def text_of(response) -> str:
     """Headers and body as the client gets them: gzip decompressed, files and streams read to the end."""
+    # A stream is closed by the test client once read (closing it here would end the database connection, as
+    # a server closes old connections when a request finishes).
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
     if response.get("Content-Encoding") == "gzip":
         body = gzip.decompress(body)
     headers = "\n".join(f"{k}: {v}" for k, v in response.items())
