@@ -507,7 +507,7 @@ def test_the_static_export_holds_nothing_unpublished(world, tmp_path, db):
     assert (out / Path("incidents", world.public_slugs[world.incident.pk], "index.html")).is_file()
 
 
-def test_submitters_emails_say_nothing_of_the_editors_work(world):
+def test_submitters_emails_say_nothing_of_the_editors_work(world, db):
     """A status email tells the submitter the status, the public record it led to or the reason of a decline:
     not the draft made from it, the editors' note, anything of another submission."""
     assert len(world.emails) >= 4
