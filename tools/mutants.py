@@ -15,6 +15,8 @@ first); --with copies files of the work tree on top (tests not yet committed). P
 with their diffs, killed/survived/timeouts and the score, killed / (killed + survived); every verdict goes to
 DIR/results.jsonl. A mutant is a timeout when one of its tests runs longer than --timeout seconds.
 The tests run once without a mutant before the mutants and once after them: both runs must pass.
+Code that runs only at import (a decorator factory applied to views) runs before any mutant is active: its mutants
+survive here unless a test calls that code itself.
 """
 
 from __future__ import annotations
@@ -57,15 +59,18 @@ def _alarm(signum, frame):
     raise MutantTimeout
 
 
-def _run(name: str, items: list, after, timeout: float) -> tuple[str, str]:
-    """('killed', 'timeout' or 'survived', the test that failed): run `items` with mutant `name` active until one
-    fails. `after` is the first item of the next run, so that fixtures are torn down to what it needs."""
+def _run(name: str, items: list, after, timeout: float) -> tuple[str, str, str]:
+    """('killed', 'timeout' or 'survived', the test that failed, its report): run `items` with mutant `name` active
+    until one fails. `after` is the first item of the next run, so that fixtures are torn down to what it needs."""
     os.environ["MUTANT_UNDER_TEST"] = name
     signal.signal(signal.SIGALRM, _alarm)
     for i, item in enumerate(items):
+        following = items[i + 1] if i + 1 < len(items) else after
+        if following is item:  # the next run starts with this test: tear it down, or it is not set up again
+            following = item.parent
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            reports = runtestprotocol(item, nextitem=items[i + 1] if i + 1 < len(items) else after, log=False)
+            reports = runtestprotocol(item, nextitem=following, log=False)
             failed = [str(r.longrepr) for r in reports if r.failed]
         except MutantTimeout:
             failed = ["MutantTimeout"]
@@ -73,8 +78,9 @@ def _run(name: str, items: list, after, timeout: float) -> tuple[str, str]:
             signal.setitimer(signal.ITIMER_REAL, 0)
         if failed:
             item.session._setupstate.teardown_exact(after)
-            return "timeout" if any("MutantTimeout" in f for f in failed) else "killed", item.nodeid
-    return "survived", ""
+            status = "timeout" if any("MutantTimeout" in f for f in failed) else "killed"
+            return status, item.nodeid, "\n".join(failed)
+    return "survived", "", ""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -88,9 +94,9 @@ def pytest_runtestloop(session):
     with open(plan["results"], "w") as out:
         for n, (name, items) in enumerate(runs):
             after = runs[n + 1][1][0] if n + 1 < len(runs) else None
-            status, test = _run(name, items, after, plan["timeout"] if name else 3600)
+            status, test, report = _run(name, items, after, plan["timeout"] if name else 3600)
             if not name and status != "survived":
-                raise pytest.UsageError(f"{test} fails without a mutant")
+                raise pytest.UsageError(f"{test} fails without a mutant:\n{report}")
             if name:
                 out.write(json.dumps({"mutant": name, "status": status, "test": test}) + "\n")
                 out.flush()
