@@ -69,3 +69,11 @@ def test_a_system_account_acts_but_cannot_sign_in(client, entities, clock):
     again = system_account("t-robot", TRANSLATOR)  # the same account, one role more
     assert again.pk == robot.pk
     assert roles_of(get_user_model().objects.get(pk=robot.pk)) == {EDITOR, TRANSLATOR}
+
+
+def test_an_actor_that_is_not_an_account_is_refused_not_crashed(editor, entities, clock):
+    """The check fails closed: a caller that passes a username instead of an account gets a refusal."""
+    record = factories.draft(editor, "incident", factories.incident_data(), clock)
+    with pytest.raises(PermissionDenied):
+        actions.comment_record(record, actor=editor.username, text="A note.", clock=clock)
+    assert roles_of(editor.username) == frozenset()
