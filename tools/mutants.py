@@ -9,12 +9,15 @@ the first failure, as mutmut does) and go on to the next mutant.
     .venv/bin/pip install mutmut==3.8.1     # not a project dependency
     .venv/bin/python tools/mutants.py src/caim/params.py tests/site tests/api tests/test_params.py
     .venv/bin/python tools/mutants.py src/caim/records/changes.py tests/records --sample 150 --seed 2026
+    .venv/bin/python tools/mutants.py src/caim/records/changes.py tests/records --survivors-of OLD/results.jsonl
 
 The module is HEAD's: the tree is copied with `git archive HEAD` into --dir (default /tmp/caim-mutants, emptied
 first); --with copies files of the work tree on top (tests not yet committed). Prints the survivors and timeouts
 with their diffs, killed/survived/timeouts and the score, killed / (killed + survived); every verdict goes to
 DIR/results.jsonl. A mutant is a timeout when one of its tests runs longer than --timeout seconds.
 The tests run once without a mutant before the mutants and once after them: both runs must pass.
+--survivors-of tests again only the mutants an earlier run of the same module did not kill (after tests were added,
+a killed mutant stays killed), so that an "after" score costs the survivors only.
 Code that runs only at import (a decorator factory applied to views) runs before any mutant is active: its mutants
 survive here unless a test calls that code itself.
 """
@@ -130,8 +133,10 @@ def _prepare(work: Path, module: str, tests: list[str], extra: list[str], desele
         sys.exit(f"mutmut recorded no stats: run `mutmut run no-such-mutant` in {work} to see why")
 
 
-def _plan(work: Path, module: str, sample: int | None, seed: int) -> tuple[dict, list[str]]:
-    """({mutant: its tests, fastest first}, mutants that no selected test calls)."""
+def _plan(
+    work: Path, module: str, sample: int | None, seed: int, only: set[str] | None = None
+) -> tuple[dict, list[str]]:
+    """({mutant: its tests, fastest first}, mutants that no selected test calls); `only`: these mutants alone."""
     stats = json.loads((work / "mutants/mutmut-stats.json").read_text())
     names = json.loads((work / f"mutants/{module}.meta").read_text())["exit_code_by_key"]
     calls, seconds = stats["tests_by_mangled_function_name"], stats["duration_by_test"]
@@ -140,7 +145,7 @@ def _plan(work: Path, module: str, sample: int | None, seed: int) -> tuple[dict,
         for name in names
     }
     untested = sorted(name for name in tests if not tests[name])
-    chosen = sorted(name for name in tests if tests[name])
+    chosen = sorted(name for name in tests if tests[name] and (only is None or name in only))
     if sample and sample < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, sample))
     return {name: tests[name] for name in chosen}, untested
@@ -154,12 +159,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--deselect", action="append", default=[], help="a test id to leave out")
     parser.add_argument("--sample", type=int, help="test a seeded random sample of this many mutants")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--survivors-of",
+        type=Path,
+        help="the results.jsonl of an earlier run: test again only the mutants it did not kill (same module)",
+    )
     parser.add_argument("--timeout", type=float, default=20, help="seconds per test")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir(), "caim-mutants"))
     args = parser.parse_args(argv)
 
+    only = None
+    if args.survivors_of:  # read before --dir is emptied: it may be the same directory
+        earlier = [json.loads(line) for line in args.survivors_of.read_text().splitlines()]
+        only = {r["mutant"] for r in earlier if r["status"] != "killed"}
     _prepare(args.dir, args.module, args.tests, args.extra, args.deselect)
-    mutants, untested = _plan(args.dir, args.module, args.sample, args.seed)
+    mutants, untested = _plan(args.dir, args.module, args.sample, args.seed, only)
     plan = args.dir / "plan.json"
     results = args.dir / "results.jsonl"
     plan.write_text(json.dumps({"mutants": mutants, "timeout": args.timeout, "results": str(results)}))
