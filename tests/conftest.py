@@ -58,6 +58,7 @@ def list_index_of_this_test():
     listindex._current = None
     vectors._current = None  # the kept vectors, for the same reason
     caches["pages"].clear()  # kept pages too: a rolled-back state's token can come back in the next test
+    caches["local"].clear()  # and kept API answers and charts, for the same reason
     yield
     listindex._current = None
     vectors._current = None

@@ -9,12 +9,17 @@ the first failure, as mutmut does) and go on to the next mutant.
     .venv/bin/pip install mutmut==3.8.1     # not a project dependency
     .venv/bin/python tools/mutants.py src/caim/params.py tests/site tests/api tests/test_params.py
     .venv/bin/python tools/mutants.py src/caim/records/changes.py tests/records --sample 150 --seed 2026
+    .venv/bin/python tools/mutants.py src/caim/records/changes.py tests/records --survivors-of OLD/results.jsonl
 
 The module is HEAD's: the tree is copied with `git archive HEAD` into --dir (default /tmp/caim-mutants, emptied
 first); --with copies files of the work tree on top (tests not yet committed). Prints the survivors and timeouts
 with their diffs, killed/survived/timeouts and the score, killed / (killed + survived); every verdict goes to
 DIR/results.jsonl. A mutant is a timeout when one of its tests runs longer than --timeout seconds.
 The tests run once without a mutant before the mutants and once after them: both runs must pass.
+--survivors-of tests again only the mutants an earlier run of the same module did not kill (after tests were added,
+a killed mutant stays killed), so that an "after" score costs the survivors only.
+Code that runs only at import (a decorator factory applied to views) runs before any mutant is active: its mutants
+survive here unless a test calls that code itself.
 """
 
 from __future__ import annotations
@@ -57,15 +62,18 @@ def _alarm(signum, frame):
     raise MutantTimeout
 
 
-def _run(name: str, items: list, after, timeout: float) -> tuple[str, str]:
-    """('killed', 'timeout' or 'survived', the test that failed): run `items` with mutant `name` active until one
-    fails. `after` is the first item of the next run, so that fixtures are torn down to what it needs."""
+def _run(name: str, items: list, after, timeout: float) -> tuple[str, str, str]:
+    """('killed', 'timeout' or 'survived', the test that failed, its report): run `items` with mutant `name` active
+    until one fails. `after` is the first item of the next run, so that fixtures are torn down to what it needs."""
     os.environ["MUTANT_UNDER_TEST"] = name
     signal.signal(signal.SIGALRM, _alarm)
     for i, item in enumerate(items):
+        following = items[i + 1] if i + 1 < len(items) else after
+        if following is item:  # the next run starts with this test: tear it down, or it is not set up again
+            following = item.parent
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            reports = runtestprotocol(item, nextitem=items[i + 1] if i + 1 < len(items) else after, log=False)
+            reports = runtestprotocol(item, nextitem=following, log=False)
             failed = [str(r.longrepr) for r in reports if r.failed]
         except MutantTimeout:
             failed = ["MutantTimeout"]
@@ -73,8 +81,9 @@ def _run(name: str, items: list, after, timeout: float) -> tuple[str, str]:
             signal.setitimer(signal.ITIMER_REAL, 0)
         if failed:
             item.session._setupstate.teardown_exact(after)
-            return "timeout" if any("MutantTimeout" in f for f in failed) else "killed", item.nodeid
-    return "survived", ""
+            status = "timeout" if any("MutantTimeout" in f for f in failed) else "killed"
+            return status, item.nodeid, "\n".join(failed)
+    return "survived", "", ""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -88,9 +97,9 @@ def pytest_runtestloop(session):
     with open(plan["results"], "w") as out:
         for n, (name, items) in enumerate(runs):
             after = runs[n + 1][1][0] if n + 1 < len(runs) else None
-            status, test = _run(name, items, after, plan["timeout"] if name else 3600)
+            status, test, report = _run(name, items, after, plan["timeout"] if name else 3600)
             if not name and status != "survived":
-                raise pytest.UsageError(f"{test} fails without a mutant")
+                raise pytest.UsageError(f"{test} fails without a mutant:\n{report}")
             if name:
                 out.write(json.dumps({"mutant": name, "status": status, "test": test}) + "\n")
                 out.flush()
@@ -124,8 +133,10 @@ def _prepare(work: Path, module: str, tests: list[str], extra: list[str], desele
         sys.exit(f"mutmut recorded no stats: run `mutmut run no-such-mutant` in {work} to see why")
 
 
-def _plan(work: Path, module: str, sample: int | None, seed: int) -> tuple[dict, list[str]]:
-    """({mutant: its tests, fastest first}, mutants that no selected test calls)."""
+def _plan(
+    work: Path, module: str, sample: int | None, seed: int, only: set[str] | None = None
+) -> tuple[dict, list[str]]:
+    """({mutant: its tests, fastest first}, mutants that no selected test calls); `only`: these mutants alone."""
     stats = json.loads((work / "mutants/mutmut-stats.json").read_text())
     names = json.loads((work / f"mutants/{module}.meta").read_text())["exit_code_by_key"]
     calls, seconds = stats["tests_by_mangled_function_name"], stats["duration_by_test"]
@@ -134,7 +145,7 @@ def _plan(work: Path, module: str, sample: int | None, seed: int) -> tuple[dict,
         for name in names
     }
     untested = sorted(name for name in tests if not tests[name])
-    chosen = sorted(name for name in tests if tests[name])
+    chosen = sorted(name for name in tests if tests[name] and (only is None or name in only))
     if sample and sample < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, sample))
     return {name: tests[name] for name in chosen}, untested
@@ -148,12 +159,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--deselect", action="append", default=[], help="a test id to leave out")
     parser.add_argument("--sample", type=int, help="test a seeded random sample of this many mutants")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--survivors-of",
+        type=Path,
+        help="the results.jsonl of an earlier run: test again only the mutants it did not kill (same module)",
+    )
     parser.add_argument("--timeout", type=float, default=20, help="seconds per test")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir(), "caim-mutants"))
     args = parser.parse_args(argv)
 
+    only = None
+    if args.survivors_of:  # read before --dir is emptied: it may be the same directory
+        earlier = [json.loads(line) for line in args.survivors_of.read_text().splitlines()]
+        only = {r["mutant"] for r in earlier if r["status"] != "killed"}
     _prepare(args.dir, args.module, args.tests, args.extra, args.deselect)
-    mutants, untested = _plan(args.dir, args.module, args.sample, args.seed)
+    mutants, untested = _plan(args.dir, args.module, args.sample, args.seed, only)
     plan = args.dir / "plan.json"
     results = args.dir / "results.jsonl"
     plan.write_text(json.dumps({"mutants": mutants, "timeout": args.timeout, "results": str(results)}))
