@@ -36,6 +36,9 @@ class Answer:
     status: int
     text: str
     location: str = ""
+    followed: str = (
+        ""  # after a redirect: the page it leads to, as submit() saw it (with its one-time messages)
+    )
 
 
 class Site(Protocol):
@@ -131,6 +134,7 @@ def submit(
         assert shown.status in (200, 302), f"GET {answer.location}: {shown.status}"
         errors = [p for p in problems(shown.text) if p]
         assert not errors, f"POST {target} was refused: {errors[:5]}"
+        answer.followed = shown.text
     return answer
 
 
@@ -162,7 +166,7 @@ def cited(text: str) -> str:
     return f"{text}\n\nThe record cites its source ({CITED})."
 
 
-def record_changes(record_type: str, n: int, *, hazard: str = "") -> dict:
+def record_changes(record_type: str, n: int, named: dict[str, str], *, hazard: str = "") -> dict:
     """Every text field of the editor holds payloads (the `n`-th first), every child list has items with
     payloads in each of their texts, and the other fields hold what the lint needs to publish."""
     first = n * 5
@@ -224,17 +228,17 @@ def record_changes(record_type: str, n: int, *, hazard: str = "") -> dict:
         **_rows(
             "entities",
             [
-                {"entity": "hostile-entity", "roles": ["deployer"], **_both("description", first + 13)},
-                {"entity": "hostile-actor", "roles": ["regulator"], **_both("description", first + 14)},
+                {"entity": named["entity"], "roles": ["deployer"], **_both("description", first + 13)},
+                {"entity": named["actor"], "roles": ["regulator"], **_both("description", first + 14)},
             ],
         ),
-        **_rows("systems", [{"system": "hostile-system", **_both("involvement", first + 15)}]),
+        **_rows("systems", [{"system": named["system"], **_both("involvement", first + 15)}]),
         **_rows(
             "responses",
             [
                 {
                     "kind": "investigation",
-                    "actor": "hostile-actor",
+                    "actor": named["actor"],
                     "date": "2024-07-01",
                     "date_precision": "day",
                     **_both("description", first + 16),
@@ -264,7 +268,8 @@ class Seeded:
     """What was stored, and where it shows."""
 
     records: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # name -> (pk, type, slug)
-    entities: dict[str, int] = field(default_factory=dict)  # slug -> pk
+    named: dict[str, str] = field(default_factory=dict)  # "entity", "actor", "system" -> slug
+    entities: dict[str, int] = field(default_factory=dict)  # slug -> pk of the entities
     leads: list[int] = field(default_factory=list)
     status_pages: list[str] = field(default_factory=list)
     source_pk: int = 0
@@ -279,8 +284,8 @@ class Seeded:
         incident = self.record_path("incident")
         pages = ["/", "/incidents/", "/hazards/", "/incidents/?sort=published", "/entities/", "/systems/",
                  "/corrections/", "/search/?q=xss", "/search/?q=script", "/incidents/?q=xss",
-                 f"{incident}v/1/", f"{incident}diff/1/2/", "/entities/hostile-entity/", "/entities/hostile-actor/",
-                 "/systems/hostile-system/", "/incidents/?entity=hostile-entity", *self.status_pages,
+                 f"{incident}v/1/", f"{incident}diff/1/2/", f"/entities/{self.named['entity']}/", f"/entities/{self.named['actor']}/",
+                 f"/systems/{self.named['system']}/", f"/incidents/?entity={self.named['entity']}", *self.status_pages,
                  f"/submit/correction/{self.records['incident'][0]}/"]  # fmt: skip
         pages += [self.record_path(name) for name in ("incident", "hazard", "withdrawn", "imported")]
         pages += [f"/entities/{slug}/" for slug in self.imported_entities]
@@ -301,6 +306,15 @@ class Seeded:
         pages += [f"/staff/leads/{pk}/" for pk in self.leads]
         pages += [f"/staff/entities/{pk}/" for pk in self.entities.values()]
         return pages
+
+
+def create_named(site: Site, record: int, kind: str, n: int) -> str:
+    """An entity or AI system made with the form beside the record editor; its address, as the editor is told."""
+    extra = {"entity_kind": "company"} if kind == "entities" else {"system_type": "chatbot"}
+    answer = submit(site, f"/staff/records/{record}/edit/", f"/staff/{kind}/new/",
+                    {"name": f"Hostile {n} {line(280, n)}", "name_fr": line(300, n + 3), **extra})  # fmt: skip
+    shown = answer.followed
+    return re.search(r"(?:address is|adresse est) ([\w-]+)\.", shown)[1]
 
 
 def new_record(site: Site, record_type: str, slug: str, n: int) -> int:
@@ -355,26 +369,19 @@ def seed(
 ) -> Seeded:
     """Store the corpus through every input path; returns where it shows."""
     out = Seeded()
-    # Entities and an AI system, as an editor creates them beside a record
-    for kind, slug, n in (("entities", "hostile-entity", 0), ("entities", "hostile-actor", 11),
-                          ("systems", "hostile-system", 22)):  # fmt: skip
-        body = {"name": line(300, n), "name_fr": line(300, n + 3), "slug": slug, "next": "/staff/",
-                **({"entity_kind": "company"} if kind == "entities" else {"system_type": "chatbot"})}  # fmt: skip
-        editor.get("/staff/")  # the CSRF cookie, as a browser has it
-        answer = editor.post(f"/staff/{kind}/new/", urlencode(body).encode())
-        assert answer.status == 302, answer.status
-        assert not problems(editor.get(answer.location).text)
-    for slug in ("hostile-entity", "hostile-actor"):
-        page = editor.get(f"/staff/entities/?q={slug}").text
-        out.entities[slug] = int(links(page, r'href="/staff/entities/(\d+)/"')[0])
-
     # A hazard, then an incident that materializes it; two versions of the incident (a correction)
     hazard = new_record(editor, "hazard", "hostile-hazard", 1)
-    edit(editor, hazard, record_changes("hazard", 1))
+    # Entities and an AI system, created in the editor's side panel (without JavaScript: a form post)
+    for role, kind, n in (("entity", "entities", 0), ("actor", "entities", 11), ("system", "systems", 22)):
+        out.named[role] = create_named(editor, hazard, kind, n)
+    for role in ("entity", "actor"):
+        page = editor.get(f"/staff/entities/?{urlencode({'q': out.named[role]})}").text
+        out.entities[out.named[role]] = int(links(page, r'href="/staff/entities/(\d+)/"')[0])
+    edit(editor, hazard, record_changes("hazard", 1, out.named))
     move(editor, hazard, "review")
     publish(reviewer, hazard, 2)
     incident = new_record(editor, "incident", "hostile-incident", 2)
-    edit(editor, incident, record_changes("incident", 2, hazard="hostile-hazard"))
+    edit(editor, incident, record_changes("incident", 2, out.named, hazard="hostile-hazard"))
     submit(editor, f"/staff/records/{incident}/", f"/staff/records/{incident}/comment/", {"text": prose(3)})
     move(editor, incident, "review")
     submit(
@@ -390,7 +397,7 @@ def seed(
 
     # A record published, then withdrawn with the reasons in payloads
     withdrawn = new_record(editor, "incident", "hostile-withdrawn", 3)
-    edit(editor, withdrawn, record_changes("incident", 3))
+    edit(editor, withdrawn, record_changes("incident", 3, out.named))
     move(editor, withdrawn, "review")
     publish(reviewer, withdrawn, 9)
     submit(reviewer, f"/staff/records/{withdrawn}/", f"/staff/records/{withdrawn}/withdraw/",

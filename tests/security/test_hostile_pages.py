@@ -77,7 +77,7 @@ def test_feeds_and_api_carry_the_payloads_as_data(seeded):
     stored, _editor, reader = seeded
     incident = stored.records["incident"]
     for path in ("/feeds/records.atom", "/fr/feeds/records.atom", "/feeds/incidents.atom",
-                 "/feeds/entities/hostile-entity.atom", "/fr/feeds/entities/hostile-entity.atom"):  # fmt: skip
+                 f"/feeds/entities/{stored.named['entity']}.atom", f"/fr/feeds/entities/{stored.named['entity']}.atom"):  # fmt: skip
         response = reader.client.get(path)
         assert response.status_code == 200, path
         assert not audit_atom(response.content), (path, audit_atom(response.content)[:5])
