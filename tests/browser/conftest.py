@@ -61,7 +61,9 @@ def demo_process(var_dir: Path, extra_env: dict[str, str] | None = None) -> Iter
     """A `caim demo` server on a free port with its own CAIM_VAR_DIR (and `extra_env`: settings, or a DATABASE_URL),
     stopped on exit."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # its own SQLite file, unless extra_env
+    env = {
+        k: v for k, v in os.environ.items() if k != "DATABASE_URL"
+    }  # its own SQLite file, unless extra_env
     env.update({"CAIM_VAR_DIR": str(var_dir), "DEBUG": "0", "CAIM_SITE_URL": f"http://127.0.0.1:{port}",
                 **(extra_env or {})})  # fmt: skip
     log = Path(env["CAIM_VAR_DIR"]) / "server.log"

@@ -114,7 +114,8 @@ def problems(page: str) -> list[str]:
     """The error messages a page shows (form errors, refused actions)."""
     doc = lxml_html.fromstring(page or "<p></p>")
     found = doc.xpath(
-        '//*[contains(@class, "field-error") or contains(@class, "message-error") or contains(@class, "errorlist")]'
+        '//*[contains(@class, "field-error") or contains(@class, "message-error") or contains(@class, "errorlist")'
+        ' or contains(@class, "error-message")]'
     )
     return [" ".join(e.text_content().split()) for e in found]
 
