@@ -135,6 +135,9 @@ def open_context(chromium, server, watch: Watch, *, bypass_csp: bool, account: s
     page = context.new_page()
     page.on("dialog", lambda d: (watch.executions.append(f"dialog {d.message}"), d.dismiss()))
     page.on("pageerror", lambda e: watch.errors.append(f"{page.url}: {e}"))
+    # Chromium also says in the console what the CSP blocked: counted with the policy's own reports.
+    page.on("console", lambda m: watch.csp.append(f"{page.url}: console: {m.text}")
+            if m.type == "error" and "Content Security Policy" in m.text else None)  # fmt: skip
     if account:
         username, password, _role = ACCOUNTS[account]
         page.goto("/staff/login/")

@@ -117,6 +117,11 @@ PUBLIC_ROUTES = {
     "/api/v3/search": ["q", "kind", "limit", "lang"],
     "/api/v3/feed.json": ["page", "lang"],
     "/feeds/records.atom": ["page"],
+    **{
+        f"/api/v3/{name}.json": ["lang", "fields"]
+        for name in ("records", "stats", "graph", "systemic-analysis", "taxonomy")
+    },  # fmt: skip
+    "/taxonomy/": ["lang", "vocabulary"],
     "/incidents/air-canada-chatbot-bereavement-fare/": ["v", "lang"],
 }
 STAFF_ROUTES = {
