@@ -168,6 +168,10 @@ def test_no_payload_runs_on_any_page(chromium, server, seeded, bypass_csp):
         for path in both_languages(paths):
             visit(page, watch, path)
         context.close()
+    database = server.env.get("DATABASE_URL", "sqlite").split(":", 1)[0]
+    print(f"{database}, CSP {'bypassed' if bypass_csp else 'enforced'}: {watch.pages} pages, {len(watch.shown)} payloads shown, "
+          f"{len(watch.executions)} executions, {len(watch.beacons)} beacons, {len(watch.dom)} DOM findings, "
+          f"{len(watch.csp)} CSP violations, {len(watch.errors)} errors")  # fmt: skip
     assert not watch.executions, "scripts ran:\n" + "\n".join(watch.executions[:30])
     assert not watch.beacons, "injected HTML asked for:\n" + "\n".join(watch.beacons[:30])
     assert not watch.dom, "payloads in executable position:\n" + "\n".join(watch.dom[:30])
