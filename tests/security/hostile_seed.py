@@ -158,7 +158,18 @@ def _rows(prefix: str, rows: list[dict]) -> dict:
     return out
 
 
-def _both(name: str, first: int, *, limit: int | None = None) -> dict:
+def marked(mark: str, first: int, limit: int | None = None) -> str:
+    """Payloads (one line within `limit`, or paragraphs) after a mark, "[[changelog-5-en]]", that tells a test
+    where the text was stored when it looks for it on a page."""
+    head = f"[[{mark}]] "
+    return head + (line(limit - len(head), first) if limit else prose(first))
+
+
+def _both(name: str, first: int, *, limit: int | None = None, mark: str = "") -> dict:
+    if mark:
+        return {
+            f"{name}_{lang}": marked(f"{mark}-{lang}", first + k, limit) for k, lang in ((0, "en"), (7, "fr"))
+        }
     text = (lambda n: line(limit, n)) if limit else prose
     return {f"{name}_en": text(first), f"{name}_fr": text(first + 7)}
 
@@ -172,7 +183,7 @@ def record_changes(record_type: str, n: int, named: dict[str, str], *, hazard: s
     payloads in each of their texts, and the other fields hold what the lint needs to publish."""
     first = n * 5
     changes = {
-        **_both("title", first, limit=300),
+        **_both("title", first, limit=300, mark=f"r{n}-title"),
         "summary_en": cited(prose(first)),
         "summary_fr": cited(prose(first + 1)),
         **_both("narrative", first + 2),
@@ -270,6 +281,8 @@ class Seeded:
 
     records: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # name -> (pk, type, slug)
     named: dict[str, str] = field(default_factory=dict)  # "entity", "actor", "system" -> slug
+    # (who looks, page, mark): where each input path's text must show ("reader" or "editor")
+    expect: list[tuple[str, str, str]] = field(default_factory=list)
     entities: dict[str, int] = field(default_factory=dict)  # slug -> pk of the entities
     leads: list[int] = field(default_factory=list)
     status_pages: list[str] = field(default_factory=list)
@@ -313,7 +326,7 @@ def create_named(site: Site, record: int, kind: str, n: int) -> str:
     """An entity or AI system made with the form beside the record editor; its address, as the editor is told."""
     extra = {"entity_kind": "company"} if kind == "entities" else {"system_type": "chatbot"}
     answer = submit(site, f"/staff/records/{record}/edit/", f"/staff/{kind}/new/",
-                    {"name": f"Hostile {n} {line(280, n)}", "name_fr": line(300, n + 3), **extra})  # fmt: skip
+                    {"name": marked(f"{kind}-{n}", n, 300), "name_fr": marked(f"{kind}-{n}-fr", n + 3, 300), **extra})  # fmt: skip
     shown = answer.followed
     return re.search(r"(?:address is|adresse est) ([\w-]+)\.", shown)[1]
 
@@ -334,7 +347,7 @@ def move(site: Site, pk: int, stage: str) -> None:
 
 def publish(site: Site, pk: int, n: int, kind: str = "publication") -> None:
     submit(site, f"/staff/records/{pk}/", f"/staff/records/{pk}/publish/",
-           {**_both("changelog", n, limit=480), "kind": kind})  # fmt: skip
+           {**_both("changelog", n, limit=480, mark=f"changelog-{n}"), "kind": kind})  # fmt: skip
 
 
 def aiid_copy(target: Path) -> Path:
@@ -345,7 +358,7 @@ def aiid_copy(target: Path) -> Path:
     incidents = target / "snapshot-2026-02" / "incidents.csv"
     with incidents.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    rows[0]["title"] = line(300, 40)
+    rows[0]["title"] = marked("aiid-title", 40, 300)
     rows[0]["description"] = prose(41)
     with incidents.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
@@ -357,7 +370,7 @@ def aiid_copy(target: Path) -> Path:
     first["title"] = rows[0]["title"]
     for n, key in enumerate(k for k, v in first.items() if isinstance(v, list) and k != "reports"):
         for entity in first[key]:
-            entity["name"] = line(200, 43 + n)
+            entity["name"] = marked(f"aiid-entity-{n}", 43 + n, 200)
     for n, report in enumerate(first["reports"]):
         report["title"] = line(400, 45 + n)
         report["url"] = GOOD_URLS[n % len(GOOD_URLS)].text + f"&r={n}" if n else "javascript:__xss(60)"
@@ -383,14 +396,22 @@ def seed(
     publish(reviewer, hazard, 2)
     incident = new_record(editor, "incident", "hostile-incident", 2)
     edit(editor, incident, record_changes("incident", 2, out.named, hazard="hostile-hazard"))
-    submit(editor, f"/staff/records/{incident}/", f"/staff/records/{incident}/comment/", {"text": prose(3)})
+    submit(
+        editor,
+        f"/staff/records/{incident}/",
+        f"/staff/records/{incident}/comment/",
+        {"text": marked("comment", 3)},
+    )
     move(editor, incident, "review")
     submit(
-        reviewer, f"/staff/records/{incident}/", f"/staff/records/{incident}/return/", {"comment": prose(4)}
+        reviewer,
+        f"/staff/records/{incident}/",
+        f"/staff/records/{incident}/return/",
+        {"comment": marked("return", 4)},
     )
     move(editor, incident, "review")
     publish(reviewer, incident, 5)
-    edit(editor, incident, {**_both("title", 6, limit=300), **_both("narrative", 7)})
+    edit(editor, incident, {**_both("title", 6, limit=300, mark="v2-title"), **_both("narrative", 7)})
     publish(reviewer, incident, 8, kind="correction")
     out.records.update(
         hazard=(hazard, "hazard", "hostile-hazard"), incident=(incident, "incident", "hostile-incident")
@@ -402,19 +423,20 @@ def seed(
     move(editor, withdrawn, "review")
     publish(reviewer, withdrawn, 9)
     submit(reviewer, f"/staff/records/{withdrawn}/", f"/staff/records/{withdrawn}/withdraw/",
-           {"reason_en": line(2000, 10), "reason_fr": line(2000, 30)})  # fmt: skip
+           {"reason_en": marked("withdrawal-en", 10, 2000), "reason_fr": marked("withdrawal-fr", 30, 2000)})  # fmt: skip
     out.records["withdrawn"] = (withdrawn, "incident", "hostile-withdrawn")
 
     # A monitored source
-    submit(editor, "/staff/sources/new/", "", {"kind": "feed", "name": line(200, 12), "url": GOOD_URLS[0].text,
+    submit(editor, "/staff/sources/new/", "", {"kind": "feed", "name": marked("source-name", 12, 200), "url": GOOD_URLS[0].text,
                                                "language": "fr", "keywords": prose(13)})  # fmt: skip
     page = editor.get("/staff/sources/").text
     out.source_pk = int(links(page, r'href="/staff/sources/(\d+)/"')[0])
 
     # A report and a correction from readers; their status pages
-    for path, what in (("/submit/", prose(14)[:5000]), (f"/submit/correction/{incident}/", prose(15)[:5000])):
+    for path, what in (("/submit/", marked("report-what", 14)[:5000]),
+                       (f"/submit/correction/{incident}/", marked("correction-what", 15)[:5000])):  # fmt: skip
         changes = {"what": what, "urls": "\n".join(f"{p.text}&reader=1" for p in GOOD_URLS), "email": "reader@example.org",
-                   "consent": "on", **({"when": line(200, 16), "where": line(200, 17)} if path == "/submit/" else {})}  # fmt: skip
+                   "consent": "on", **({"when": marked("report-when", 16, 200), "where": marked("report-where", 17, 200)} if path == "/submit/" else {})}  # fmt: skip
         answer = submit(reader, path, "", changes, expect=(200,))
         out.status_pages += links(answer.text, r'href="(/submit/status/[\w-]+/)"')
     assert len(out.status_pages) == 2, out.status_pages
@@ -424,11 +446,11 @@ def seed(
     # Screening: the report becomes a draft (title payloads); the correction is attached with a new source
     lead_page = f"/staff/leads/{report}/"
     answer = submit(editor, lead_page, f"/staff/leads/{report}/draft/",
-                    {"record_type": "incident", "slug": "hostile-from-lead", **_both("title", 18, limit=300)})  # fmt: skip
+                    {"record_type": "incident", "slug": "hostile-from-lead", **_both("title", 18, limit=300, mark="lead-draft-title")})  # fmt: skip
     drafted = int(re.search(r"/staff/records/(\d+)/edit/", answer.location)[1])
     out.records["from_lead"] = (drafted, "incident", "hostile-from-lead")
     submit(editor, f"/staff/leads/{correction}/", f"/staff/leads/{correction}/attach/",
-           {"record": str(incident), "url": f"{GOOD_URLS[1].text}&reader=1", "publisher": line(300, 19), "title": line(500, 20),
+           {"record": str(incident), "url": f"{GOOD_URLS[1].text}&reader=1", "publisher": line(300, 19), "title": marked("attached-title", 20, 500),
             "citation_key": line(150, 21), "source_type": "media", "date_published": "2025-01-02"})  # fmt: skip
 
     # The AIID importer, on a copy of the fixture with payloads; its draft completed and published
@@ -445,4 +467,23 @@ def seed(
     slug = json.loads(record_page)["slug"]
     out.records["imported"] = (imported, "incident", slug)
     out.imported_entities = [e["slug"] for e in json.loads(record_page)["entities"]]
+    hazard_page, incident_page = out.record_path("hazard"), out.record_path("incident")
+    withdrawn_page, imported_page = out.record_path("withdrawn"), out.record_path("imported")
+    entity, system = out.named["entity"], out.named["system"]
+    out.expect = [
+        ("reader", hazard_page, "[[r1-title-en]]"), ("reader", f"/fr{hazard_page}", "[[r1-title-fr]]"),
+        ("reader", incident_page, "[[v2-title-en]]"), ("reader", f"{incident_page}v/1/", "[[r2-title-en]]"),
+        ("reader", incident_page, "[[changelog-5-en]]"), ("reader", f"/fr{incident_page}", "[[changelog-8-fr]]"),
+        ("reader", "/corrections/", "[[changelog-8-en]]"), ("reader", "/fr/corrections/", "[[changelog-8-fr]]"),
+        ("reader", withdrawn_page, "[[withdrawal-en]]"), ("reader", f"/fr{withdrawn_page}", "[[withdrawal-fr]]"),
+        ("reader", f"/entities/{entity}/", "[[entities-0]]"),
+        ("reader", f"/fr/entities/{entity}/", "[[entities-0-fr]]"), ("reader", f"/systems/{system}/", "[[systems-22]]"),
+        ("reader", "/incidents/", "[[v2-title-en]]"), ("reader", "/search/?q=xss", "[[r1-title-en]]"),
+        ("reader", imported_page, "[[aiid-title]]"), ("reader", imported_page, "[[aiid-entity-"),
+        ("editor", f"/staff/records/{incident}/", "[[comment]]"), ("editor", f"/staff/records/{incident}/", "[[return]]"),
+        ("editor", "/staff/sources/", "[[source-name]]"), ("editor", f"/staff/leads/{report}/", "[[report-what]]"),
+        ("editor", f"/staff/leads/{report}/", "[[report-when]]"), ("editor", f"/staff/leads/{correction}/", "[[correction-what]]"),
+        ("editor", f"/staff/records/{drafted}/", "[[lead-draft-title-en]]"),
+        ("editor", f"/staff/records/{incident}/preview/", "[[attached-title]]"),
+    ]  # fmt: skip
     return out

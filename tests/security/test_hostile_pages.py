@@ -72,6 +72,10 @@ def test_the_corpus_stays_text_on_every_page_feed_and_file(seeded):
     # The payloads did reach the pages (as text): the check above was not vacuous.
     assert {p.id for p in HTML_PAYLOADS} - {13, 53, 57} <= shown
     assert checked > 100
+    # Each input path's text shows where it should (changelogs, reasons, names, comments, leads, the importer's)
+    sites = {"reader": reader, "editor": editor}
+    missing = [(path, mark) for who, path, mark in stored.expect if mark not in fetch(sites[who], path).text]
+    assert not missing, missing
 
     # Feeds: well-formed, their HTML clean; the API: the texts as data
     incident, entity = stored.records["incident"], stored.named["entity"]
