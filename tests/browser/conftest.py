@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,16 +49,23 @@ class Account:
     role: str
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory):
+def require_chromium() -> None:
     if CHROMIUM is None:
         if os.environ.get("CAIM_REQUIRE_BROWSER"):
             pytest.fail("chromium is not installed and CAIM_REQUIRE_BROWSER is set")
         pytest.skip("chromium is not installed (apt-get install chromium): browser tests skipped")
+
+
+@contextmanager
+def demo_process(var_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[DemoServer]:
+    """A `caim demo` server on a free port with its own CAIM_VAR_DIR (and `extra_env`: settings, or a DATABASE_URL),
+    stopped on exit."""
     port = _free_port()
-    env = {**os.environ, "CAIM_VAR_DIR": str(tmp_path_factory.mktemp("demo-var")), "DEBUG": "0",
-           "CAIM_SITE_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
-    env.pop("DATABASE_URL", None)
+    env = {
+        k: v for k, v in os.environ.items() if k != "DATABASE_URL"
+    }  # its own SQLite file, unless extra_env
+    env.update({"CAIM_VAR_DIR": str(var_dir), "DEBUG": "0", "CAIM_SITE_URL": f"http://127.0.0.1:{port}",
+                **(extra_env or {})})  # fmt: skip
     log = Path(env["CAIM_VAR_DIR"]) / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "caim", "demo", "--addr", f"127.0.0.1:{port}"], env=env,
@@ -73,9 +82,18 @@ def demo(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail(f"the demo server did not start:\n{log.read_text()}")
-    yield DemoServer(f"http://127.0.0.1:{port}", env)
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield DemoServer(f"http://127.0.0.1:{port}", env)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    require_chromium()
+    with demo_process(tmp_path_factory.mktemp("demo-var")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -84,12 +84,13 @@ class ApiCorsMiddleware:
             response["Access-Control-Max-Age"] = "86400"
             return with_cors(response)
         response = self.get_response(request)
-        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
-            "application/json"
-        ):
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if response.status_code == 405 and not is_json:
             allowed = response.get("Allow", ALLOWED)
             response = json_error(405, "method_not_allowed", f"Use {allowed}.")
             response["Allow"] = allowed
+        elif response.status_code == 404 and not is_json:  # an address no route matches ("records/a b.json")
+            response = json_error(404, "not_found", "No published record or file at this address.")
         if "Access-Control-Allow-Origin" not in response:
             with_cors(response)
         return response

@@ -146,6 +146,16 @@ def _diff(before: dict, after: dict) -> tuple[dict, dict]:
 # -- entities and systems -------------------------------------------------------------------------------------
 
 
+def _names(model, name: str, name_fr: str) -> tuple[str, str]:
+    """An entity's or AI system's names, cleaned, within their columns (PostgreSQL refuses a longer text, SQLite
+    would keep it)."""
+    names = clean_text(name, single_line=True), clean_text(name_fr, single_line=True)
+    limit = model._meta.get_field("name").max_length
+    if any(len(n) > limit for n in names):
+        raise ActionRefused(gettext("A name has at most %(n)s characters.") % {"n": limit})
+    return names
+
+
 def create_entity(
     *,
     actor,
@@ -164,12 +174,13 @@ def create_entity(
     roles.require_role(actor, roles.EDITOR, roles.ADMIN)
     tax = get_taxonomy()
     tax.validate("entity_kind", kind)
+    name, name_fr = _names(Entity, name, name_fr)
     now = (clock or get_clock()).now()
     with transaction.atomic():
         entity = Entity.objects.create(
             slug=slug,
-            name=clean_text(name, single_line=True),
-            name_fr=clean_text(name_fr, single_line=True),
+            name=name,
+            name_fr=name_fr,
             kind=kind,
             jurisdiction=jurisdiction,
             aliases=list(aliases),
@@ -203,12 +214,13 @@ def create_system(
 ) -> AISystem:
     roles.require_role(actor, roles.EDITOR, roles.ADMIN)
     get_taxonomy().validate("system_type", system_type)
+    name, name_fr = _names(AISystem, name, name_fr)
     now = (clock or get_clock()).now()
     with transaction.atomic():
         system = AISystem.objects.create(
             slug=slug,
-            name=clean_text(name, single_line=True),
-            name_fr=clean_text(name_fr, single_line=True),
+            name=name,
+            name_fr=name_fr,
             system_type=system_type,
             developer=developer,
             description_en=description_en,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
@@ -34,11 +35,13 @@ def search(request, kind: str):
 
 
 def _back(request, fallback: str):
+    """Back to the page the form was on: a path of this site only. (`redirect` would take any other word for the
+    name of a view, "2024-01-01T25:61" for a namespace, and answer 500.)"""
     target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return redirect(fallback)
 
 
