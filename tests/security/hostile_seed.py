@@ -359,6 +359,7 @@ class Seeded:
     leads: list[int] = field(default_factory=list)
     status_pages: list[str] = field(default_factory=list)
     source_pk: int = 0
+    polled_pk: int = 0  # the monitored feed the poller read
     imported_entities: list[str] = field(default_factory=list)
 
     def record_path(self, name: str) -> str:
@@ -385,6 +386,7 @@ class Seeded:
 
     def staff_pages(self) -> list[str]:
         pages = ["/staff/", "/staff/?q=xss", "/staff/leads/", "/staff/sources/", f"/staff/sources/{self.source_pk}/",
+                 f"/staff/sources/{self.polled_pk}/",
                  "/staff/entities/", "/staff/entities/?q=hostile", f"/staff/?{urlencode({'q': HTML_PAYLOADS[0].text})}"]  # fmt: skip
         for pk, _type, _slug in self.records.values():
             pages += [f"/staff/records/{pk}/", f"/staff/records/{pk}/edit/", f"/staff/records/{pk}/preview/",
@@ -518,6 +520,7 @@ def seed(
         int(a.get("href").split("/")[-2]) for a in sources.iter("a") if "[[feed-source]]" in a.text_content()
     )
     poll(polled)
+    out.polled_pk = polled
     feed_leads = sorted(
         int(pk) for pk in links(editor.get("/staff/leads/?origin=feed").text, r'href="/staff/leads/(\d+)/"')
     )
