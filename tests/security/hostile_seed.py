@@ -16,8 +16,11 @@ import csv
 import json
 import re
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlencode
@@ -272,6 +275,75 @@ def record_changes(record_type: str, n: int, named: dict[str, str], *, hazard: s
     return changes
 
 
+# -- a hostile site for the poller -------------------------------------------------------------------------------
+
+
+def _feed(base: str) -> bytes:
+    """An RSS feed whose titles, summaries and links carry payloads, escaped for XML and raw in CDATA sections;
+    the third item's link is a javascript: URL (the fetcher never follows it)."""
+    items = [
+        (escape(marked("feed-item-1", 3, 300)), f"{base}/article/1", escape(prose(4))),
+        ('<![CDATA[<script>__xss(1)</script> [[feed-item-2]] <img src=x onerror=__xss(7)>]]>',
+         escape(f'{base}/article/2?q="><script>__xss(68)</script>'), "<![CDATA[<svg onload=__xss(8)><p>text</p>]]>"),
+        ("[[feed-item-3]]", "javascript:__xss(60)", "x"),
+    ]  # fmt: skip
+    body = "".join(f"<item><title>{t}</title><link>{link}</link><description>{d}</description><guid>{link}</guid>"
+                   "</item>" for t, link, d in items)  # fmt: skip
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(line(200, 1))}</title>'
+            f"<link>{base}/</link><description>{escape(prose(2))}</description>{body}</channel></rss>").encode()  # fmt: skip
+
+
+def _article(n: int) -> bytes:
+    """An article page: payloads in its title, description, site name and text (escaped, as a site writes text),
+    and live markup beside them (scripts, handlers, a javascript: canonical address) that extraction must drop."""
+    title = escape(marked(f"article-{n}", 5 + n, 300))
+    text = "".join(f"<p>{escape(p.text)} An AI chatbot in Canada misled customers about refunds.</p>"
+                   for p in HTML_PAYLOADS)  # fmt: skip
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<meta name="description" content="{escape(line(300, 6))}">'
+            f'<meta property="og:site_name" content="{escape(line(200, 7))}"><meta property="og:title" content="{title}">'
+            '<link rel="canonical" href="javascript:__xss(60)"><script>__xss(1)</script></head>'
+            f"<body><article><h1>{title}</h1>{text}<p><img src=x onerror=__xss(7)> "
+            '<a href="javascript:__xss(22)">a link</a></p></article></body></html>').encode()  # fmt: skip
+
+
+class HostileFeed:
+    """A feed and its articles on a local server (never the internet), for `caim poll`."""
+
+    def __enter__(self) -> HostileFeed:
+        feed = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):
+                path = self.path.split("?", 1)[0]
+                if path == "/feed.xml":
+                    body, kind = _feed(feed.base), "application/rss+xml; charset=utf-8"
+                elif path.startswith("/article/") and path[len("/article/") :].isdigit():
+                    body, kind = _article(int(path[len("/article/") :])), "text/html; charset=utf-8"
+                elif path == "/robots.txt":
+                    body, kind = b"User-agent: *\nAllow: /\n", "text/plain"
+                else:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # -- the seeding ------------------------------------------------------------------------------------------------
 
 
@@ -287,6 +359,7 @@ class Seeded:
     leads: list[int] = field(default_factory=list)
     status_pages: list[str] = field(default_factory=list)
     source_pk: int = 0
+    polled_pk: int = 0  # the monitored feed the poller read
     imported_entities: list[str] = field(default_factory=list)
 
     def record_path(self, name: str) -> str:
@@ -313,6 +386,7 @@ class Seeded:
 
     def staff_pages(self) -> list[str]:
         pages = ["/staff/", "/staff/?q=xss", "/staff/leads/", "/staff/sources/", f"/staff/sources/{self.source_pk}/",
+                 f"/staff/sources/{self.polled_pk}/",
                  "/staff/entities/", "/staff/entities/?q=hostile", f"/staff/?{urlencode({'q': HTML_PAYLOADS[0].text})}"]  # fmt: skip
         for pk, _type, _slug in self.records.values():
             pages += [f"/staff/records/{pk}/", f"/staff/records/{pk}/edit/", f"/staff/records/{pk}/preview/",
@@ -379,9 +453,16 @@ def aiid_copy(target: Path) -> Path:
 
 
 def seed(
-    editor: Site, reviewer: Site, reader: Site, import_aiid: Callable[[Path], None], tmp: Path
+    editor: Site,
+    reviewer: Site,
+    reader: Site,
+    import_aiid: Callable[[Path], None],
+    poll: Callable[[int], None],
+    feed: str,
+    tmp: Path,
 ) -> Seeded:
-    """Store the corpus through every input path; returns where it shows."""
+    """Store the corpus through every input path; returns where it shows. `import_aiid(path)` runs the AIID
+    importer, `poll(source id)` the poller of one monitored source, `feed` is a HostileFeed's address."""
     out = Seeded()
     # A hazard, then an incident that materializes it; two versions of the incident (a correction)
     hazard = new_record(editor, "hazard", "hostile-hazard", 1)
@@ -431,6 +512,19 @@ def seed(
                                                "language": "fr", "keywords": prose(13)})  # fmt: skip
     page = editor.get("/staff/sources/").text
     out.source_pk = int(links(page, r'href="/staff/sources/(\d+)/"')[0])
+    # A monitored feed whose items and articles carry payloads, polled (that source only: no other address)
+    submit(editor, "/staff/sources/new/", "", {"kind": "feed", "name": marked("feed-source", 24, 200),
+                                               "url": f"{feed}/feed.xml", "language": "en"})  # fmt: skip
+    sources = lxml_html.fromstring(editor.get("/staff/sources/").text)
+    polled = next(
+        int(a.get("href").split("/")[-2]) for a in sources.iter("a") if "[[feed-source]]" in a.text_content()
+    )
+    poll(polled)
+    out.polled_pk = polled
+    feed_leads = sorted(
+        int(pk) for pk in links(editor.get("/staff/leads/?origin=feed").text, r'href="/staff/leads/(\d+)/"')
+    )
+    assert len(feed_leads) == 2, feed_leads  # the third item's link is a javascript: URL: never fetched
 
     # A report and a correction from readers; their status pages
     for path, what in (("/submit/", marked("report-what", 14)[:5000]),
@@ -441,8 +535,10 @@ def seed(
         out.status_pages += links(answer.text, r'href="(/submit/status/[\w-]+/)"')
     assert len(out.status_pages) == 2, out.status_pages
     listed = editor.get("/staff/leads/").text
-    out.leads = [int(pk) for pk in links(listed, r'href="/staff/leads/(\d+)/"')[:2]]
-    correction, report = sorted(out.leads, reverse=True)
+    correction, report = sorted(
+        (int(pk) for pk in links(listed, r'href="/staff/leads/(\d+)/"')[:2]), reverse=True
+    )
+    out.leads = [report, correction, *feed_leads]
     # Screening: the report becomes a draft (title payloads); the correction is attached with a new source
     lead_page = f"/staff/leads/{report}/"
     answer = submit(editor, lead_page, f"/staff/leads/{report}/draft/",
@@ -485,5 +581,7 @@ def seed(
         ("editor", f"/staff/leads/{report}/", "[[report-when]]"), ("editor", f"/staff/leads/{correction}/", "[[correction-what]]"),
         ("editor", f"/staff/records/{drafted}/", "[[lead-draft-title-en]]"),
         ("editor", f"/staff/records/{incident}/preview/", "[[attached-title]]"),
+        ("editor", f"/staff/leads/{feed_leads[0]}/", "[[article-1]]"), ("editor", f"/staff/leads/{feed_leads[1]}/", "[[article-2]]"),
+        ("editor", f"/staff/sources/{polled}/", "[[feed-source]]"),
     ]  # fmt: skip
     return out

@@ -28,7 +28,7 @@ import pytest
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, demo_process, require_chromium
 from tests.security.hostile_audit import DOM_AUDIT, audit_atom, audit_json_feed
-from tests.security.hostile_seed import HttpSite, Seeded, seed, sign_in
+from tests.security.hostile_seed import HostileFeed, HttpSite, Seeded, seed, sign_in
 from tests.security.xss_corpus import BEACON, HTML_PAYLOADS, ids_in
 
 pytestmark = pytest.mark.browser
@@ -78,9 +78,10 @@ def server(tmp_path_factory):
             yield demo
 
 
-def caim(server, *args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "caim", *args], env=server.env, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+def caim(server, *args: str, env: dict[str, str] | None = None) -> None:
+    """A `caim` command on the server's database (its settings, and `env`)."""
+    done = subprocess.run([sys.executable, "-m", "caim", *args], env={**server.env, **(env or {})},
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, f"caim {' '.join(args)}:\n{done.stdout}{done.stderr}"
 
 
@@ -92,8 +93,15 @@ def seeded(server, tmp_path_factory) -> Seeded:
         sites[role] = HttpSite(server.url)
         sign_in(sites[role], username, password)
     tmp = tmp_path_factory.mktemp("hostile-aiid")
-    return seed(sites["editor"], sites["reviewer"], HttpSite(server.url),
-                lambda path: caim(server, "import-aiid", str(path), "--as-drafts", "--accept-partial"), tmp)  # fmt: skip
+    poll_env = {
+        "CAIM_FETCH_ALLOW_PRIVATE": "1",
+        "CAIM_FETCH_HOST_INTERVAL": "0",
+        "CAIM_POLL_MIN_RELEVANCE": "0",
+    }
+    with HostileFeed() as feed:
+        return seed(sites["editor"], sites["reviewer"], HttpSite(server.url),
+                    lambda path: caim(server, "import-aiid", str(path), "--as-drafts", "--accept-partial"),
+                    lambda source: caim(server, "poll", "--source", str(source), env=poll_env), feed.base, tmp)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

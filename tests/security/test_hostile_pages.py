@@ -15,7 +15,7 @@ from caim.cli import main
 from caim.records.roles import EDITOR, REVIEWER
 from tests import factories
 from tests.security.hostile_audit import audit_atom, audit_html, audit_json_feed
-from tests.security.hostile_seed import ClientSite, seed, sign_in
+from tests.security.hostile_seed import ClientSite, HostileFeed, seed, sign_in
 from tests.security.xss_corpus import HTML_PAYLOADS, ids_in
 
 PASSWORD = "Hostile-Lantern-8842"
@@ -42,7 +42,15 @@ def seeded(db, settings, tmp_path):
     def import_aiid(path):
         assert main(["import-aiid", str(path), "--as-drafts", "--accept-partial"]) == 0
 
-    return seed(editor, reviewer, reader, import_aiid, tmp_path), editor, reader
+    def poll(source: int):
+        settings.CAIM_FETCH_ALLOW_PRIVATE = True  # the hostile feed is on 127.0.0.1
+        settings.CAIM_FETCH_HOST_INTERVAL = 0
+        settings.CAIM_POLL_MIN_RELEVANCE = 0  # every article becomes a lead
+        settings.CAIM_POLL_LOCK_FILE = tmp_path / "poll.lock"
+        assert main(["poll", "--source", str(source)]) == 0
+
+    with HostileFeed() as feed:
+        return seed(editor, reviewer, reader, import_aiid, poll, feed.base, tmp_path), editor, reader
 
 
 def fetch(site, path: str):
