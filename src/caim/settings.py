@@ -248,6 +248,15 @@ CAIM_POLL_MIN_RELEVANCE = float(os.environ.get("CAIM_POLL_MIN_RELEVANCE", "0.25"
 CAIM_DEDUP_TITLE_THRESHOLD = float(os.environ.get("CAIM_DEDUP_TITLE_THRESHOLD", "80"))
 CAIM_DEDUP_CANDIDATES = int(os.environ.get("CAIM_DEDUP_CANDIDATES", "5"))
 
+# Vectors of texts for related records and deduplication (caim.records.similarity): the multilingual sentence
+# encoder, or the lexical fallback. Fail closed on a misspelt name rather than quietly fall back.
+CAIM_EMBEDDER = os.environ.get("CAIM_EMBEDDER", "multilingual")
+# A similar text is a duplicate candidate when its meaning (cosine) or its shared words (BM25, as a share of the
+# query's) reach this.
+CAIM_DEDUP_MIN_SIMILARITY = float(os.environ.get("CAIM_DEDUP_MIN_SIMILARITY", "0.5"))
+if CAIM_EMBEDDER not in ("multilingual", "lexical"):
+    raise ImproperlyConfigured(f"CAIM_EMBEDDER={CAIM_EMBEDDER!r} is not one of: multilingual, lexical.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
