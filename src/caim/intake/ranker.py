@@ -34,6 +34,7 @@ class Weights:
     meaning: float = 1.0
     words: float = 1.0
     recency: float = 0.5
+    recency_scale: float = RECENCY_SCALE
 
 
 WEIGHTS = Weights()
@@ -60,6 +61,92 @@ def _top(scores: np.ndarray, visible: np.ndarray, n: int) -> np.ndarray:
     return top[np.isfinite(masked[top])]
 
 
+@dataclass
+class Features:
+    """The candidates of one query and their features, to be ranked by one or more sets of weights."""
+
+    targets: list[tuple[str, int]]
+    meaning: np.ndarray
+    words: np.ndarray
+    arrived: np.ndarray  # texts that arrived after the candidate's latest (inf: it has no arrival time)
+    # Per candidate, its rows' keys, cosines and BM25, to name the rows that matched.
+    groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+    def top(self, k: int = 5, weights: Weights = WEIGHTS) -> list[Ranked]:
+        if not self.targets:
+            return []
+        recency = 1.0 / (1.0 + self.arrived / weights.recency_scale)
+        total = weights.meaning + weights.words + weights.recency
+        scores = (
+            weights.meaning * self.meaning + weights.words * self.words + weights.recency * recency
+        ) / total
+        order = np.lexsort((np.arange(len(scores)), -scores))[:k]
+        ranked = []
+        for i in order:
+            keys, cosines, words = self.groups[i]
+            meaning_key = int(keys[np.argmax(cosines)])
+            words_key = int(keys[np.argmax(words)]) if self.words[i] > 0 else None
+            values = (scores[i], self.meaning[i], self.words[i], recency[i])
+            ranked.append(
+                Ranked(self.targets[i], *(round(float(v), 4) for v in values), meaning_key, words_key)
+            )
+        return ranked
+
+
+NO_FEATURES = Features([], np.zeros(0), np.zeros(0), np.zeros(0), [])
+
+
+def features(
+    index: TextIndex,
+    vector: np.ndarray,
+    terms: list[str],
+    *,
+    before: float | None = None,
+    exclude: set[tuple[str, int]] = frozenset(),
+    keep=None,
+) -> Features:
+    """The candidates of a query (its vector and its stemmed words) and their features. `exclude` names targets
+    that are never candidates; `keep(targets) -> set` drops the others (closed leads, withdrawn records)."""
+    if not len(index):
+        return NO_FEATURES
+    visible = index.visible(before)
+    cosines = index.cosines(vector)
+    words = index.bm25(terms) if terms else np.zeros(index.size, dtype=np.float32)
+    most_words = index.bm25_of_itself(terms)
+    pool = set(_top(cosines, visible, POOL).tolist())
+    if most_words > 0:
+        pool.update(_top(words, visible & (words > 0), POOL).tolist())
+    numbers = {int(index.target_of[row]) for row in pool}
+    numbers = {n for n in numbers if index.targets[n] not in exclude}
+    if keep is not None:
+        kept = keep({index.targets[n] for n in numbers})
+        numbers = {n for n in numbers if index.targets[n] in kept}
+    if not numbers:
+        return NO_FEATURES
+    # Every visible row of every candidate, grouped by candidate: each feature is a maximum per group.
+    numbers_sorted = sorted(numbers)
+    groups = [np.array(index.rows_of_target[n], dtype=np.int64) for n in numbers_sorted]
+    owners = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    rows = np.concatenate(groups)
+    shown = visible[rows]
+    rows, owners = rows[shown], owners[shown]
+    if not len(rows):
+        return NO_FEATURES
+    present, starts = np.unique(owners, return_index=True)  # owners are sorted: groups are contiguous
+    row_cosines = np.maximum(cosines[rows], 0.0)
+    meaning = np.maximum.reduceat(row_cosines, starts)
+    row_words = words[rows]
+    lexical = np.zeros(len(starts))
+    if most_words > 0:
+        lexical = np.minimum(np.maximum.reduceat(row_words, starts) / most_words, 1.0)
+    latest = np.maximum.reduceat(index.orders[rows], starts)
+    arrived = np.where(latest > 0, index.arrived_since(latest, before), np.inf)
+    row_keys = index.keys[rows]
+    ends = np.append(starts[1:], len(rows))
+    groups = [(row_keys[a:b], row_cosines[a:b], row_words[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return Features([index.targets[numbers_sorted[i]] for i in present], meaning, lexical, arrived, groups)
+
+
 def rank(
     index: TextIndex,
     vector: np.ndarray,
@@ -71,56 +158,6 @@ def rank(
     k: int = 5,
     weights: Weights = WEIGHTS,
 ) -> list[Ranked]:
-    """The `k` best targets for a query (its vector and its stemmed words), best first. `exclude` names targets
-    that are never candidates; `keep(targets) -> set` drops the others (closed leads, withdrawn records)."""
-    if not len(index):
-        return []
-    visible = index.visible(before)
-    cosines = index.cosines(vector)
-    words = index.bm25(terms) if terms else np.zeros(index.size, dtype=np.float32)
-    best_words = index.bm25_of_itself(terms)
-    pool = set(_top(cosines, visible, POOL).tolist())
-    if best_words > 0:
-        pool.update(_top(words, visible & (words > 0), POOL).tolist())
-    numbers = {int(index.target_of[row]) for row in pool}
-    numbers = {n for n in numbers if index.targets[n] not in exclude}
-    if keep is not None:
-        kept = keep({index.targets[n] for n in numbers})
-        numbers = {n for n in numbers if index.targets[n] in kept}
-    if not numbers:
-        return []
-    # Every visible row of every candidate, grouped by candidate: each feature is a maximum per group.
-    groups = [np.array(index.rows_of_target[n], dtype=np.int64) for n in sorted(numbers)]
-    owners = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-    rows = np.concatenate(groups)
-    shown = visible[rows]
-    rows, owners = rows[shown], owners[shown]
-    if not len(rows):
-        return []
-    present, starts = np.unique(owners, return_index=True)  # owners are sorted: groups are contiguous
-    row_cosines = np.maximum(cosines[rows], 0.0)
-    meaning = np.maximum.reduceat(row_cosines, starts)
-    lexical = np.zeros(len(starts))
-    if best_words > 0:
-        lexical = np.minimum(np.maximum.reduceat(words[rows], starts) / best_words, 1.0)
-    latest = np.maximum.reduceat(index.orders[rows], starts)
-    recency = np.where(latest > 0, 1.0 / (1.0 + index.arrived_since(latest, before) / RECENCY_SCALE), 0.0)
-    total = weights.meaning + weights.words + weights.recency
-    scores = (weights.meaning * meaning + weights.words * lexical + weights.recency * recency) / total
-    numbers_sorted = sorted(numbers)
-    ranked = []
-    for i in np.argsort(-scores, kind="stable")[:k]:
-        group = rows[starts[i] : (starts[i + 1] if i + 1 < len(starts) else len(rows))]
-        word_row = int(group[np.argmax(words[group])])
-        ranked.append(
-            Ranked(
-                index.targets[numbers_sorted[present[i]]],
-                round(float(scores[i]), 4),
-                round(float(meaning[i]), 4),
-                round(float(lexical[i]), 4),
-                round(float(recency[i]), 4),
-                int(index.keys[group[np.argmax(cosines[group])]]),
-                int(index.keys[word_row]) if lexical[i] > 0 else None,
-            )  # fmt: skip
-        )
-    return ranked
+    """The `k` best targets for a query, best first (`features`, then `Features.top`)."""
+    found = features(index, vector, terms, before=before, exclude=exclude, keep=keep)
+    return found.top(k, weights)
