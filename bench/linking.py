@@ -61,7 +61,16 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def linking(aiid: Path, limit: int | None) -> None:
+# Tried on the dev split only (`--tune`): recency weight and scale, and the weight of shared words.
+GRID = [
+    (words, recency, scale)
+    for words in (0.5, 1.0)
+    for recency in (0.25, 0.5, 1.0)
+    for scale in (2.0, 4.0, 16.0)
+]
+
+
+def linking(aiid: Path, limit: int | None, tune: bool) -> None:
     setup(DATA / "linking.sqlite3")
     from caim.intake import embedding, ranker
     from caim.intake.models import IndexedText
@@ -100,6 +109,11 @@ def linking(aiid: Path, limit: int | None) -> None:
         "hybrid": ranker.Weights(meaning=1, words=1, recency=0),
         "production (hybrid + recency)": ranker.WEIGHTS,
     }
+    if tune:
+        for words, recency, scale in GRID:
+            rankers[f"grid words {words} recency {recency} scale {scale}"] = ranker.Weights(
+                1, words, recency, scale
+            )
     hits = {name: defaultdict(lambda: [0, 0, 0]) for name in rankers}  # split -> [queries, @1, @5]
     wall, cpu = [], []
     for number in numbers:
@@ -114,6 +128,8 @@ def linking(aiid: Path, limit: int | None) -> None:
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         for name, weights in rankers.items():
+            if name.startswith("grid") and split != "dev":
+                continue
             top = production if weights is ranker.WEIGHTS else found.top(5, weights)
             got = [r.target[1] for r in top]
             for group in ("all", split, *(("all later", f"{split} later") if later else ())):
@@ -211,13 +227,14 @@ def main() -> int:
     p = sub.add_parser("linking")
     p.add_argument("--aiid", default=aiid)
     p.add_argument("--limit", type=int, help="only the first N queries (a quick look)")
+    p.add_argument("--tune", action="store_true", help="also try the weights of GRID, on the dev split only")
     p = sub.add_parser("scale")
     p.add_argument("--aiid", default=aiid)
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     if args.part == "linking":
-        linking(Path(args.aiid), args.limit)
+        linking(Path(args.aiid), args.limit, args.tune)
     else:
         scale(Path(args.aiid), args.rows, args.queries)
     return 0
