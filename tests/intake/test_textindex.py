@@ -103,3 +103,39 @@ def test_recency_prefers_the_target_with_the_latest_text():
     assert found[0].recency > found[1].recency
     earlier = ranker.rank(index, unit(1, 0), ["same"], before=30.0, k=2)  # report 20 not yet arrived
     assert [r.target for r in earlier] == [("aiid", 2), ("aiid", 1)]
+
+
+def test_the_process_index_follows_inserted_changed_and_deleted_rows(db, settings):
+    """The lexical embedder: no model needed to check the bookkeeping."""
+    from caim.intake import embedding
+    from caim.intake.embedding import Text, forget, search, store
+
+    settings.CAIM_EMBEDDER = "lexical"
+
+    def texts_of(target):
+        return search(lambda index: sorted(index.fields[r] for r in index.rows_of_target.get(
+            index.target_numbers.get(target, -1), [])))  # fmt: skip
+
+    before = search(len)
+    assert (
+        store(
+            "aiid",
+            77,
+            [Text("title", 0, "Robot vacuum maps homes"), Text("report", 5, "Vacuum maps", order=5)],
+        )
+        == 2
+    )
+    assert search(len) == before + 2 and texts_of(("aiid", 77)) == ["report", "title"]
+    assert (
+        store(
+            "aiid",
+            77,
+            [Text("title", 0, "Robot vacuum maps homes"), Text("report", 5, "Vacuum photos leak", order=5)],
+        )
+        == 1
+    )
+    assert search(len) == before + 2  # the changed report is a new row; the old one is gone from the index
+    found = search(lambda index: index.bm25(embedding.terms("photos leak", "en")).max())
+    assert found > 0
+    forget("aiid", 77)
+    assert search(len) == before and texts_of(("aiid", 77)) == []

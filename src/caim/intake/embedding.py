@@ -220,7 +220,7 @@ class KeptIndex:
         self.last_id = 0
 
     def read(self, rows) -> None:
-        pks, keys, blobs = [], [], []
+        keys, blobs = [], []
 
         def flush():
             matrix = from_blobs(blobs)
@@ -234,7 +234,6 @@ class KeptIndex:
         ).iterator(chunk_size=CHUNK):
             keys.append((pk, target, target_id, name, text, lang, order))
             blobs.append(bytes(blob))
-            pks.append(pk)
             self.last_id = max(self.last_id, pk)
             if len(blobs) == CHUNK:
                 flush()

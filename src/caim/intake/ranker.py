@@ -7,11 +7,14 @@ a target scores as its best row, so a long description does not dilute a matchin
 - meaning: the best cosine between the query's vector and a row's (multilingual: EN↔FR);
 - words: the best BM25 of the query's stemmed words against a row, divided by the BM25 a row holding exactly
   the query's words would get (capped at 1): how much of the query the row says, comparable across queries;
-- recency: 1 / (1 + n / RECENCY_SCALE), n being how many texts arrived after the target's latest one. A story
-  runs for a while: the report after the last one about an incident is often about it too.
+- recency: 1 / (1 + n / recency_scale), n being how many texts arrived after the target's latest one (0 for a
+  target with no arrival time). A story runs for a while: the report after the last one about an incident is
+  often about it too.
 
 The score is their weighted sum, divided by the sum of the weights (0..1). Candidates are the targets of the
 `POOL` best rows by meaning and the `POOL` best by words; each of them is then scored on all its rows.
+`features` computes the features once; `Features.top` ranks them with a set of `Weights` (the benchmark
+compares several on the same features).
 
 `before` makes it chronological: only rows with an order below it exist (timeless rows, order 0, always do),
 and recency counts the texts that arrived before it. Production passes None: everything held now.
