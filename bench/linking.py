@@ -61,16 +61,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-# Tried on the dev split only (`--tune`): recency weight and scale, and the weight of shared words.
+# Tried on the dev split only (`--tune`): (meaning, words, recency, recency scale, entity names).
 GRID = [
-    (words, recency, scale)
-    for words in (0.5, 1.0)
-    for recency in (0.25, 0.5, 1.0)
-    for scale in (2.0, 4.0, 16.0)
+    (1, 0.5, 0.25, 4, 0),
+    (1, 1, 0.25, 4, 0),
+    (1, 1, 0.5, 2, 0),
+    (1, 1, 0.5, 4, 0),
+    (1, 1, 0.5, 16, 0),
+    (1, 1, 1, 4, 0),
+    (1, 1, 0.5, 4, 0.25),
+    (1, 1, 0.5, 4, 0.5),
+    (1.5, 1, 0.5, 4, 0.5),
+    (1, 1, 1, 4, 0.5),
+    (1.5, 1, 0.75, 4, 0.5),
 ]
 
 
-def linking(aiid: Path, limit: int | None, tune: bool) -> None:
+def linking(aiid: Path, limit: int | None, tune: bool, dev_only: bool = False) -> None:
     setup(DATA / "linking.sqlite3")
     from caim.intake import embedding, ranker
     from caim.intake.models import IndexedText
@@ -110,10 +117,8 @@ def linking(aiid: Path, limit: int | None, tune: bool) -> None:
         "production (hybrid + recency)": ranker.WEIGHTS,
     }
     if tune:
-        for words, recency, scale in GRID:
-            rankers[f"grid words {words} recency {recency} scale {scale}"] = ranker.Weights(
-                1, words, recency, scale
-            )
+        for values in GRID:
+            rankers["grid " + ", ".join(map(str, values))] = ranker.Weights(*values)
     hits = {name: defaultdict(lambda: [0, 0, 0]) for name in rankers}  # split -> [queries, @1, @5]
     wall, cpu = [], []
     for number in numbers:
@@ -122,6 +127,8 @@ def linking(aiid: Path, limit: int | None, tune: bool) -> None:
         right = incidents_of[number]
         later = any(min(reports_of[i]) < number for i in right)
         split = "dev" if min(right) % 2 == 0 else "test"
+        if dev_only and split != "dev":
+            continue
         t0, c0 = time.perf_counter(), time.process_time()
         found = ranker.features(index, vector, embedding.terms(text, "en"), before=number)
         production = found.top(5, ranker.WEIGHTS)
@@ -146,6 +153,9 @@ def linking(aiid: Path, limit: int | None, tune: bool) -> None:
     for name in rankers:
         cells = []
         for group in groups:
+            if name.startswith("grid") and not group.startswith("dev"):
+                cells += ["", ""]
+                continue
             n, at1, at5 = hits[name][group]
             cells += [f"{at1 / n:.3f}", f"{at5 / n:.3f}"] if n else ["–", "–"]
         print(f"| {name} | " + " | ".join(cells) + " |")
@@ -185,12 +195,16 @@ def scale(aiid: Path, rows: int, queries: int, seed: int = 1) -> None:
     held = IndexedText.objects.filter(model_id=embedder.model_id).count()
     if held < rows:
         print(f"storing {rows - held:,} synthetic texts in {database.name} ...")
+        import random
+
+        pick = random.Random(seed)
+        words = [t.split() for t in titles]
+        vectors = rng.standard_normal((rows - held, embedder.dimensions), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         batch = []
-        for i in range(held, rows):
-            vector = rng.standard_normal(embedder.dimensions).astype(np.float32)
-            vector /= np.linalg.norm(vector)
-            words = " ".join(rng.choice(titles, 2)).split()
-            text = " ".join(rng.choice(words, min(len(words), 12), replace=False))
+        for i, vector in zip(range(held, rows), vectors, strict=True):
+            mixed = pick.choice(words) + pick.choice(words)
+            text = " ".join(pick.sample(mixed, min(len(mixed), 12)))
             batch.append(IndexedText(target="aiid", target_id=1_000_000 + i // 2, field="report", item=i, text=text,
                                      order=float(i), model_id=embedder.model_id, vector=to_blob(vector)))  # fmt: skip
             if len(batch) == 5000:
@@ -201,7 +215,7 @@ def scale(aiid: Path, rows: int, queries: int, seed: int = 1) -> None:
     candidates = dedup.candidates_for_text("warm up the index", limit=5)
     loaded = time.perf_counter() - started
     with_index = rss_mb()
-    sample = list(rng.choice(titles, queries))
+    sample = [titles[i] for i in rng.choice(len(titles), queries)]
     wall, cpu = [], []
     for title in sample:
         t0, c0 = time.perf_counter(), time.process_time()
@@ -228,13 +242,14 @@ def main() -> int:
     p.add_argument("--aiid", default=aiid)
     p.add_argument("--limit", type=int, help="only the first N queries (a quick look)")
     p.add_argument("--tune", action="store_true", help="also try the weights of GRID, on the dev split only")
+    p.add_argument("--dev", action="store_true", help="only the dev split's queries (when tuning)")
     p = sub.add_parser("scale")
     p.add_argument("--aiid", default=aiid)
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     if args.part == "linking":
-        linking(Path(args.aiid), args.limit, args.tune)
+        linking(Path(args.aiid), args.limit, args.tune, args.dev)
     else:
         scale(Path(args.aiid), args.rows, args.queries)
     return 0

@@ -38,6 +38,7 @@ class Weights:
     words: float = 1.0
     recency: float = 0.5
     recency_scale: float = RECENCY_SCALE
+    names: float = 0.0  # shared words with the names of the target's entities, beside the best row's
 
 
 WEIGHTS = Weights()
@@ -71,6 +72,7 @@ class Features:
     targets: list[tuple[str, int]]
     meaning: np.ndarray
     words: np.ndarray
+    names: np.ndarray  # the share of the query's words found in the target's "entities" row
     arrived: np.ndarray  # texts that arrived after the candidate's latest (inf: it has no arrival time)
     # Per candidate, its rows' keys, cosines and BM25, to name the rows that matched.
     groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
@@ -79,9 +81,12 @@ class Features:
         if not self.targets:
             return []
         recency = 1.0 / (1.0 + self.arrived / weights.recency_scale)
-        total = weights.meaning + weights.words + weights.recency
+        total = weights.meaning + weights.words + weights.recency + weights.names
         scores = (
-            weights.meaning * self.meaning + weights.words * self.words + weights.recency * recency
+            weights.meaning * self.meaning
+            + weights.words * self.words
+            + weights.recency * recency
+            + weights.names * self.names
         ) / total
         order = np.lexsort((np.arange(len(scores)), -scores))[:k]
         ranked = []
@@ -96,7 +101,7 @@ class Features:
         return ranked
 
 
-NO_FEATURES = Features([], np.zeros(0), np.zeros(0), np.zeros(0), [])
+NO_FEATURES = Features([], np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [])
 
 
 def features(
@@ -142,12 +147,18 @@ def features(
     lexical = np.zeros(len(starts))
     if most_words > 0:
         lexical = np.minimum(np.maximum.reduceat(row_words, starts) / most_words, 1.0)
+    names = np.zeros(len(starts))
+    if most_words > 0:
+        name_words = np.where([index.fields[r] == "entities" for r in rows.tolist()], row_words, 0.0)
+        names = np.minimum(np.maximum.reduceat(name_words, starts) / most_words, 1.0)
     latest = np.maximum.reduceat(index.orders[rows], starts)
     arrived = np.where(latest > 0, index.arrived_since(latest, before), np.inf)
     row_keys = index.keys[rows]
     ends = np.append(starts[1:], len(rows))
     groups = [(row_keys[a:b], row_cosines[a:b], row_words[a:b]) for a, b in zip(starts, ends, strict=True)]
-    return Features([index.targets[numbers_sorted[i]] for i in present], meaning, lexical, arrived, groups)
+    return Features(
+        [index.targets[numbers_sorted[i]] for i in present], meaning, lexical, names, arrived, groups
+    )
 
 
 def rank(
