@@ -19,15 +19,33 @@ arrays by half when full, so neither copies the matrix.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
 BLOCK = 2048
 BM25_K1 = 1.2
 BM25_B = 0.75
+
+
+@cache
+def _blas_limit():
+    """One BLAS thread for the scan: a matrix-vector product this small gains nothing from more, and OpenBLAS's
+    threads spinning for work took 30 times the CPU (and seconds of wall time) on a busy two-core machine."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().limit
+
+
+def one_blas_thread():
+    try:
+        return _blas_limit()(limits=1, user_api="blas")
+    except ImportError:
+        return contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -149,9 +167,10 @@ class TextIndex:
         if rows is not None:
             return (self.codes[rows].astype(np.float32) @ vector) * self.scales[rows]
         out = np.empty(self.size, dtype=np.float32)
-        for start in range(0, self.size, BLOCK):
-            stop = min(start + BLOCK, self.size)
-            out[start:stop] = self.codes[start:stop].astype(np.float32) @ vector
+        with one_blas_thread():
+            for start in range(0, self.size, BLOCK):
+                stop = min(start + BLOCK, self.size)
+                out[start:stop] = self.codes[start:stop].astype(np.float32) @ vector
         out *= self.scales[: self.size]
         return out
 
