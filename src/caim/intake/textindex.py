@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -72,7 +73,8 @@ class TextIndex:
         self.rows_of_target: dict[int, list[int]] = {}
         self.fields: list[str] = []  # row -> field
         self.terms_of: list[tuple[str, ...]] = []  # row -> its distinct words
-        self.postings: dict[str, dict[int, int]] = {}  # term -> {row: count}
+        # term -> (rows, counts): typed arrays, 12 bytes a posting (a dict of ints took about 130, half the index)
+        self.postings: dict[str, tuple[array, array]] = {}
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # term -> (rows, counts), built on demand
         self._sorted_orders: np.ndarray | None = None
         self.total_length = 0.0
@@ -126,7 +128,11 @@ class TextIndex:
         self.lengths[row] = sum(counts.values())
         self.total_length += self.lengths[row]
         for term, count in counts.items():
-            self.postings.setdefault(term, {})[row] = count
+            rows, numbers = self.postings.get(term) or self.postings.setdefault(
+                term, (array("q"), array("f"))
+            )
+            rows.append(row)
+            numbers.append(count)
             self._arrays.pop(term, None)
         self._sorted_orders = None
 
@@ -142,7 +148,10 @@ class TextIndex:
         self.target_of[row] = -1
         self.lengths[row] = 0
         for term in self.terms_of[row]:
-            del self.postings[term][row]
+            rows, numbers = self.postings[term]
+            at = rows.index(row)
+            del rows[at]
+            del numbers[at]
             self._arrays.pop(term, None)
         self.terms_of[row] = ()
         self._sorted_orders = None
@@ -177,13 +186,10 @@ class TextIndex:
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         found = self._arrays.get(term)
         if found is None:
-            rows = self.postings.get(term)
+            rows, numbers = self.postings.get(term) or ((), ())
             if not rows:
                 return None
-            found = self._arrays[term] = (
-                np.fromiter(rows.keys(), dtype=np.int64, count=len(rows)),
-                np.fromiter(rows.values(), dtype=np.float32, count=len(rows)),
-            )
+            found = self._arrays[term] = (np.array(rows, dtype=np.int64), np.array(numbers, dtype=np.float32))
         return found
 
     def bm25(self, terms: list[str]) -> np.ndarray:
@@ -215,7 +221,7 @@ class TextIndex:
         total = 0.0
         for term, count in Counter(terms).items():
             found = self.postings.get(term)
-            df = len(found) if found else 0
+            df = len(found[0]) if found else 0
             idf = math.log(1 + (live - df + 0.5) / (df + 0.5))
             total += idf * count * (BM25_K1 + 1) / (count + norm)
         return total
