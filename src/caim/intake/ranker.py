@@ -1,12 +1,14 @@
 """Which targets (records, leads, AIID incidents) a text is most likely about: the one ranker of deduplication
 (`caim.intake.dedup`) and of the linking benchmark (`bench/linking.py`).
 
-For each target, three features over its rows in the `TextIndex` (each field of a target is a row of its own, and
+For each target, four features over its rows in the `TextIndex` (each field of a target is a row of its own, and
 a target scores as its best row, so a long description does not dilute a matching title):
 
 - meaning: the best cosine between the query's vector and a row's (multilingual: EN↔FR);
 - words: the best BM25 of the query's stemmed words against a row, divided by the BM25 a row holding exactly
   the query's words would get (capped at 1): how much of the query the row says, comparable across queries;
+- names: the same share of the query's words, found in the target's "entities" row (the names of its
+  entities), so that a named company or agency counts even when another row is the best;
 - recency: 1 / (1 + n / recency_scale), n being how many texts arrived after the target's latest one (0 for a
   target with no arrival time). A story runs for a while: the report after the last one about an incident is
   often about it too.
