@@ -13,6 +13,7 @@ from caim.cli import build_parser, main
 COMMANDS = {
     "demo",
     "purge-contacts",
+    "embed",
     "serve",
     "check",
     "migrate",

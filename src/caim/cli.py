@@ -552,6 +552,31 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_embed(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from caim.intake.embedding import embed_missing
+    from caim.records.similarity import get_embedder
+
+    embedder = get_embedder()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = progress.add_task(f"Embedding {what}", total=total)
+            progress.update(tasks[what], completed=done, total=total)
+
+        made = embed_missing(progress=report)
+    print(
+        f"Vectors computed with {embedder.model_id}: {made['record']:,} for published records (titles, "
+        f"summaries, sources, entities), {made['lead']:,} for open leads, {made['aiid']:,} for the AIID corpus; "
+        "texts already embedded were kept."
+    )
+    return 0
+
+
 def cmd_compilemessages(args) -> int:
     compiled = compile_catalogs(quiet=False)
     print(f"{compiled} catalog(s) compiled.")
@@ -689,6 +714,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--queue", default="*", help="queue names, comma-separated (default: all)")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser(
+        "embed",
+        help="compute the missing vectors of deduplication: published records, open leads, the AIID corpus",
+    )
+    p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("compilemessages", help="compile the translation catalogs")
     p.set_defaults(func=cmd_compilemessages)

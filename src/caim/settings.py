@@ -305,6 +305,14 @@ CAIM_TASKS_KEEP_DAYS = int(os.environ.get("CAIM_TASKS_KEEP_DAYS", "14"))
 # An article whose page could not be fetched or read is tried again after these delays (hours), then given up
 # with its error shown on its source's page.
 CAIM_POLL_RETRY_HOURS = [float(h) for h in env_list("CAIM_POLL_RETRY_HOURS", "1,4,24")]
+# Vectors of texts for related records and deduplication (caim.records.similarity): the multilingual sentence
+# encoder, or the lexical fallback. Fail closed on a misspelt name rather than quietly fall back.
+CAIM_EMBEDDER = os.environ.get("CAIM_EMBEDDER", "multilingual")
+# A similar text is a duplicate candidate when its meaning (cosine) or its shared words (BM25, as a share of the
+# query's) reach this.
+CAIM_DEDUP_MIN_SIMILARITY = float(os.environ.get("CAIM_DEDUP_MIN_SIMILARITY", "0.5"))
+if CAIM_EMBEDDER not in ("multilingual", "lexical"):
+    raise ImproperlyConfigured(f"CAIM_EMBEDDER={CAIM_EMBEDDER!r} is not one of: multilingual, lexical.")
 
 LOGGING = {
     "version": 1,

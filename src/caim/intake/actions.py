@@ -26,7 +26,7 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 
 from caim import background
-from caim.intake import dedup
+from caim.intake import dedup, embedding
 from caim.intake.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -217,13 +217,15 @@ def submit_lead(
 
 
 def store_candidates(lead: Lead, *, safe: bool = False) -> list[dict]:
-    """Find the lead's duplicate candidates (caim.intake.dedup) and keep them in `lead.extracted["candidates"]`.
-    With `safe`, a failure is logged and the lead is stored without them (a public submission is never lost for
-    want of candidates), and the `find_candidates` task is queued to try again: the matching runs in a savepoint,
-    so a failed query does not spoil the transaction."""
+    """Find the lead's duplicate candidates (caim.intake.dedup) and keep them in `lead.extracted["candidates"]`,
+    then index the lead's texts for the leads that come after it. With `safe`, a failure is logged and the lead
+    is stored without them (a public submission is never lost for want of candidates), and the `find_candidates`
+    task is queued to try again: the matching runs in a savepoint, so a failed query does not spoil the
+    transaction."""
     try:
         with transaction.atomic():
             found = [c.as_dict() for c in dedup.find_candidates(dedup.lead_query(lead))]
+            embedding.embed_lead(lead)
             lead.extracted = {**(lead.extracted or {}), "candidates": found}
             Lead.objects.filter(pk=lead.pk).update(extracted=lead.extracted)
     except Exception:

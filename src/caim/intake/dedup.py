@@ -1,10 +1,10 @@
-"""Duplicate candidates of a new lead (SPEC §6.3), first step: canonical URLs and fuzzy titles.
+"""Duplicate candidates of a new lead (SPEC §6.3): canonical URLs, fuzzy titles and similar texts.
 
     candidates = find_candidates(Query(urls=[...], title="...", exclude_lead=lead.pk))
+    candidates = candidates_for_text("Titre d'un article", "son texte", lang="fr")  # similar texts only
 
-Each matcher takes a `Query` and yields `Candidate`s; `find_candidates` keeps the best score per target (a record
-or an open lead), best first, and the first `CAIM_DEDUP_CANDIDATES`. A semantic matcher (multilingual embeddings,
-EN↔FR) joins by being added to `MATCHERS` (or passed as `matchers=`): nothing else changes.
+Each matcher takes a `Query` and yields `Candidate`s; `find_candidates` keeps the best score per target (a record,
+an open lead or an AIID incident), best first, and the first `CAIM_DEDUP_CANDIDATES`.
 
 - URL matcher: a lead URL whose canonical form (`canonical.canonical_url`) equals that of a record's source, or
   of another open lead's URL: score 1.0 (the same article). The database is narrowed by host first (a
@@ -14,6 +14,13 @@ EN↔FR) joins by being added to `MATCHERS` (or passed as `matchers=`): nothing 
   of open leads; kept from `CAIM_DEDUP_TITLE_THRESHOLD` (0–100); score = ratio / 100. Titles of fewer than three
   words are not compared: `token_set_ratio` gives 100 whenever one word set contains the other, so "AI" would
   match every headline.
+
+- Similar-text matcher (`match_similar`, `candidates_for_text`): the query's title (or its text when it has
+  none) against this process's `TextIndex` of published records (titles, summaries, sources' titles, entities),
+  open leads and the AIID reference corpus (caim.intake.embedding), ranked by `caim.intake.ranker` (meaning by
+  multilingual embeddings, EN↔FR; shared words by BM25; recency), the ranker the linking benchmark measures.
+  Kept when its meaning or its words reach `CAIM_DEDUP_MIN_SIMILARITY`; score = the ranker's score. An AIID
+  incident is a reference (kind "aiid", pk = AIID's incident number), not something to attach to.
 
 Ties rank a URL match before a title match. Withdrawn and merged records are not candidates.
 """
@@ -27,10 +34,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from rapidfuzz import fuzz, process
 
+from caim.intake import embedding, ranker
 from caim.intake.canonical import canonical_url
-from caim.intake.models import OPEN_STATUSES, Lead
+from caim.intake.models import OPEN_STATUSES, IndexedText, Lead
 from caim.intake.relevance import normalise
 from caim.records.models import Record, RecordSource, Source, Status
+from caim.records.similarity import get_embedder
 
 MIN_TITLE_WORDS = 3
 CLOSED_RECORDS = (Status.WITHDRAWN, Status.MERGED)
@@ -41,16 +50,19 @@ class Query:
     urls: list[str] = field(default_factory=list)
     title: str = ""
     exclude_lead: int | None = None  # the lead being matched is not its own duplicate
+    text: str = ""  # compared by meaning when there is no title
+    lang: str = "en"
 
 
 @dataclass(frozen=True)
 class Candidate:
-    kind: str  # "record" or "lead"
-    pk: int
-    label: str  # a record's slug and title, or a lead's title, for the screening view
+    kind: str  # "record", "lead" or "aiid"
+    pk: int  # a record's or a lead's id; an AIID incident's number
+    label: str  # a record's slug and title, a lead's title, an AIID incident's title, for the screening view
     score: float  # 0..1
-    reason: str  # "url" or "title"
-    matched: str = ""  # the URL or the title that matched
+    reason: str  # "url", "title" or "similar"
+    matched: str = ""  # the URL, the title or the text that matched
+    details: dict = field(default_factory=dict)  # "similar": the ranker's features (meaning, words, recency)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -139,7 +151,86 @@ def match_titles(query: Query) -> Iterable[Candidate]:
         yield Candidate(kind, pk, label, round(ratio / 100, 3), "title", title)
 
 
-MATCHERS: list[Matcher] = [match_urls, match_titles]
+def _open_targets(targets: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """The targets that can still be candidates: AIID incidents, records neither withdrawn nor merged, open leads."""
+    records = [pk for kind, pk in targets if kind == "record"]
+    leads = [pk for kind, pk in targets if kind == "lead"]
+    kept = {t for t in targets if t[0] == "aiid"}
+    if records:
+        found = Record.objects.filter(pk__in=records).exclude(status__in=CLOSED_RECORDS)
+        kept |= {("record", pk) for pk in found.values_list("pk", flat=True)}
+    if leads:
+        found = Lead.objects.filter(pk__in=leads, status__in=OPEN_STATUSES)
+        kept |= {("lead", pk) for pk in found.values_list("pk", flat=True)}
+    return kept
+
+
+def _labels(ranked: list[ranker.Ranked]) -> dict[tuple[str, int], str]:
+    from caim.interop.aiid.reference import incident_labels
+
+    wanted = {
+        kind: [r.target[1] for r in ranked if r.target[0] == kind] for kind in ("record", "lead", "aiid")
+    }
+    labels = {("aiid", n): label for n, label in incident_labels(wanted["aiid"]).items()}
+    for pk, slug, en, fr in Record.objects.filter(pk__in=wanted["record"]).values_list(
+        "pk", "slug", "title_en", "title_fr"
+    ):
+        labels[("record", pk)] = f"{slug}: {en or fr}"
+    for pk, title, text in Lead.objects.filter(pk__in=wanted["lead"]).values_list(
+        "pk", "extracted__title", "raw_text"
+    ):
+        labels[("lead", pk)] = title if isinstance(title, str) and title else " ".join(text.split())[:120]
+    return labels
+
+
+def candidates_for_text(
+    title: str,
+    text: str = "",
+    *,
+    lang: str = "en",
+    exclude: Iterable[tuple[str, int]] = (),
+    limit: int | None = None,
+) -> list[Candidate]:
+    """Records, open leads and AIID incidents whose texts are most like this title (or, without one, this text),
+    best first: what screening shows for a lead, and what the record editor's "possible duplicate" and related
+    records of the API can ask. `exclude` names targets never to return, such as ("record", 12) for the record
+    being edited. Nothing is written."""
+    query = " ".join((title or text[: embedding.LEAD_TEXT_CHARS] or "").split())
+    if not query:
+        return []
+    limit = settings.CAIM_DEDUP_CANDIDATES if limit is None else limit
+    vector = get_embedder().encode([query])[0]
+    ranked = embedding.search(
+        lambda index: ranker.rank(
+            index, vector, embedding.terms(query, lang), exclude=set(exclude), keep=_open_targets, k=limit * 2
+        )  # fmt: skip
+    )
+    floor = settings.CAIM_DEDUP_MIN_SIMILARITY
+    ranked = [r for r in ranked if max(r.meaning, r.words) >= floor][:limit]
+    if not ranked:
+        return []
+    labels = _labels(ranked)
+    texts = dict(IndexedText.objects.filter(pk__in=[r.meaning_key for r in ranked]).values_list("pk", "text"))
+    return [
+        Candidate(
+            r.target[0],
+            r.target[1],
+            labels.get(r.target, ""),
+            r.score,
+            "similar",
+            texts.get(r.meaning_key, ""),
+            {"meaning": r.meaning, "words": r.words, "recency": r.recency},
+        )  # fmt: skip
+        for r in ranked
+    ]
+
+
+def match_similar(query: Query) -> Iterable[Candidate]:
+    exclude = [("lead", query.exclude_lead)] if query.exclude_lead else []
+    return candidates_for_text(query.title, query.text, lang=query.lang, exclude=exclude)
+
+
+MATCHERS: list[Matcher] = [match_urls, match_titles, match_similar]
 
 
 def find_candidates(
@@ -162,10 +253,12 @@ def find_candidates(
 
 def lead_query(lead: Lead) -> Query:
     """What a lead is matched by: its URLs, and its extracted title (or a short submission's text)."""
-    title = (lead.extracted or {}).get("title") or ""
+    extracted = lead.extracted or {}
+    title = extracted.get("title") or ""
     if not title and len(lead.raw_text) <= 300:
         title = lead.raw_text
-    return Query(urls=list(lead.urls or []), title=title, exclude_lead=lead.pk)
+    lang = extracted.get("language") or lead.language or "en"
+    return Query(urls=list(lead.urls or []), title=title, exclude_lead=lead.pk, text=lead.raw_text, lang=lang)
 
 
 def known_url(url: str) -> bool:

@@ -195,3 +195,39 @@ class PendingArticle(models.Model):
 
 def url_key(canonical: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# -- deduplication's index (SPEC §6.3) ----------------------------------------------------------------------------
+
+
+class IndexedText(models.Model):
+    """A text that new leads are compared with, and its vector: a field of a published record (titles, summaries,
+    the titles of its sources, its entities), of a lead (title, text), or of an AIID incident (title,
+    description, entities, each report's title). Written by `caim.intake.embedding`; each process keeps them in
+    a `TextIndex`. Rows are only inserted and deleted (a changed text is a new row), so a process catches up by
+    reading the ids above the last it read."""
+
+    target = models.CharField(max_length=10)  # what a candidate names: "record", "lead" or "aiid"
+    target_id = models.PositiveBigIntegerField()  # a record's or a lead's id; an AIID incident's number
+    field = models.CharField(max_length=20)  # "title_en", "summary_fr", "source", "report", "entities", ...
+    item = models.PositiveIntegerField(
+        default=0
+    )  # which source of the record; which AIID report (its number)
+    text = models.TextField()
+    lang = models.CharField(max_length=5, default="en")
+    # When the text arrived, as a number: POSIX seconds for leads and records, the report number for AIID
+    # reports (AIID's order of arrival), 0 for a text with no arrival of its own (an AIID incident's title).
+    order = models.FloatField(default=0)
+    model_id = models.CharField(max_length=60)
+    vector = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_id", "target", "target_id", "field", "item"], name="indexedtext_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["target", "target_id"], name="indexedtext_target")]
+
+    def __str__(self) -> str:
+        return f"{self.field} of {self.target} {self.target_id} ({self.model_id})"

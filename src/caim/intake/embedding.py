@@ -1,0 +1,276 @@
+"""The texts deduplication compares new leads with, their vectors, and this process's index of them.
+
+Plain functions that a command or a background task calls:
+
+- `embed_lead(lead)`: a new lead's title and text (called when the lead is stored, before its candidates);
+- `embed_record(record_id, document)`: a published record's titles, summaries, sources' titles and entities
+  (called at publication; a withdrawal removes them);
+- `index_aiid_corpus(progress)`: every AIID incident's title, description, entities and reports' titles;
+- `embed_missing(progress)`: all of the above that has no vector of the current model (`caim embed`).
+
+Each text is a row of `IndexedText` with the id of the model that made its vector. A row whose text is unchanged
+is kept; a changed text is deleted and inserted again, so rows are only ever inserted or deleted and a process's
+`TextIndex` catches up by reading the ids above the last one it read (and, after deletions, the list of ids).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, Max
+
+from caim.intake.models import OPEN_STATUSES, IndexedText, Lead
+from caim.intake.textindex import TextIndex
+from caim.records.similarity import from_blobs, get_embedder, to_blob, tokens
+
+T = TypeVar("T")
+LEAD_TEXT_CHARS = 1000  # the start of a long text says what it is about; the encoder's cost grows with length
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Text:
+    field: str
+    item: int
+    text: str
+    lang: str = "en"
+    order: float = 0.0
+
+
+def terms(text: str, lang: str) -> list[str]:
+    return tokens(text, "fr" if lang == "fr" else "en")
+
+
+# -- what each kind of target says --------------------------------------------------------------------------------
+
+
+def lead_texts(lead: Lead) -> list[Text]:
+    extracted = lead.extracted or {}
+    order = lead.created_at.timestamp()
+    lang = extracted.get("language") or lead.language or "en"
+    title = extracted.get("title") if isinstance(extracted.get("title"), str) else ""
+    body = lead.raw_text or (extracted.get("text") if isinstance(extracted.get("text"), str) else "")
+    found = [
+        Text("title", 0, title.strip(), lang, order),
+        Text("text", 0, body.strip()[:LEAD_TEXT_CHARS], lang, order),
+    ]
+    return [t for t in found if t.text]
+
+
+def record_texts(document: dict, order: float) -> list[Text]:
+    found = []
+    for lang in ("en", "fr"):
+        for name in ("title", "summary"):
+            found.append(
+                Text(f"{name}_{lang}", 0, (document.get(f"{name}_{lang}") or "").strip(), lang, order)
+            )
+    for position, source in enumerate(document.get("sources") or [], start=1):
+        found.append(Text("source", position, (source.get("title") or "").strip(), source.get("language") or "en",
+                          order))  # fmt: skip
+    names = sorted({e.get("name") or "" for e in document.get("entities") or []} - {""})
+    found.append(Text("entities", 0, ", ".join(names), "en", order))
+    return [t for t in found if t.text]
+
+
+# -- writing ----------------------------------------------------------------------------------------------------
+
+
+def store(target: str, target_id: int, texts: list[Text]) -> int:
+    """Make `target`'s rows of the current model exactly `texts`; returns how many vectors were computed."""
+    return store_many([(target, target_id, texts)])
+
+
+def store_many(batch: Iterable[tuple[str, int, list[Text]]]) -> int:
+    """`store` for many targets at once: one call of the encoder for all their new texts."""
+    embedder = get_embedder()
+    batch = list(batch)
+    held: dict[tuple[str, int], dict[tuple[str, int], tuple[int, str, float]]] = {}
+    for target in {t for t, _, _ in batch}:
+        ids = [i for t, i, _ in batch if t == target]
+        for start in range(0, len(ids), 500):
+            rows = IndexedText.objects.filter(
+                model_id=embedder.model_id, target=target, target_id__in=ids[start : start + 500]
+            ).values_list("pk", "target_id", "field", "item", "text", "order")
+            for pk, target_id, name, item, text, order in rows:
+                held.setdefault((target, target_id), {})[(name, item)] = (pk, text, order)
+    stale, fresh = [], []
+    for target, target_id, texts in batch:
+        mine = held.get((target, target_id), {})
+        wanted = {(t.field, t.item): t for t in texts}
+        for place, (pk, text, order) in mine.items():
+            new = wanted.get(place)
+            if new is None or (new.text, new.order) != (text, order):
+                stale.append(pk)
+        fresh += [(target, target_id, t) for place, t in wanted.items()
+                  if place not in mine or (t.text, t.order) != mine[place][1:]]  # fmt: skip
+    vectors = embedder.encode([t.text for _, _, t in fresh]) if fresh else np.zeros((0, 0))
+    with transaction.atomic():
+        for start in range(0, len(stale), 500):
+            IndexedText.objects.filter(pk__in=stale[start : start + 500]).delete()
+        IndexedText.objects.bulk_create(
+            [
+                IndexedText(
+                    target=target,
+                    target_id=target_id,
+                    field=t.field,
+                    item=t.item,
+                    text=t.text,
+                    lang=t.lang,
+                    order=t.order,
+                    model_id=embedder.model_id,
+                    vector=to_blob(vector),
+                )  # fmt: skip
+                for (target, target_id, t), vector in zip(fresh, vectors, strict=True)
+            ],
+            batch_size=500,
+        )
+    return len(fresh)
+
+
+def forget(target: str, target_id: int) -> None:
+    """The target is no candidate any more (a withdrawn record): its rows of every model go."""
+    IndexedText.objects.filter(target=target, target_id=target_id).delete()
+
+
+def embed_lead(lead: Lead) -> int:
+    return store("lead", lead.pk, lead_texts(lead))
+
+
+def embed_record(record_id: int, document: dict | None, published_at=None) -> int:
+    """A record's texts as published (`document`); None (a withdrawal): forget them."""
+    if document is None:
+        forget("record", record_id)
+        return 0
+    order = published_at.timestamp() if published_at else 0.0
+    return store("record", record_id, record_texts(document, order))
+
+
+def index_aiid_corpus(progress: Callable[[int, int], None] | None = None, batch: int = 100) -> int:
+    """Every AIID incident of the reference corpus (`caim import-aiid`); returns how many vectors were made."""
+    from caim.interop.aiid.reference import incident_texts
+
+    made = done = 0
+    pending = []
+    incidents = incident_texts()
+    total = len(incidents)
+    for incident_id, texts in incidents:
+        pending.append(("aiid", incident_id, [Text(*t) for t in texts]))
+        if len(pending) == batch:
+            made += store_many(pending)
+            done += len(pending)
+            pending = []
+            if progress:
+                progress(done, total)
+    if pending:
+        made += store_many(pending)
+        done += len(pending)
+    if progress:
+        progress(done, total)
+    return made
+
+
+def embed_missing(progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+    """Vectors of the current model for every published record, open lead and AIID incident that lacks them (or
+    whose texts changed). Returns how many vectors were computed per kind."""
+    from caim.records.models import PublicRecord
+
+    def tick(what):
+        return (lambda done, total: progress(what, done, total)) if progress else None
+
+    made = {}
+    publics = PublicRecord.objects.listed().select_related("version").order_by("pk")
+    total = publics.count()
+    made["record"] = 0
+    for start in range(0, total, 200):
+        chunk = list(publics[start : start + 200])
+        made["record"] += store_many(
+            ("record", p.pk, record_texts(p.version.document, p.version.published_at.timestamp()))
+            for p in chunk
+        )
+        if progress:
+            tick("records")(start + len(chunk), total)
+    # Closed leads are never candidates: their rows go, and only open ones are embedded.
+    IndexedText.objects.filter(target="lead").exclude(
+        target_id__in=Lead.objects.filter(status__in=OPEN_STATUSES).values("pk")
+    ).delete()
+    leads = Lead.objects.filter(status__in=OPEN_STATUSES).order_by("pk")
+    total = leads.count()
+    made["lead"] = 0
+    for start in range(0, total, 200):
+        chunk = list(leads[start : start + 200])
+        made["lead"] += store_many(("lead", lead.pk, lead_texts(lead)) for lead in chunk)
+        if progress:
+            tick("leads")(start + len(chunk), total)
+    made["aiid"] = index_aiid_corpus(tick("AIID incidents"))
+    return made
+
+
+# -- this process's index -----------------------------------------------------------------------------------------
+
+
+class KeptIndex:
+    def __init__(self, model_id: str, dimensions: int):
+        self.model_id = model_id
+        self.index = TextIndex(dimensions)
+        self.last_id = 0
+
+    def read(self, rows) -> None:
+        keys, blobs = [], []
+
+        def flush():
+            matrix = from_blobs(blobs)
+            for (pk, target, target_id, name, text, lang, order), vector in zip(keys, matrix, strict=True):
+                self.index.add(pk, (target, target_id), name, order, vector, terms(text, lang))
+            keys.clear()
+            blobs.clear()
+
+        for pk, target, target_id, name, text, lang, order, blob in rows.values_list(
+            "pk", "target", "target_id", "field", "text", "lang", "order", "vector"
+        ).iterator(chunk_size=CHUNK):
+            keys.append((pk, target, target_id, name, text, lang, order))
+            blobs.append(bytes(blob))
+            self.last_id = max(self.last_id, pk)
+            if len(blobs) == CHUNK:
+                flush()
+        if blobs:
+            flush()
+
+    def refresh(self) -> TextIndex:
+        rows = IndexedText.objects.filter(model_id=self.model_id)
+        state = rows.aggregate(count=Count("id"), top=Max("id"))
+        if (state["top"] or 0) > self.last_id:
+            self.read(rows.filter(pk__gt=self.last_id).order_by("pk"))
+        if (
+            len(self.index) != state["count"]
+        ):  # rows were deleted (a changed text, a withdrawal, a closed lead)
+            held = set(rows.values_list("pk", flat=True).iterator(chunk_size=10_000))
+            for key in [k for k in self.index.slots if k not in held]:
+                self.index.remove(key)
+        return self.index
+
+
+_lock = threading.Lock()
+_kept: KeptIndex | None = None
+
+
+def search(read: Callable[[TextIndex], T]) -> T:
+    """`read(index)` on this process's index of the current model's rows, brought up to date with the database
+    first; one thread at a time (the index is patched in place)."""
+    global _kept
+    embedder = get_embedder()
+    with _lock:
+        if _kept is None or _kept.model_id != embedder.model_id:
+            _kept = KeptIndex(embedder.model_id, embedder.dimensions)
+        return read(_kept.refresh())
+
+
+def reset() -> None:
+    """Forget this process's index (tests whose database was rolled back)."""
+    global _kept
+    with _lock:
+        _kept = None
