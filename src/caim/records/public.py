@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
 from django.db import transaction
 
 from caim.records import vectors
@@ -302,10 +301,9 @@ def bulk_related(record_ids: list[int], chunk: int = 256) -> int:
         k = min(RELATED_COUNT, scores.shape[1] - 1)
         if k <= 0:
             break
-        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         links = []
         for row, pk in enumerate(block):
-            for col in sorted(best[row], key=lambda c: -scores[row, c]):
+            for col in vectors.best_positions(scores[row], all_ids, k):
                 if scores[row, col] >= MIN_SCORE:
                     links.append(
                         RelatedRecord(

@@ -79,10 +79,21 @@ class Vectors:
         ids = self.ids[: self.size]
         scores = self.matrix[: self.size] @ vector
         scores[(ids < 0) | (ids == exclude)] = -np.inf
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = best_positions(scores, ids, k)
         return [(int(ids[i]), float(scores[i])) for i in top if scores[i] != -np.inf]
+
+
+def best_positions(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` best scores, best first. Equal scores go to the lower id, so that the choice never
+    depends on the rows' order (records with the same text have the same vector); scores are compared to 5
+    decimals, as a matrix product and a vector product of the same vectors may differ in their last bits."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    rounded = np.round(scores, 5)
+    kth = np.partition(rounded, len(rounded) - k)[len(rounded) - k]
+    pool = np.flatnonzero(rounded >= kth)  # the k best and whatever ties with the last of them
+    return pool[np.lexsort((ids[pool], -rounded[pool]))[:k]]
 
 
 def _read(model_id: str, record_ids=None) -> tuple[np.ndarray, np.ndarray]:
