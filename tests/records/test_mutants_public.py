@@ -21,7 +21,7 @@ from caim.records.models import (
     RelatedRecord,
     Status,
 )
-from caim.records.similarity import get_embedder
+from caim.records.similarity import from_blobs, get_embedder
 from tests import factories
 
 
@@ -70,8 +70,16 @@ def public_rows(pk: int) -> dict:
         "systems": sorted(
             PublicSystemLink.objects.filter(record_id=pk).values_list("system__slug", flat=True)
         ),
-        "vector": (embedding.model_id, bytes(embedding.vector)),
+        "model": embedding.model_id,
+        "vector": from_blobs([bytes(embedding.vector)])[0],
     }
+
+
+def same_rows(a: dict, b: dict) -> bool:
+    """The same public rows; vectors equal but for the last bits (a model encoding a batch may round otherwise)."""
+    return {k: v for k, v in a.items() if k != "vector"} == {
+        k: v for k, v in b.items() if k != "vector"
+    } and (np.allclose(a["vector"], b["vector"], atol=1e-5))
 
 
 def test_a_batch_writes_the_public_rows_of_every_record_in_it(
@@ -88,12 +96,12 @@ def test_a_batch_writes_the_public_rows_of_every_record_in_it(
     published, refused = bulk_publish(ids, actor=approver, changelog_en="x", changelog_fr="y", clock=clock)
     assert sorted(published) == sorted(ids) and refused == {}
     for one, batched in zip(single, ids, strict=True):
-        assert public_rows(batched) == public_rows(one)
+        assert same_rows(public_rows(batched), public_rows(one))
     rows = [public_rows(pk) for pk in ids]
     assert rows[0]["systems"] == ["t-pub-system-1"] and rows[1]["systems"] == ["t-pub-system-2"]
     assert rows[2]["roles"] == [("t-privacy-regulator", "regulator")]
     assert ("domain", "health") in rows[0]["tags"] and ("domain", "finance") in rows[1]["tags"]
-    assert {r["vector"][0] for r in rows} == {get_embedder().model_id}
+    assert {r["model"] for r in rows} == {get_embedder().model_id}
     # The change log names each record, so that processes patch their list index instead of reading it all.
     logged = list(PublicChange.objects.order_by("pk")[before:].values_list("record_id", flat=True))
     assert sorted(logged) == sorted(ids)
@@ -174,6 +182,6 @@ def test_a_reprojection_rewrites_columns_and_tags_of_every_record(editor, review
     with CaptureQueriesContext(connection) as queries:
         assert public.reproject_all(batch=7, progress=done.append) == count
     assert done == [min(n, count) for n in range(7, count + 7, 7)]
-    assert {pk: public_rows(pk) for pk in expected} == expected
+    assert all(same_rows(public_rows(pk), rows) for pk, rows in expected.items())
     batches = len(done)
     assert len(queries) <= 10 * batches + 5  # versions read with their rows, not one query per record
