@@ -117,3 +117,13 @@ def hazard(db, editor, reviewer, entities, clock):
 @pytest.fixture
 def incident(db, editor, reviewer, entities, hazard, clock):
     return factories.published_incident(editor, reviewer, clock, hazard=hazard)
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    """One Playwright for the whole session, shared by the browser tests of every folder: a second
+    `sync_playwright()` while one is running fails ("Sync API inside the asyncio loop")."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p

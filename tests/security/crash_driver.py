@@ -100,6 +100,7 @@ VOLATILE = {
     "records.publicchange",
     "django_tasks_database.dbtaskresult",
     "sessions.session",
+    "intake.indexedtext",  # deduplication's vectors: derived, recomputed by `caim embed`, not in a backup
 }
 
 
