@@ -71,12 +71,16 @@ def _run(name: str, items: list, after, timeout: float) -> tuple[str, str, str]:
         following = items[i + 1] if i + 1 < len(items) else after
         if following is item:  # the next run starts with this test: tear it down, or it is not set up again
             following = item.parent
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+        # The alarm repeats: an exception raised inside a callback that swallows it (hypothesis's gc hook) would
+        # otherwise leave a stuck test without a timeout.
+        signal.setitimer(signal.ITIMER_REAL, timeout, 5)
         try:
             reports = runtestprotocol(item, nextitem=following, log=False)
             failed = [str(r.longrepr) for r in reports if r.failed]
         except MutantTimeout:
             failed = ["MutantTimeout"]
+        except SystemError as exc:  # the alarm interrupted the compiler while pytest rendered a failure
+            failed = [f"MutantTimeout ({exc})"]
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         if failed:
@@ -178,7 +182,18 @@ def main(argv: list[str] | None = None) -> None:
     results = args.dir / "results.jsonl"
     plan.write_text(json.dumps({"mutants": mutants, "timeout": args.timeout, "results": str(results)}))
     env = dict(os.environ, PYTHONPATH=f"src{os.pathsep}{ROOT / 'tools'}", MUTANTS_PLAN=str(plan))
-    pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "mutants", *args.tests]
+    # Native tracebacks: pytest's own re-parse the test's source, which an alarm can interrupt mid-compile.
+    pytest_args = [
+        "-m",
+        "pytest",
+        "-q",
+        "--tb=native",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "mutants",
+        *args.tests,
+    ]
     pytest_args += [arg for test in args.deselect for arg in ("--deselect", test)]
     session = subprocess.run([sys.executable, *pytest_args], cwd=args.dir / "mutants", env=env)  # noqa: S603
     if session.returncode:

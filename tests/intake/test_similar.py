@@ -10,7 +10,7 @@ import pytest
 from caim.cli import main
 from caim.intake import embedding
 from caim.intake.actions import submit_lead
-from caim.intake.dedup import candidates_for_text
+from caim.intake.dedup import candidates_for_text, lead_query
 from caim.intake.models import IndexedText, LeadStatus
 from caim.interop.models import AiidIncident, AiidIncidentReport, AiidReport
 from caim.records.similarity import get_embedder
@@ -39,10 +39,10 @@ def english_record(editor, reviewer, clock):
     )  # fmt: skip
 
 
-def aiid_incident(clock, number, title, description, reports):
+def aiid_incident(clock, number, title, description, reports, day=date(2023, 5, 1)):
     now = clock.now()
     incident = AiidIncident.objects.create(incident_id=number, title=title, description=description,
-                                           date=date(2023, 5, 1), created_at=now, updated_at=now)  # fmt: skip
+                                           date=day, created_at=now, updated_at=now)  # fmt: skip
     for position, (report_number, report_title) in enumerate(reports, start=1):
         report = AiidReport.objects.create(report_number=report_number, title=report_title, url="https://x.example/",
                                            created_at=now, updated_at=now)  # fmt: skip
@@ -129,3 +129,25 @@ def test_caim_embed_computes_what_is_missing_once(capsys, editor, reviewer, enti
         "0 for published records (titles, summaries, sources, entities), 0 for open leads, 0 for the AIID"
         in (capsys.readouterr().out)
     )
+
+
+def test_an_article_date_prefers_the_incident_of_its_time(db, clock):
+    """Two AIID incidents tell the same kind of story years apart: a dated article ranks the one of its time first,
+    an undated one keeps the order of the words and meaning alone."""
+    aiid_incident(clock, 911, "Delivery robot blocked a wheelchair user on a sidewalk",
+                  "A sidewalk delivery robot stopped in front of a wheelchair user and would not move.", [],
+                  day=date(2019, 10, 20))  # fmt: skip
+    aiid_incident(clock, 912, "Delivery robot blocked a wheelchair user at a crossing",
+                  "A delivery robot stood still on a curb ramp, blocking a wheelchair user at a crossing.", [],
+                  day=date(2024, 9, 10))  # fmt: skip
+    embedding.index_aiid_corpus()
+    title = "Delivery robot blocks wheelchair user"
+    for day, first in ((date(2019, 10, 24), 911), (date(2024, 9, 12), 912)):
+        found = candidates_for_text(title, day=day.toordinal(), limit=2)
+        assert [c.pk for c in found][0] == first
+        assert found[0].details["date"] > 0.9
+    assert {c.details["date"] for c in candidates_for_text(title, limit=2)} == {0.0}
+    lead = submit_lead(origin="submission", raw_text=title, urls=[], consent=True, language="en",
+                       address_hash="d").lead  # fmt: skip
+    lead.extracted = {**(lead.extracted or {}), "published": "2019-10-23T08:00:00+00:00"}
+    assert lead_query(lead).day == date(2019, 10, 23).toordinal()

@@ -3,6 +3,8 @@ query sees them; and the ranker's choice of targets over it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -139,3 +141,79 @@ def test_the_process_index_follows_inserted_changed_and_deleted_rows(db, setting
     assert found > 0
     forget("aiid", 77)
     assert search(len) == before and texts_of(("aiid", 77)) == []
+
+
+def twins() -> TextIndex:
+    """Two targets saying the same thing, about different days (ordinals 1,000 days apart), and one undated."""
+    index = TextIndex(8)
+    index.add(1, ("aiid", 1), "title", 0.0, unit(1, 0), ["same"], day=738_000)
+    index.add(2, ("aiid", 2), "title", 0.0, unit(1, 0), ["same"], day=739_000)
+    index.add(3, ("aiid", 3), "title", 0.0, unit(1, 0), ["same"])
+    return index
+
+
+def test_a_dated_query_prefers_the_target_about_its_day():
+    index = twins()
+    near_first = ranker.rank(index, unit(1, 0), ["same"], day=738_010, k=3)
+    assert [r.target for r in near_first] == [("aiid", 1), ("aiid", 2), ("aiid", 3)]
+    assert near_first[0].date == pytest.approx(1 / (1 + 10 / ranker.DATE_SCALE), abs=1e-4)
+    assert near_first[2].date == 0  # undated: no closeness at all
+    near_second = ranker.rank(index, unit(1, 0), ["same"], day=739_020, k=3)
+    assert [r.target for r in near_second][:2] == [("aiid", 2), ("aiid", 1)]
+
+
+def test_an_undated_query_scores_as_without_the_date_feature():
+    index = twins()
+    undated = ranker.rank(index, unit(1, 0), ["same"], k=3)
+    without = ranker.rank(index, unit(1, 0), ["same"], k=3, weights=replace(ranker.WEIGHTS, date=0.0))
+    assert [(r.target, r.score) for r in undated] == [(r.target, r.score) for r in without]
+    assert {r.date for r in undated} == {0.0}
+    assert [r.target for r in undated] == [("aiid", 1), ("aiid", 2), ("aiid", 3)]  # ties: lower number first
+
+
+def test_the_date_counts_with_its_weight_in_the_score():
+    w = ranker.WEIGHTS
+    index = twins()
+    found = ranker.rank(index, unit(1, 0), ["same"], day=738_000, k=3)
+    assert [r.date for r in found] == [1.0, pytest.approx(1 / (1 + 1000 / w.date_scale), abs=1e-4), 0.0]
+    total = w.meaning + w.words + w.recency + w.names + w.date  # no entities row: names is 0; no arrival time
+    for r in found:
+        assert r.recency == 0.0
+        assert r.score == pytest.approx((w.meaning * r.meaning + w.words * r.words + w.date * r.date) / total,
+                                        abs=1e-3)  # fmt: skip
+
+
+def test_day_of_reads_dates_at_their_precision():
+    from datetime import date, datetime
+
+    from caim.intake.embedding import day_of
+
+    assert day_of(date(2024, 3, 15)) == date(2024, 3, 15).toordinal()
+    assert day_of(datetime(2024, 3, 15, 23, 0)) == date(2024, 3, 15).toordinal()
+    assert day_of("2024-03-15T10:00:00+00:00") == date(2024, 3, 15).toordinal()
+    assert day_of("2024-03") == day_of(date(2024, 3, 1), "month") == date(2024, 3, 15).toordinal()
+    assert day_of("2024") == day_of(date(2024, 1, 1), "year") == date(2024, 7, 1).toordinal()
+    assert day_of(date(2024, 1, 1), "approximate") == date(2024, 7, 1).toordinal()
+    assert day_of(None) == day_of("") == day_of("soon") == day_of("2024-02-31") == day_of(12) == 0
+
+
+def test_a_new_day_or_time_keeps_the_stored_vector(db, settings, monkeypatch):
+    """Only new texts are encoded: a row whose text is unchanged is inserted again with its vector."""
+    from caim.intake.embedding import Text, search, store
+    from caim.intake.models import IndexedText
+    from caim.records.similarity import get_embedder
+
+    settings.CAIM_EMBEDDER = "lexical"
+    embedder = get_embedder()
+    encoded = []
+    real = type(embedder).encode
+    monkeypatch.setattr(
+        type(embedder), "encode", lambda self, texts: encoded.extend(texts) or real(self, texts)
+    )
+    assert store("aiid", 78, [Text("title", 0, "Robot vacuum maps homes", day=5)]) == 1
+    vector = bytes(IndexedText.objects.get(target_id=78).vector)
+    assert store("aiid", 78, [Text("title", 0, "Robot vacuum maps homes", order=3.0, day=9)]) == 0
+    row = IndexedText.objects.get(target_id=78)
+    assert (row.day, row.order, bytes(row.vector)) == (9, 3.0, vector)
+    assert encoded == ["Robot vacuum maps homes"]
+    assert search(lambda index: int(index.days[index.slots[row.pk]])) == 9

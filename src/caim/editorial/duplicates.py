@@ -5,7 +5,8 @@ whatever matchers intake adds) so that an editor and a screener see the same can
 from __future__ import annotations
 
 from caim.intake.dedup import Candidate, Query, find_candidates
-from caim.records.models import Record, RecordSource
+from caim.intake.embedding import day_of
+from caim.records.models import Record, RecordSource, RecordType
 
 SHOWN = 5
 
@@ -13,7 +14,11 @@ SHOWN = 5
 def possible_duplicates(record: Record, limit: int = SHOWN) -> list[Candidate]:
     """The best candidate per other record or open lead, best first; never the record itself."""
     urls = list(RecordSource.objects.filter(record=record).values_list("source__url", flat=True))
-    queries = [Query(urls=urls, title=record.title_en), Query(title=record.title_fr)]
+    if record.record_type == RecordType.HAZARD:
+        day = day_of(record.identified, record.identified_precision)
+    else:
+        day = day_of(record.occurred, record.occurred_precision)
+    queries = [Query(urls=urls, title=record.title_en, day=day), Query(title=record.title_fr, day=day)]
     best: dict[tuple[str, int], Candidate] = {}
     for query in queries:
         if not query.urls and not query.title:

@@ -52,6 +52,7 @@ class Query:
     exclude_lead: int | None = None  # the lead being matched is not its own duplicate
     text: str = ""  # compared by meaning when there is no title
     lang: str = "en"
+    day: int = 0  # the day it is about (`embedding.day_of`): its article's date; 0 when unknown
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ class Candidate:
     score: float  # 0..1
     reason: str  # "url", "title" or "similar"
     matched: str = ""  # the URL, the title or the text that matched
-    details: dict = field(default_factory=dict)  # "similar": the ranker's features (meaning, words, recency)
+    details: dict = field(
+        default_factory=dict
+    )  # "similar": the ranker's features (meaning, words, recency, date)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -190,11 +193,12 @@ def candidates_for_text(
     lang: str = "en",
     exclude: Iterable[tuple[str, int]] = (),
     limit: int | None = None,
+    day: int = 0,
 ) -> list[Candidate]:
     """Records, open leads and AIID incidents whose texts are most like this title (or, without one, this text),
     best first: what screening shows for a lead, and what the record editor's "possible duplicate" and related
     records of the API can ask. `exclude` names targets never to return, such as ("record", 12) for the record
-    being edited. Nothing is written."""
+    being edited; `day` (an ordinal) favours targets about the same time. Nothing is written."""
     query = " ".join((title or text[: embedding.LEAD_TEXT_CHARS] or "").split())
     if not query:
         return []
@@ -202,7 +206,13 @@ def candidates_for_text(
     vector = get_embedder().encode([query])[0]
     ranked = embedding.search(
         lambda index: ranker.rank(
-            index, vector, embedding.terms(query, lang), exclude=set(exclude), keep=_open_targets, k=limit * 2
+            index,
+            vector,
+            embedding.terms(query, lang),
+            exclude=set(exclude),
+            keep=_open_targets,
+            k=limit * 2,
+            day=day,
         )  # fmt: skip
     )
     floor = settings.CAIM_DEDUP_MIN_SIMILARITY
@@ -219,7 +229,7 @@ def candidates_for_text(
             r.score,
             "similar",
             texts.get(r.meaning_key, ""),
-            {"meaning": r.meaning, "words": r.words, "recency": r.recency},
+            {"meaning": r.meaning, "words": r.words, "recency": r.recency, "date": r.date},
         )  # fmt: skip
         for r in ranked
     ]
@@ -227,7 +237,7 @@ def candidates_for_text(
 
 def match_similar(query: Query) -> Iterable[Candidate]:
     exclude = [("lead", query.exclude_lead)] if query.exclude_lead else []
-    return candidates_for_text(query.title, query.text, lang=query.lang, exclude=exclude)
+    return candidates_for_text(query.title, query.text, lang=query.lang, exclude=exclude, day=query.day)
 
 
 MATCHERS: list[Matcher] = [match_urls, match_titles, match_similar]
@@ -258,7 +268,8 @@ def lead_query(lead: Lead) -> Query:
     if not title and len(lead.raw_text) <= 300:
         title = lead.raw_text
     lang = extracted.get("language") or lead.language or "en"
-    return Query(urls=list(lead.urls or []), title=title, exclude_lead=lead.pk, text=lead.raw_text, lang=lang)
+    return Query(urls=list(lead.urls or []), title=title, exclude_lead=lead.pk, text=lead.raw_text, lang=lang,
+                 day=embedding.lead_day(lead))  # fmt: skip
 
 
 def known_url(url: str) -> bool:

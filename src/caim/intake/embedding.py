@@ -9,18 +9,23 @@ Plain functions that a command or a background task calls:
 - `embed_missing(progress)`: all of the above that has no vector of the current model (`caim embed`).
 
 Each text is a row of `IndexedText` with the id of the model that made its vector. A row whose text is unchanged
-is kept; a changed text is deleted and inserted again, so rows are only ever inserted or deleted and a process's
-`TextIndex` catches up by reading the ids above the last one it read (and, after deletions, the list of ids).
+is kept; a changed row is deleted and inserted again, so rows are only ever inserted or deleted and a process's
+`TextIndex` catches up by reading the ids above the last one it read (and, after deletions, the list of ids). A row
+whose text is unchanged keeps its vector when it is inserted again (a new arrival time or day): only new texts are
+encoded.
+
+Every row also carries its target's day (`day_of`: a record's event date, a lead's article date, an AIID
+incident's date), which the ranker compares with a dated query's.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import TypeVar
 
-import numpy as np
 from django.db import transaction
 from django.db.models import Count, Max
 
@@ -40,6 +45,46 @@ class Text:
     text: str
     lang: str = "en"
     order: float = 0.0
+    day: int = 0  # the target's day (`day_of`), 0 when unknown
+
+
+def day_of(value, precision: str = "day") -> int:
+    """The day a date stands for, as a proleptic ordinal: the date itself, or the middle of its month or year
+    when that is its precision ("approximate" counts as a year); 0 when there is none or it cannot be read.
+    Takes a date, a datetime or ISO text ("2024", "2024-03", "2024-03-15", "2024-03-15T10:00:00+00:00")."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 4:
+                value, precision = date(int(text), 7, 1), "year"
+            elif len(text) == 7:
+                value, precision = date(int(text[:4]), int(text[5:7]), 1), "month"
+            else:
+                value = date.fromisoformat(text[:10])
+        except ValueError:
+            return 0
+    if not isinstance(value, date):
+        return 0
+    if precision == "month":
+        return value.replace(day=15).toordinal()
+    if precision in ("year", "approximate"):
+        return date(value.year, 7, 1).toordinal()
+    return value.toordinal()
+
+
+def record_day(document: dict) -> int:
+    """A published record's event day: an incident's occurrence, a hazard's identification."""
+    if document.get("type") == "hazard":
+        return day_of(document.get("identified"), document.get("identified_precision") or "day")
+    return day_of(document.get("occurred"), document.get("occurred_precision") or "day")
+
+
+def lead_day(lead: Lead) -> int:
+    """A lead's day: its article's date, as extracted or as its feed gave it."""
+    published = (lead.extracted or {}).get("published")
+    return day_of(published) if isinstance(published, str) else 0
 
 
 def terms(text: str, lang: str) -> list[str]:
@@ -55,9 +100,10 @@ def lead_texts(lead: Lead) -> list[Text]:
     lang = extracted.get("language") or lead.language or "en"
     title = extracted.get("title") if isinstance(extracted.get("title"), str) else ""
     body = lead.raw_text or (extracted.get("text") if isinstance(extracted.get("text"), str) else "")
+    day = lead_day(lead)
     found = [
-        Text("title", 0, title.strip(), lang, order),
-        Text("text", 0, body.strip()[:LEAD_TEXT_CHARS], lang, order),
+        Text("title", 0, title.strip(), lang, order, day),
+        Text("text", 0, body.strip()[:LEAD_TEXT_CHARS], lang, order, day),
     ]
     return [t for t in found if t.text]
 
@@ -74,7 +120,8 @@ def record_texts(document: dict, order: float) -> list[Text]:
                           order))  # fmt: skip
     names = sorted({e.get("name") or "" for e in document.get("entities") or []} - {""})
     found.append(Text("entities", 0, ", ".join(names), "en", order))
-    return [t for t in found if t.text]
+    day = record_day(document)
+    return [replace(t, day=day) for t in found if t.text]
 
 
 # -- writing ----------------------------------------------------------------------------------------------------
@@ -89,26 +136,33 @@ def store_many(batch: Iterable[tuple[str, int, list[Text]]]) -> int:
     """`store` for many targets at once: one call of the encoder for all their new texts."""
     embedder = get_embedder()
     batch = list(batch)
-    held: dict[tuple[str, int], dict[tuple[str, int], tuple[int, str, float]]] = {}
+    # (target, id) -> {(field, item): (pk, text, order, day, vector)}
+    held: dict[tuple[str, int], dict[tuple[str, int], tuple]] = {}
     for target in {t for t, _, _ in batch}:
         ids = [i for t, i, _ in batch if t == target]
         for start in range(0, len(ids), 500):
             rows = IndexedText.objects.filter(
                 model_id=embedder.model_id, target=target, target_id__in=ids[start : start + 500]
-            ).values_list("pk", "target_id", "field", "item", "text", "order")
-            for pk, target_id, name, item, text, order in rows:
-                held.setdefault((target, target_id), {})[(name, item)] = (pk, text, order)
-    stale, fresh = [], []
+            ).values_list("pk", "target_id", "field", "item", "text", "order", "day", "vector")
+            for pk, target_id, name, item, text, order, day, vector in rows:
+                held.setdefault((target, target_id), {})[(name, item)] = (pk, text, order, day, vector)
+    stale, fresh, kept_vectors = [], [], {}
     for target, target_id, texts in batch:
         mine = held.get((target, target_id), {})
         wanted = {(t.field, t.item): t for t in texts}
-        for place, (pk, text, order) in mine.items():
+        for place, (pk, text, order, day, vector) in mine.items():
             new = wanted.get(place)
-            if new is None or (new.text, new.order) != (text, order):
+            if new is None or (new.text, new.order, new.day) != (text, order, day):
                 stale.append(pk)
+                if new is not None and new.text == text:  # only its time or day changed: no new vector
+                    kept_vectors[(target, target_id, place)] = bytes(vector)
         fresh += [(target, target_id, t) for place, t in wanted.items()
-                  if place not in mine or (t.text, t.order) != mine[place][1:]]  # fmt: skip
-    vectors = embedder.encode([t.text for _, _, t in fresh]) if fresh else np.zeros((0, 0))
+                  if place not in mine or (t.text, t.order, t.day) != mine[place][1:4]]  # fmt: skip
+    to_encode = [t.text for target, i, t in fresh if (target, i, (t.field, t.item)) not in kept_vectors]
+    encoded = iter(embedder.encode(to_encode) if to_encode else ())
+    blobs = [
+        kept_vectors.get((target, i, (t.field, t.item))) or to_blob(next(encoded)) for target, i, t in fresh
+    ]
     with transaction.atomic():
         for start in range(0, len(stale), 500):
             IndexedText.objects.filter(pk__in=stale[start : start + 500]).delete()
@@ -122,14 +176,15 @@ def store_many(batch: Iterable[tuple[str, int, list[Text]]]) -> int:
                     text=t.text,
                     lang=t.lang,
                     order=t.order,
+                    day=t.day,
                     model_id=embedder.model_id,
-                    vector=to_blob(vector),
+                    vector=blob,
                 )  # fmt: skip
-                for (target, target_id, t), vector in zip(fresh, vectors, strict=True)
+                for (target, target_id, t), blob in zip(fresh, blobs, strict=True)
             ],
             batch_size=500,
         )
-    return len(fresh)
+    return len(to_encode)
 
 
 def forget(target: str, target_id: int) -> None:
@@ -224,15 +279,17 @@ class KeptIndex:
 
         def flush():
             matrix = from_blobs(blobs)
-            for (pk, target, target_id, name, text, lang, order), vector in zip(keys, matrix, strict=True):
-                self.index.add(pk, (target, target_id), name, order, vector, terms(text, lang))
+            for (pk, target, target_id, name, text, lang, order, day), vector in zip(
+                keys, matrix, strict=True
+            ):
+                self.index.add(pk, (target, target_id), name, order, vector, terms(text, lang), day)
             keys.clear()
             blobs.clear()
 
-        for pk, target, target_id, name, text, lang, order, blob in rows.values_list(
-            "pk", "target", "target_id", "field", "text", "lang", "order", "vector"
+        for pk, target, target_id, name, text, lang, order, day, blob in rows.values_list(
+            "pk", "target", "target_id", "field", "text", "lang", "order", "day", "vector"
         ).iterator(chunk_size=CHUNK):
-            keys.append((pk, target, target_id, name, text, lang, order))
+            keys.append((pk, target, target_id, name, text, lang, order, day))
             blobs.append(bytes(blob))
             self.last_id = max(self.last_id, pk)
             if len(blobs) == CHUNK:

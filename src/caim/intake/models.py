@@ -218,6 +218,10 @@ class IndexedText(models.Model):
     # When the text arrived, as a number: POSIX seconds for leads and records, the report number for AIID
     # reports (AIID's order of arrival), 0 for a text with no arrival of its own (an AIID incident's title).
     order = models.FloatField(default=0)
+    # The day the target is about, as a proleptic ordinal (`date.toordinal()`), on each of its rows: a record's
+    # event date, a lead's article date, an AIID incident's date; 0 when unknown. Ranking prefers targets whose
+    # day is near a dated query's (`caim.intake.ranker`).
+    day = models.PositiveIntegerField(default=0)
     model_id = models.CharField(max_length=60)
     vector = models.BinaryField()
 

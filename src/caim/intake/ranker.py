@@ -11,9 +11,14 @@ a target scores as its best row, so a long description does not dilute a matchin
   entities), so that a named company or agency counts even when another row is the best;
 - recency: 1 / (1 + n / recency_scale), n being how many texts arrived after the target's latest one (0 for a
   target with no arrival time). A story runs for a while: the report after the last one about an incident is
-  often about it too.
+  often about it too;
+- date, for a query with a day (a lead's article date): 1 / (1 + gap / date_scale), gap being the days between
+  the query's day and the target's (a record's event date, an AIID incident's date); 0 for a target without a
+  day. An article is mostly written soon after what it reports: most reports that open an incident have no
+  earlier report to match, and their date is what tells two similar incidents apart.
 
-The score is their weighted sum, divided by the sum of the weights (0..1). Candidates are the targets of the
+The score is their weighted sum, divided by the sum of the weights (0..1); the date's weight counts only for a
+query with a day, so an undated query scores as it would without the feature. Candidates are the targets of the
 `POOL` best rows by meaning and the `POOL` best by words; each of them is then scored on all its rows.
 `features` computes the features once; `Features.top` ranks them with a set of `Weights` (the benchmark
 compares several on the same features).
@@ -32,6 +37,7 @@ from caim.intake.textindex import TextIndex
 
 POOL = 100
 RECENCY_SCALE = 4.0
+DATE_SCALE = 90.0
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,16 @@ class Weights:
     recency: float = 0.5
     recency_scale: float = RECENCY_SCALE
     names: float = 0.0  # shared words with the names of the target's entities, beside the best row's
+    date: float = 0.0
+    date_scale: float = DATE_SCALE  # days
 
 
 # Chosen on the dev split of bench/linking.py (reports whose lowest incident number is even), by its numbers
 # only: the best recall@5 within 0.002 of the best, then the best recall@1 (bench/RESULTS.md).
-WEIGHTS = Weights(meaning=1.0, words=1.0, recency=0.5, recency_scale=4.0, names=0.5)
+# The date's weight and scale were chosen the same way, after the others, among the settings of DATE_GRID.
+WEIGHTS = Weights(
+    meaning=1.0, words=1.0, recency=0.5, recency_scale=4.0, names=0.5, date=0.25, date_scale=90.0
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class Ranked:
     meaning: float
     words: float
     recency: float
+    date: float  # 0 for an undated query or target
     meaning_key: int  # the key of the row that gave each feature, to show what matched
     words_key: int | None
     reasons: list[str] = field(default_factory=list)
@@ -78,19 +90,24 @@ class Features:
     words: np.ndarray
     names: np.ndarray  # the share of the query's words found in the target's "entities" row
     arrived: np.ndarray  # texts that arrived after the candidate's latest (inf: it has no arrival time)
+    gaps: np.ndarray  # days between the query's day and the candidate's (inf: either has none)
     # Per candidate, its rows' keys, cosines and BM25, to name the rows that matched.
     groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    query_dated: bool = False
 
     def top(self, k: int = 5, weights: Weights = WEIGHTS) -> list[Ranked]:
         if not self.targets:
             return []
         recency = 1.0 / (1.0 + self.arrived / weights.recency_scale)
-        total = weights.meaning + weights.words + weights.recency + weights.names
+        date_weight = weights.date if self.query_dated else 0.0
+        dates = 1.0 / (1.0 + self.gaps / weights.date_scale)
+        total = weights.meaning + weights.words + weights.recency + weights.names + date_weight
         scores = (
             weights.meaning * self.meaning
             + weights.words * self.words
             + weights.recency * recency
             + weights.names * self.names
+            + date_weight * dates
         ) / total
         order = np.lexsort((np.arange(len(scores)), -scores))[:k]
         ranked = []
@@ -98,14 +115,20 @@ class Features:
             keys, cosines, words = self.groups[i]
             meaning_key = int(keys[np.argmax(cosines)])
             words_key = int(keys[np.argmax(words)]) if self.words[i] > 0 else None
-            values = (scores[i], self.meaning[i], self.words[i], recency[i])
+            values = (
+                scores[i],
+                self.meaning[i],
+                self.words[i],
+                recency[i],
+                dates[i] if self.query_dated else 0.0,
+            )
             ranked.append(
                 Ranked(self.targets[i], *(round(float(v), 4) for v in values), meaning_key, words_key)
             )
         return ranked
 
 
-NO_FEATURES = Features([], np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [])
+NO_FEATURES = Features([], np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [])
 
 
 def features(
@@ -116,9 +139,11 @@ def features(
     before: float | None = None,
     exclude: set[tuple[str, int]] = frozenset(),
     keep=None,
+    day: int = 0,
 ) -> Features:
-    """The candidates of a query (its vector and its stemmed words) and their features. `exclude` names targets
-    that are never candidates; `keep(targets) -> set` drops the others (closed leads, withdrawn records)."""
+    """The candidates of a query (its vector, its stemmed words, its day or 0) and their features. `exclude`
+    names targets that are never candidates; `keep(targets) -> set` drops the others (closed leads, withdrawn
+    records)."""
     if not len(index):
         return NO_FEATURES
     visible = index.visible(before)
@@ -157,12 +182,15 @@ def features(
         names = np.minimum(np.maximum.reduceat(name_words, starts) / most_words, 1.0)
     latest = np.maximum.reduceat(index.orders[rows], starts)
     arrived = np.where(latest > 0, index.arrived_since(latest, before), np.inf)
+    target_days = np.maximum.reduceat(index.days[rows], starts).astype(np.float64)  # one day per target
+    gaps = np.where((target_days > 0) & (day > 0), np.abs(target_days - day), np.inf)
     row_keys = index.keys[rows]
     ends = np.append(starts[1:], len(rows))
     groups = [(row_keys[a:b], row_cosines[a:b], row_words[a:b]) for a, b in zip(starts, ends, strict=True)]
     return Features(
-        [index.targets[numbers_sorted[i]] for i in present], meaning, lexical, names, arrived, groups
-    )
+        [index.targets[numbers_sorted[i]] for i in present], meaning, lexical, names, arrived, gaps, groups,
+        query_dated=day > 0,
+    )  # fmt: skip
 
 
 def rank(
@@ -175,7 +203,8 @@ def rank(
     keep=None,
     k: int = 5,
     weights: Weights = WEIGHTS,
+    day: int = 0,
 ) -> list[Ranked]:
     """The `k` best targets for a query, best first (`features`, then `Features.top`)."""
-    found = features(index, vector, terms, before=before, exclude=exclude, keep=keep)
+    found = features(index, vector, terms, before=before, exclude=exclude, keep=keep, day=day)
     return found.top(k, weights)

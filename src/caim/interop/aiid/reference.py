@@ -12,8 +12,9 @@ from collections import defaultdict
 
 from caim.interop.models import AiidIncident, AiidIncidentEntity, AiidIncidentReport
 
-# (field, item, text, language, order): the fields of caim.intake.embedding.Text
-IncidentText = tuple[str, int, str, str, float]
+# (field, item, text, language, order, day): the fields of caim.intake.embedding.Text; the day is the
+# incident's date (an ordinal, 0 when unknown) on every text of the incident
+IncidentText = tuple[str, int, str, str, float, int]
 
 
 def incident_texts() -> list[tuple[int, list[IncidentText]]]:
@@ -31,13 +32,16 @@ def incident_texts() -> list[tuple[int, list[IncidentText]]]:
         if title.strip():
             reports[incident_id].append(("report", number, title.strip(), "en", float(number)))
     found = []
-    for incident_id, title, description in AiidIncident.objects.order_by("incident_id").values_list(
-        "incident_id", "title", "description"
+    for incident_id, title, description, day in AiidIncident.objects.order_by("incident_id").values_list(
+        "incident_id", "title", "description", "date"
     ):
         texts = [("title", 0, title.strip(), "en", 0.0), ("description", 0, description.strip(), "en", 0.0)]
         if names[incident_id]:
             texts.append(("entities", 0, ", ".join(sorted(names[incident_id])), "en", 0.0))
-        found.append((incident_id, [t for t in texts if t[2]] + reports[incident_id]))
+        ordinal = day.toordinal() if day else 0  # the incident's date, on each of its texts
+        found.append(
+            (incident_id, [(*t, ordinal) for t in [t for t in texts if t[2]] + reports[incident_id]])
+        )
     return found
 
 
