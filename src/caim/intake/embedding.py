@@ -10,7 +10,8 @@ Plain functions that a command or a background task calls:
 
 Each text is a row of `IndexedText` with the id of the model that made its vector. A row whose text is unchanged
 is kept; a changed row is deleted and inserted again, so rows are only ever inserted or deleted and a process's
-`TextIndex` catches up by reading the ids above the last one it read (and, after deletions, the list of ids). A row
+`TextIndex` catches up by reading the ids above the last one it read and, when the count of deletions
+(`IndexedTextDeletions`, kept by the functions here: delete rows through them) changed, the list of ids. A row
 whose text is unchanged keeps its vector when it is inserted again (a new arrival time or day): only new texts are
 encoded.
 
@@ -27,9 +28,9 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import F, Max
 
-from caim.intake.models import OPEN_STATUSES, IndexedText, Lead
+from caim.intake.models import OPEN_STATUSES, IndexedText, IndexedTextDeletions, Lead
 from caim.intake.textindex import TextIndex
 from caim.records.similarity import from_blobs, get_embedder, to_blob, tokens
 
@@ -166,6 +167,8 @@ def store_many(batch: Iterable[tuple[str, int, list[Text]]]) -> int:
     with transaction.atomic():
         for start in range(0, len(stale), 500):
             IndexedText.objects.filter(pk__in=stale[start : start + 500]).delete()
+        if stale:
+            _count_deletion()
         IndexedText.objects.bulk_create(
             [
                 IndexedText(
@@ -187,9 +190,23 @@ def store_many(batch: Iterable[tuple[str, int, list[Text]]]) -> int:
     return len(to_encode)
 
 
+def _count_deletion() -> None:
+    """Tell every process's index that rows were deleted (in the deleting transaction)."""
+    if not IndexedTextDeletions.objects.filter(pk=1).update(count=F("count") + 1):
+        _row, created = IndexedTextDeletions.objects.get_or_create(pk=1, defaults={"count": 1})
+        if not created:  # another process made it meanwhile
+            IndexedTextDeletions.objects.filter(pk=1).update(count=F("count") + 1)
+
+
+def _deletions() -> int:
+    return IndexedTextDeletions.objects.filter(pk=1).values_list("count", flat=True).first() or 0
+
+
 def forget(target: str, target_id: int) -> None:
     """The target is no candidate any more (a withdrawn record): its rows of every model go."""
-    IndexedText.objects.filter(target=target, target_id=target_id).delete()
+    with transaction.atomic():
+        if IndexedText.objects.filter(target=target, target_id=target_id).delete()[0]:
+            _count_deletion()
 
 
 def embed_lead(lead: Lead) -> int:
@@ -250,9 +267,12 @@ def embed_missing(progress: Callable[[str, int, int], None] | None = None) -> di
         if progress:
             tick("records")(start + len(chunk), total)
     # Closed leads are never candidates: their rows go, and only open ones are embedded.
-    IndexedText.objects.filter(target="lead").exclude(
-        target_id__in=Lead.objects.filter(status__in=OPEN_STATUSES).values("pk")
-    ).delete()
+    with transaction.atomic():
+        closed = IndexedText.objects.filter(target="lead").exclude(
+            target_id__in=Lead.objects.filter(status__in=OPEN_STATUSES).values("pk")
+        )
+        if closed.delete()[0]:
+            _count_deletion()
     leads = Lead.objects.filter(status__in=OPEN_STATUSES).order_by("pk")
     total = leads.count()
     made["lead"] = 0
@@ -273,6 +293,7 @@ class KeptIndex:
         self.model_id = model_id
         self.index = TextIndex(dimensions)
         self.last_id = 0
+        self.deletions = 0  # the count of deletions when this index last matched the rows
 
     def read(self, rows) -> None:
         keys, blobs = [], []
@@ -298,16 +319,18 @@ class KeptIndex:
             flush()
 
     def refresh(self) -> TextIndex:
+        """Bring the index up to date: two index lookups when nothing was deleted (counting the rows, as this
+        did before, took about 20 ms at 100,000 rows, half a candidate query)."""
         rows = IndexedText.objects.filter(model_id=self.model_id)
-        state = rows.aggregate(count=Count("id"), top=Max("id"))
-        if (state["top"] or 0) > self.last_id:
+        deletions = _deletions()  # before reading the rows: a deletion after it is seen next time
+        top = rows.aggregate(top=Max("id"))["top"] or 0
+        if top > self.last_id:
             self.read(rows.filter(pk__gt=self.last_id).order_by("pk"))
-        if (
-            len(self.index) != state["count"]
-        ):  # rows were deleted (a changed text, a withdrawal, a closed lead)
+        if deletions != self.deletions:  # rows were deleted (a changed text, a withdrawal, a closed lead)
             held = set(rows.values_list("pk", flat=True).iterator(chunk_size=10_000))
             for key in [k for k in self.index.slots if k not in held]:
                 self.index.remove(key)
+            self.deletions = deletions
         return self.index
 
 

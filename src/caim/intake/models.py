@@ -231,7 +231,22 @@ class IndexedText(models.Model):
                 fields=["model_id", "target", "target_id", "field", "item"], name="indexedtext_unique"
             )
         ]
-        indexes = [models.Index(fields=["target", "target_id"], name="indexedtext_target")]
+        indexes = [
+            models.Index(fields=["target", "target_id"], name="indexedtext_target"),
+            # the newest row of a model in one index step: what a process's index checks before each query
+            models.Index(fields=["model_id", "id"], name="indexedtext_model_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.field} of {self.target} {self.target_id} ({self.model_id})"
+
+
+class IndexedTextDeletions(models.Model):
+    """How many deletions of `IndexedText` rows there have been (one row). A process's index reads the list of
+    row ids again only when this changed, instead of counting the rows before every query (`embedding.KeptIndex`).
+    Deletions go through `caim.intake.embedding`, which counts them."""
+
+    count = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} deletions"
