@@ -121,3 +121,17 @@ def test_records_json_is_written_once_per_state_and_served_as_a_file(
     fresh = client.get("/api/v3/records.json")
     assert fresh["ETag"] != etag and record.slug in b"".join(fresh.streaming_content).decode()
     assert not set(written) & {p.name for p in corpus_dir.glob("records.*")}
+
+
+def test_a_killed_writers_partial_file_is_removed_by_the_next_writer(client, db, corpus_dir):
+    """A worker killed while writing records.json leaves `.part` files; the next writer (holding the lock) removes
+    them with the files of older states once its own is written, so they never pile up."""
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    stale = [corpus_dir / "records.old.json.4242.part", corpus_dir / "records.old.json.gz.4242.part"]
+    for path in stale:
+        path.write_text("{half a fi")
+    other = corpus_dir / "sources.old.json.4242.part"  # another file's writer may still be at work
+    other.write_text("{")
+    assert client.get("/api/v3/records.json").status_code == 200
+    assert not any(path.exists() for path in stale) and other.exists()
+    assert not list(corpus_dir.glob("records.*.part"))

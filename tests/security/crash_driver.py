@@ -101,6 +101,7 @@ VOLATILE = {
     "django_tasks_database.dbtaskresult",
     "sessions.session",
     "intake.indexedtext",  # deduplication's vectors: derived, recomputed by `caim embed`, not in a backup
+    "intake.indexedtextdeletions",  # how often those were deleted: derived with them
 }
 
 
@@ -111,7 +112,7 @@ def state() -> dict:
     from django.contrib.auth import get_user_model
 
     from caim.intake.models import Lead, SeenItem
-    from caim.interop.models import AiidIncident
+    from caim.interop.models import AiidImportRun, AiidIncident
     from caim.records.models import AuditEvent, PublicRecord, Record, RecordVersion
 
     counts = {
@@ -140,6 +141,7 @@ def state() -> dict:
         ),
         "seen": sorted(SeenItem.objects.values_list("canonical_url", "outcome")),
         "aiid_incidents": incidents,
+        "aiid_runs": list(AiidImportRun.objects.order_by("pk").values_list("status", "message")),
     }
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from django.db import IntegrityError, transaction
 
+from caim.interop.aiid.importer import INTERRUPTED
 from caim.records.models import RecordVersion
 from tests.intake.server import FixtureServer
 from tests.security.processes import ROOT, ScratchDatabases, caim, environment, kill_group, start
@@ -128,7 +129,11 @@ def test_an_aiid_import_killed_in_a_batch_keeps_whole_batches_and_the_rerun_comp
     assert kept == reference["aiid_incidents"][:15]
 
     driver(env, *command)
-    assert state(env) == reference
+    after = state(env)
+    killed_run, rerun = after.pop("aiid_runs")
+    assert killed_run == ["failed", INTERRUPTED]  # no run left "running" for ever
+    assert rerun[0] == reference.pop("aiid_runs")[0][0]
+    assert after == reference
 
 
 def test_a_load_killed_midway_leaves_the_database_empty_and_the_rerun_restores_everything(

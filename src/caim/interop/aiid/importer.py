@@ -388,6 +388,9 @@ def _values_in(value) -> int:
     return int(isinstance(value, str) and bool(value))
 
 
+INTERRUPTED = "Interrupted: the process stopped before the run ended (found by the next run)."
+
+
 def import_aiid(
     path: Path,
     *,
@@ -409,6 +412,11 @@ def import_aiid(
     clock = clock or get_clock()
     path = Path(path)
     source = read_source(path)
+    # A run still "running" was stopped without a word (its process killed): say so, rather than let the log
+    # show it running for ever. Runs are one at a time (a second run would only repeat the first's writes).
+    AiidImportRun.objects.filter(status=ImportStatus.RUNNING).update(
+        status=ImportStatus.FAILED, finished_at=clock.now(), message=INTERRUPTED
+    )
     run = AiidImportRun.objects.create(started_at=clock.now(), path=str(path), as_drafts=as_drafts)
     counts = dict.fromkeys(COUNT_KEYS, 0)
     problems = list(source.problems)
