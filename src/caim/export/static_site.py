@@ -601,6 +601,19 @@ class VersionPages:
     direct = True
 
 
+class Links(dict):
+    """(record id, language) -> the record's RecordLink, made once for all the pages of a batch that show it:
+    its row's HTML is then written once (a record is listed on the pages of its entities and related records)."""
+
+    def __call__(self, record, lang: str):
+        from caim.records.bilingual import RecordLink
+
+        key = (record.pk, lang)
+        if key not in self:
+            self[key] = RecordLink(record, lang)
+        return self[key]
+
+
 @dataclass
 class RecordContext:
     """What records.views.public.record_detail reads besides the record, for many records in a few queries."""
@@ -608,6 +621,7 @@ class RecordContext:
     versions: dict[int, list]  # record id -> its RecordVersion rows, by number
     linked: dict[int, list]  # record id -> listed linked records (materialized), newest event first
     related: dict[int, list]  # record id -> listed related records, most similar first
+    link: Links = field(default_factory=Links)
 
     @classmethod
     def load(cls, ids: list[int], versions: dict[int, list]) -> RecordContext:
@@ -644,21 +658,27 @@ class RecordContext:
 _factory = None
 
 
+def _request(url: str):
+    """A GET request as the test client would make it (the pages rendered directly need one)."""
+    global _factory
+    from django.test import RequestFactory
+
+    _factory = _factory or RequestFactory(HTTP_HOST=renderer().client.defaults["HTTP_HOST"])
+    return _factory.get(url, secure=renderer().secure)
+
+
 def record_page(public, number: int | None, lang: str, context: RecordContext) -> bytes:
     """A record's page (or one of its versions), as records.views.public.record_detail renders it, from the
     version's document and the batch's context: the view's own queries are made once for many records."""
-    global _factory
     from django.shortcuts import render
-    from django.test import RequestFactory
 
     from caim.records.presenters import RecordPage
     from caim.records.views.public import correction_url
 
-    _factory = _factory or RequestFactory(HTTP_HOST=renderer().client.defaults["HTTP_HOST"])
     versions = context.versions[public.pk]
     version = public.version if number is None or number == public.version_number else None
     version = version or next(v for v in versions if v.number == number)
-    request = _factory.get(public.url(lang, version=number), secure=renderer().secure)
+    request = _request(public.url(lang, version=number))
     with translation.override(lang):
         request.LANGUAGE_CODE = lang
         page = RecordPage(
@@ -670,6 +690,7 @@ def record_page(public, number: int | None, lang: str, context: RecordContext) -
             current_number=public.version_number,
             slug=public.slug,
             current_withdrawal=public.version.document.get("withdrawn") if public.withdrawn else None,
+            link=context.link,
         )
         site_name = settings.CAIM_SITE_NAME_FR if lang == "fr" else settings.CAIM_SITE_NAME
         response = render(
@@ -942,23 +963,66 @@ def _listed_records(rows) -> dict[int, tuple[int, ...]]:
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
+class EntityPages:
+    """Whether entity pages are rendered directly (entity_page): checked against the test client's page on the
+    first entity of each process, and given up if they ever differ."""
+
+    checked = False
+    direct = True
+
+
+def entity_page(entity, url: str, roles: list, systems: list, lang: str, links: Links) -> bytes:
+    """An entity's page as site.directory.entity_detail renders it, from rows read for many entities at once."""
+    from django.shortcuts import render
+
+    from caim.site.directory import entity_context
+
+    request = _request(url)
+    with translation.override(lang):
+        request.LANGUAGE_CODE = lang
+        response = render(
+            request, "site/entity_detail.html", entity_context(entity, roles, systems, lang, links)
+        )
+    return response.content
+
+
 def entity_units(ids: list[int]) -> Iterator[tuple[str, Iterator[Out]]]:
     """Each entity's page and feed, in both languages (nothing when no listed record names it any more)."""
-    from caim.records.models import PublicEntityRole
     from caim.site import directory
 
-    slugs = dict(directory.public_entities().filter(pk__in=ids).values_list("pk", "slug"))
-    named = _listed_records(
-        PublicEntityRole.objects.listed().filter(entity_id__in=ids).values_list("entity_id", "record_id")
-    )
+    entities = directory.public_entities().filter(pk__in=ids).in_bulk()
+    roles, named, systems = defaultdict(list), defaultdict(set), defaultdict(list)
+    for row in directory.entity_roles(ids):
+        roles[row.entity_id].append(row)
+        named[row.entity_id].add(row.record_id)
+    for system in directory.developed_systems(ids):
+        systems[system.developer_id].append(system)
+    links = Links()
+
+    def page(entity, lang: str, url: str) -> bytes:
+        if not EntityPages.direct:
+            return renderer().get(url)
+        body = entity_page(entity, url, roles[entity.pk], systems[entity.pk], lang, links)
+        if not EntityPages.checked:
+            EntityPages.checked = True
+            if body != renderer().get(url):
+                EntityPages.direct = False
+                return renderer().get(url)
+        return body
+
     for pk in ids:
-        slug = slugs.get(pk)
-        if slug is None:
+        entity = entities.get(pk)
+        if entity is None:
             yield f"entity:{pk}", iter(())
             continue
-        deps = named.get(pk, ())
-        outs = [_page(url, (), links=deps) for url in _both(f"/entities/{slug}/")]
-        outs += [_file(url, deps) for url in _both(f"/feeds/entities/{slug}.atom")]
+        deps = tuple(sorted(named[pk]))
+        outs = [
+            Out(
+                file_for(url), (), lambda e=entity, la=lang, u=url: postprocess(page(e, la, u), u), links=deps
+            )
+            for lang, url in zip(LANGS, _both(f"/entities/{entity.slug}/"), strict=True)
+        ]
+        outs += [_file(url, deps) for url in _both(f"/feeds/entities/{entity.slug}.atom")]
         yield f"entity:{pk}", iter(outs)
 
 
@@ -1695,6 +1759,7 @@ def export_site(out: Path, *, incremental: bool = False, workers: int | None = N
     _plan, _renderer, _previous = None, None, None
     VersionPages.checked, VersionPages.derive = False, True
     VersionPages.direct_checked, VersionPages.direct = False, True
+    EntityPages.checked, EntityPages.direct = False, True
     if incremental:
         summary = _incremental(out, progress or (lambda *a: None))
     else:
@@ -1820,7 +1885,7 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
 def _worker_started() -> None:
     global _renderer, _factory
     _renderer, _factory = None, None
-    VersionPages.checked = VersionPages.direct_checked = False
+    VersionPages.checked = VersionPages.direct_checked = EntityPages.checked = False
 
 
 def _differs(old: RecordState | None, new: RecordState | None, *attributes: str) -> bool:

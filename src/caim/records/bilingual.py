@@ -160,7 +160,7 @@ class RecordLink:
             self.url, lang_attr(title), title.text, self.meta_html, self.badges_html, text,
         )  # fmt: skip
 
-    @property
+    @cached_property
     def linked_item_html(self) -> SafeString:
         """The record as an item of a list of linked records (a record's related records, an entity's)."""
         return format_html(
