@@ -1164,6 +1164,7 @@ def static_files() -> Iterator[tuple[str, Path]]:
 def derived_unit() -> Iterator[Out]:
     """stats.json, systemic-analysis.json and graph.json, as the API writes them."""
     from caim.api import views as api_views
+    from caim.records.models import PublicRecord
     from caim.stats import api as stats_api
 
     def document(build) -> bytes:
@@ -1172,7 +1173,16 @@ def derived_unit() -> Iterator[Out]:
     yield Out(
         "api/v3/stats.json", (), lambda: document(stats_api.stats_document), ("stats",), links=_watch_ids()
     )
-    yield Out("api/v3/systemic-analysis.json", ALL, lambda: document(stats_api.systemic_document))
+    # systemic-analysis.json reads the listed hazards (documents, versions, the incidents linked to them: a new
+    # link changes the hazard's state too) and every record's tags and event date (what places it in lists):
+    # a correction of an incident's text leaves it as it was.
+    hazards = tuple(PublicRecord.objects.listed().filter(record_type="hazard").values_list("pk", flat=True))
+    yield Out(
+        "api/v3/systemic-analysis.json",
+        hazards,
+        lambda: document(stats_api.systemic_document),
+        ("records", "list:incident", "list:hazard"),
+    )
     yield Out("api/v3/graph.json", ALL, graph_json)
 
 
