@@ -963,12 +963,24 @@ def _listed_records(rows) -> dict[int, tuple[int, ...]]:
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
-class EntityPages:
-    """Whether entity pages are rendered directly (entity_page): checked against the test client's page on the
-    first entity of each process, and given up if they ever differ."""
+class Direct:
+    """Entity pages and feeds rendered without the test client (entity_page, entity_feed): each kind is checked
+    against the test client's answer on its first file in each process, and given up if they ever differ."""
 
-    checked = False
-    direct = True
+    checked: set[str] = set()
+    failed: set[str] = set()
+
+    @classmethod
+    def get(cls, kind: str, url: str, make: Callable[[], bytes]) -> bytes:
+        if kind in cls.failed:
+            return renderer().get(url)
+        body = make()
+        if kind not in cls.checked:
+            cls.checked.add(kind)
+            if body != renderer().get(url):
+                cls.failed.add(kind)
+                return renderer().get(url)
+        return body
 
 
 def entity_page(entity, url: str, roles: list, systems: list, lang: str, links: Links) -> bytes:
@@ -986,6 +998,21 @@ def entity_page(entity, url: str, roles: list, systems: list, lang: str, links: 
     return response.content
 
 
+def entity_feed(entity, url: str, lang: str) -> bytes:
+    """An entity's Atom feed as site.feeds.EntityFeed answers it, with the entity read for many at once."""
+    from django.http import HttpResponse
+
+    from caim.site.feeds import EntityFeed, Scope
+
+    request = _request(url)
+    with translation.override(lang):
+        request.LANGUAGE_CODE = lang
+        feed = EntityFeed().get_feed(Scope(lang=lang, path=request.path, entity=entity), request)
+        response = HttpResponse(content_type=feed.content_type)
+        feed.write(response, "utf-8")
+    return response.content
+
+
 def entity_units(ids: list[int]) -> Iterator[tuple[str, Iterator[Out]]]:
     """Each entity's page and feed, in both languages (nothing when no listed record names it any more)."""
     from caim.site import directory
@@ -1000,15 +1027,11 @@ def entity_units(ids: list[int]) -> Iterator[tuple[str, Iterator[Out]]]:
     links = Links()
 
     def page(entity, lang: str, url: str) -> bytes:
-        if not EntityPages.direct:
-            return renderer().get(url)
-        body = entity_page(entity, url, roles[entity.pk], systems[entity.pk], lang, links)
-        if not EntityPages.checked:
-            EntityPages.checked = True
-            if body != renderer().get(url):
-                EntityPages.direct = False
-                return renderer().get(url)
-        return body
+        make = lambda: entity_page(entity, url, roles[entity.pk], systems[entity.pk], lang, links)  # noqa: E731
+        return postprocess(Direct.get("entity", url, make), url)
+
+    def feed(entity, lang: str, url: str) -> bytes:
+        return Direct.get("feed", url, lambda: entity_feed(entity, url, lang))
 
     for pk in ids:
         entity = entities.get(pk)
@@ -1017,12 +1040,13 @@ def entity_units(ids: list[int]) -> Iterator[tuple[str, Iterator[Out]]]:
             continue
         deps = tuple(sorted(named[pk]))
         outs = [
-            Out(
-                file_for(url), (), lambda e=entity, la=lang, u=url: postprocess(page(e, la, u), u), links=deps
-            )
+            Out(file_for(url), (), lambda e=entity, la=lang, u=url: page(e, la, u), links=deps)
             for lang, url in zip(LANGS, _both(f"/entities/{entity.slug}/"), strict=True)
         ]
-        outs += [_file(url, deps) for url in _both(f"/feeds/entities/{entity.slug}.atom")]
+        outs += [
+            Out(url.lstrip("/"), deps, lambda e=entity, la=lang, u=url: feed(e, la, u))
+            for lang, url in zip(LANGS, _both(f"/feeds/entities/{entity.slug}.atom"), strict=True)
+        ]
         yield f"entity:{pk}", iter(outs)
 
 
@@ -1769,7 +1793,8 @@ def export_site(out: Path, *, incremental: bool = False, workers: int | None = N
     _plan, _renderer, _previous = None, None, None
     VersionPages.checked, VersionPages.derive = False, True
     VersionPages.direct_checked, VersionPages.direct = False, True
-    EntityPages.checked, EntityPages.direct = False, True
+    Direct.checked.clear()
+    Direct.failed.clear()
     if incremental:
         summary = _incremental(out, progress or (lambda *a: None))
     else:
@@ -1895,7 +1920,8 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
 def _worker_started() -> None:
     global _renderer, _factory
     _renderer, _factory = None, None
-    VersionPages.checked = VersionPages.direct_checked = EntityPages.checked = False
+    VersionPages.checked = VersionPages.direct_checked = False
+    Direct.checked.clear()
 
 
 def _differs(old: RecordState | None, new: RecordState | None, *attributes: str) -> bool:
