@@ -2,11 +2,12 @@
 
 Every page and file is rendered in this process through Django's test client, from the same views, templates
 and data as the live site, so the export and the site match byte for byte; the few changes a folder of files
-needs are applied to the written HTML afterwards (`postprocess`, `static_list`, `pagefind.mark_body`). Two
+needs are applied to the written HTML afterwards (`postprocess`, `static_list`, `pagefind.mark_body`). A few
 shortcuts keep a large export fast, each checked against the test client's page in every process and given up if
 they ever differ: record pages are rendered by the view's own presenter and template with the view's queries
-made once per batch of records (`record_page`), and the page of the current version is the record's page with
-its own address (`current_version_page`). Citation files, exports and API files come from the functions their
+made once per batch of records (`record_page`), entity pages and feeds likewise per batch of entities
+(`entity_page`, `entity_feed`), with each linked record's row made once per batch (`Links`), and the page of
+the current version is the record's page with its own address (`current_version_page`). Citation files, exports and API files come from the functions their
 views call. A page at `/incidents/slug/` is
 written as `incidents/slug/index.html`; a file keeps its name. Beside each text file over 1 KB goes a `.gz`
 (gzip -9), and a `.br` when the `brotli` package is installed.
