@@ -235,6 +235,7 @@ def test_incremental_export_rewrites_exactly_what_depends_on_a_correction(
     )
     assert file_for(f"/entities/{entity.slug}/") not in changed
     assert {p for p in changed if p.startswith(("static/", "about/", "taxonomy/", "pagefind/"))} == set()
+    assert "api/v3/systemic-analysis.json" not in changed  # an incident's text is not among what it reads
 
     # The rewritten files are what a full export writes now (files stamped with the time of their making aside).
     for url in (
@@ -319,9 +320,9 @@ def test_incremental_graph_and_sitemap_are_the_live_ones_when_a_linked_hazard_ch
     manifest = Manifest.read(out)
     assert manifest.header["lint"]["reads"][str(incident.pk)] == [hazard.pk]
 
-    # A correction of the hazard that gives it a warning (no French summary).
+    # A correction of the hazard that gives it a warning (no French summary), and a new governance gap.
     hazard = actions.update_record(hazard, actor=editor, expected_lock_version=hazard.lock_version,
-                                   data={"summary_fr": ""})  # fmt: skip
+                                   data={"summary_fr": "", "governance_gap_en": "A gap found later."})  # fmt: skip
     actions.publish_record(hazard, actor=reviewer, changelog_en="Summary corrected.",
                            changelog_fr="Résumé corrigé.", kind=VersionKind.CORRECTION)  # fmt: skip
     old = {int(pk): RecordState.from_json(row) for pk, row in manifest.header["records"].items()}
@@ -349,6 +350,10 @@ def test_incremental_graph_and_sitemap_are_the_live_ones_when_a_linked_hazard_ch
     warnings = json.loads(exported)["validation_warnings"]
     assert any(w["record"] == hazard.pk and w["rule"] == "translation-missing" for w in warnings)
     assert (out / "sitemap-records.xml").read_bytes() == live("/sitemap-records.xml")
+    # systemic-analysis.json reads the hazards' governance gaps: rebuilt.
+    exported = (out / "api/v3/systemic-analysis.json").read_bytes()
+    assert b"A gap found later." in exported
+    assert GENERATED_AT.sub(b"", exported) == GENERATED_AT.sub(b"", live("/api/v3/systemic-analysis.json"))
     # The index's date of the records' section: one aggregate, the same as Django's over every record.
     from django.contrib.sitemaps import Sitemap
 

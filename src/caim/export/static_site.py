@@ -2,11 +2,12 @@
 
 Every page and file is rendered in this process through Django's test client, from the same views, templates
 and data as the live site, so the export and the site match byte for byte; the few changes a folder of files
-needs are applied to the written HTML afterwards (`postprocess`, `static_list`, `pagefind.mark_body`). Two
+needs are applied to the written HTML afterwards (`postprocess`, `static_list`, `pagefind.mark_body`). A few
 shortcuts keep a large export fast, each checked against the test client's page in every process and given up if
 they ever differ: record pages are rendered by the view's own presenter and template with the view's queries
-made once per batch of records (`record_page`), and the page of the current version is the record's page with
-its own address (`current_version_page`). Citation files, exports and API files come from the functions their
+made once per batch of records (`record_page`), entity pages and feeds likewise per batch of entities
+(`entity_page`, `entity_feed`), with each linked record's row made once per batch (`Links`), and the page of
+the current version is the record's page with its own address (`current_version_page`). Citation files, exports and API files come from the functions their
 views call. A page at `/incidents/slug/` is
 written as `incidents/slug/index.html`; a file keeps its name. Beside each text file over 1 KB goes a `.gz`
 (gzip -9), and a `.br` when the `brotli` package is installed.
@@ -601,6 +602,19 @@ class VersionPages:
     direct = True
 
 
+class Links(dict):
+    """(record id, language) -> the record's RecordLink, made once for all the pages of a batch that show it:
+    its row's HTML is then written once (a record is listed on the pages of its entities and related records)."""
+
+    def __call__(self, record, lang: str):
+        from caim.records.bilingual import RecordLink
+
+        key = (record.pk, lang)
+        if key not in self:
+            self[key] = RecordLink(record, lang)
+        return self[key]
+
+
 @dataclass
 class RecordContext:
     """What records.views.public.record_detail reads besides the record, for many records in a few queries."""
@@ -608,6 +622,7 @@ class RecordContext:
     versions: dict[int, list]  # record id -> its RecordVersion rows, by number
     linked: dict[int, list]  # record id -> listed linked records (materialized), newest event first
     related: dict[int, list]  # record id -> listed related records, most similar first
+    link: Links = field(default_factory=Links)
 
     @classmethod
     def load(cls, ids: list[int], versions: dict[int, list]) -> RecordContext:
@@ -644,21 +659,27 @@ class RecordContext:
 _factory = None
 
 
+def _request(url: str):
+    """A GET request as the test client would make it (the pages rendered directly need one)."""
+    global _factory
+    from django.test import RequestFactory
+
+    _factory = _factory or RequestFactory(HTTP_HOST=renderer().client.defaults["HTTP_HOST"])
+    return _factory.get(url, secure=renderer().secure)
+
+
 def record_page(public, number: int | None, lang: str, context: RecordContext) -> bytes:
     """A record's page (or one of its versions), as records.views.public.record_detail renders it, from the
     version's document and the batch's context: the view's own queries are made once for many records."""
-    global _factory
     from django.shortcuts import render
-    from django.test import RequestFactory
 
     from caim.records.presenters import RecordPage
     from caim.records.views.public import correction_url
 
-    _factory = _factory or RequestFactory(HTTP_HOST=renderer().client.defaults["HTTP_HOST"])
     versions = context.versions[public.pk]
     version = public.version if number is None or number == public.version_number else None
     version = version or next(v for v in versions if v.number == number)
-    request = _factory.get(public.url(lang, version=number), secure=renderer().secure)
+    request = _request(public.url(lang, version=number))
     with translation.override(lang):
         request.LANGUAGE_CODE = lang
         page = RecordPage(
@@ -670,6 +691,7 @@ def record_page(public, number: int | None, lang: str, context: RecordContext) -
             current_number=public.version_number,
             slug=public.slug,
             current_withdrawal=public.version.document.get("withdrawn") if public.withdrawn else None,
+            link=context.link,
         )
         site_name = settings.CAIM_SITE_NAME_FR if lang == "fr" else settings.CAIM_SITE_NAME
         response = render(
@@ -942,23 +964,90 @@ def _listed_records(rows) -> dict[int, tuple[int, ...]]:
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
+class Direct:
+    """Entity pages and feeds rendered without the test client (entity_page, entity_feed): each kind is checked
+    against the test client's answer on its first file in each process, and given up if they ever differ."""
+
+    checked: set[str] = set()
+    failed: set[str] = set()
+
+    @classmethod
+    def get(cls, kind: str, url: str, make: Callable[[], bytes]) -> bytes:
+        if kind in cls.failed:
+            return renderer().get(url)
+        body = make()
+        if kind not in cls.checked:
+            cls.checked.add(kind)
+            if body != renderer().get(url):
+                cls.failed.add(kind)
+                return renderer().get(url)
+        return body
+
+
+def entity_page(entity, url: str, roles: list, systems: list, lang: str, links: Links) -> bytes:
+    """An entity's page as site.directory.entity_detail renders it, from rows read for many entities at once."""
+    from django.shortcuts import render
+
+    from caim.site.directory import entity_context
+
+    request = _request(url)
+    with translation.override(lang):
+        request.LANGUAGE_CODE = lang
+        response = render(
+            request, "site/entity_detail.html", entity_context(entity, roles, systems, lang, links)
+        )
+    return response.content
+
+
+def entity_feed(entity, url: str, lang: str) -> bytes:
+    """An entity's Atom feed as site.feeds.EntityFeed answers it, with the entity read for many at once."""
+    from django.http import HttpResponse
+
+    from caim.site.feeds import EntityFeed, Scope
+
+    request = _request(url)
+    with translation.override(lang):
+        request.LANGUAGE_CODE = lang
+        feed = EntityFeed().get_feed(Scope(lang=lang, path=request.path, entity=entity), request)
+        response = HttpResponse(content_type=feed.content_type)
+        feed.write(response, "utf-8")
+    return response.content
+
+
 def entity_units(ids: list[int]) -> Iterator[tuple[str, Iterator[Out]]]:
     """Each entity's page and feed, in both languages (nothing when no listed record names it any more)."""
-    from caim.records.models import PublicEntityRole
     from caim.site import directory
 
-    slugs = dict(directory.public_entities().filter(pk__in=ids).values_list("pk", "slug"))
-    named = _listed_records(
-        PublicEntityRole.objects.listed().filter(entity_id__in=ids).values_list("entity_id", "record_id")
-    )
+    entities = directory.public_entities().filter(pk__in=ids).in_bulk()
+    roles, named, systems = defaultdict(list), defaultdict(set), defaultdict(list)
+    for row in directory.entity_roles(ids):
+        roles[row.entity_id].append(row)
+        named[row.entity_id].add(row.record_id)
+    for system in directory.developed_systems(ids):
+        systems[system.developer_id].append(system)
+    links = Links()
+
+    def page(entity, lang: str, url: str) -> bytes:
+        make = lambda: entity_page(entity, url, roles[entity.pk], systems[entity.pk], lang, links)  # noqa: E731
+        return postprocess(Direct.get("entity", url, make), url)
+
+    def feed(entity, lang: str, url: str) -> bytes:
+        return Direct.get("feed", url, lambda: entity_feed(entity, url, lang))
+
     for pk in ids:
-        slug = slugs.get(pk)
-        if slug is None:
+        entity = entities.get(pk)
+        if entity is None:
             yield f"entity:{pk}", iter(())
             continue
-        deps = named.get(pk, ())
-        outs = [_page(url, (), links=deps) for url in _both(f"/entities/{slug}/")]
-        outs += [_file(url, deps) for url in _both(f"/feeds/entities/{slug}.atom")]
+        deps = tuple(sorted(named[pk]))
+        outs = [
+            Out(file_for(url), (), lambda e=entity, la=lang, u=url: page(e, la, u), links=deps)
+            for lang, url in zip(LANGS, _both(f"/entities/{entity.slug}/"), strict=True)
+        ]
+        outs += [
+            Out(url.lstrip("/"), deps, lambda e=entity, la=lang, u=url: feed(e, la, u))
+            for lang, url in zip(LANGS, _both(f"/feeds/entities/{entity.slug}.atom"), strict=True)
+        ]
         yield f"entity:{pk}", iter(outs)
 
 
@@ -1100,6 +1189,7 @@ def static_files() -> Iterator[tuple[str, Path]]:
 def derived_unit() -> Iterator[Out]:
     """stats.json, systemic-analysis.json and graph.json, as the API writes them."""
     from caim.api import views as api_views
+    from caim.records.models import PublicRecord
     from caim.stats import api as stats_api
 
     def document(build) -> bytes:
@@ -1108,7 +1198,16 @@ def derived_unit() -> Iterator[Out]:
     yield Out(
         "api/v3/stats.json", (), lambda: document(stats_api.stats_document), ("stats",), links=_watch_ids()
     )
-    yield Out("api/v3/systemic-analysis.json", ALL, lambda: document(stats_api.systemic_document))
+    # systemic-analysis.json reads the listed hazards (documents, versions, the incidents linked to them: a new
+    # link changes the hazard's state too) and every record's tags and event date (what places it in lists):
+    # a correction of an incident's text leaves it as it was.
+    hazards = tuple(PublicRecord.objects.listed().filter(record_type="hazard").values_list("pk", flat=True))
+    yield Out(
+        "api/v3/systemic-analysis.json",
+        hazards,
+        lambda: document(stats_api.systemic_document),
+        ("records", "list:incident", "list:hazard"),
+    )
     yield Out("api/v3/graph.json", ALL, graph_json)
 
 
@@ -1695,6 +1794,8 @@ def export_site(out: Path, *, incremental: bool = False, workers: int | None = N
     _plan, _renderer, _previous = None, None, None
     VersionPages.checked, VersionPages.derive = False, True
     VersionPages.direct_checked, VersionPages.direct = False, True
+    Direct.checked.clear()
+    Direct.failed.clear()
     if incremental:
         summary = _incremental(out, progress or (lambda *a: None))
     else:
@@ -1821,6 +1922,7 @@ def _worker_started() -> None:
     global _renderer, _factory
     _renderer, _factory = None, None
     VersionPages.checked = VersionPages.direct_checked = False
+    Direct.checked.clear()
 
 
 def _differs(old: RecordState | None, new: RecordState | None, *attributes: str) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from caim.taxonomy.loader import get_taxonomy
@@ -27,7 +28,14 @@ class Badge:
     @property
     def html(self) -> SafeString:
         """The badge as a list item, in the active language. Written here rather than in a template: a page
-        of records shows hundreds of badges, and an included template costs more than the rest of a row."""
+        of records shows hundreds of badges, and an included template costs more than the rest of a row. Made
+        once per badge and language (there are a few dozen): a static export writes about a million of them."""
+        key = (self, get_language())
+        if key not in _HTML:
+            _HTML[key] = self._html()
+        return _HTML[key]
+
+    def _html(self) -> SafeString:
         facet = (
             format_html('<span class="badge-facet">{}</span> ', _("%(label)s:") % {"label": self.facet})
             if self.facet
@@ -37,6 +45,9 @@ class Badge:
             '<li class="badge badge-{} badge-{}-{}">{}<span class="badge-value">{}</span></li>',
             self.kind, self.kind, self.value, facet, self.label,
         )  # fmt: skip
+
+
+_HTML: dict[tuple[Badge, str], SafeString] = {}
 
 
 def badges_html(badges: list[Badge]) -> SafeString:

@@ -54,6 +54,29 @@ class Html:
         return bool(self.html)
 
 
+def language_note(lang: str) -> str:
+    label = _("English only") if lang == "en" else _("French only")
+    return format_html(' <small class="lang-note">({})</small>', label)
+
+
+def machine_note(value) -> str:
+    if not getattr(value, "machine", False):
+        return ""
+    return format_html(' <small class="lang-note machine-note">({})</small>', _("machine translation"))
+
+
+def text_html(value, tag="span", css=""):
+    """A Text in a `tag` element, with lang= and a note when it is a fallback (the `text` template tag)."""
+    if not value:
+        return ""
+    cls = format_html(' class="{}"', css) if css else ""
+    if getattr(value, "fallback", False):
+        return format_html(
+            '<{} lang="{}"{}>{}</{}>{}', tag, value.lang, cls, value.text, tag, language_note(value.lang)
+        )
+    return format_html("<{}{}>{}</{}>{}", tag, cls, value.text, tag, machine_note(value))
+
+
 def pick(item: dict, name: str, lang: str) -> Text:
     """The `name` text of a document part in `lang`, falling back to the other language (marked)."""
     own = (item.get(f"{name}_{lang}") or "").strip()
@@ -136,6 +159,17 @@ class RecordLink:
             "\n        {}\n        {}\n      </li>",
             self.url, lang_attr(title), title.text, self.meta_html, self.badges_html, text,
         )  # fmt: skip
+
+    @cached_property
+    def linked_item_html(self) -> SafeString:
+        """The record as an item of a list of linked records (a record's related records, an entity's)."""
+        return format_html(
+            '<li><a href="{}">{}</a> {} {}</li>',
+            self.url,
+            text_html(self.title),
+            self.meta_html,
+            self.badges_html,
+        )
 
     @property
     def meta_html(self) -> SafeString:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date
 from django.utils import timezone
@@ -28,11 +29,18 @@ def as_date(value: date | datetime | str | None) -> date | None:
     return date.fromisoformat(value[:10])
 
 
+@lru_cache(maxsize=65536)
+def _format_date(d: date, pattern: str, locale: str) -> str:
+    """Babel's date formatting, remembered: it takes about 0.1 ms, and the linked-record rows of the static
+    export's entity pages ask for the same dates tens of thousands of times."""
+    return format_date(d, format=pattern, locale=locale)
+
+
 def format_day(value: date | str | None, lang: str) -> str:
     d = as_date(value)
     if d is None:
         return ""
-    text = format_date(d, format="long", locale="fr_CA" if lang == "fr" else "en_CA")
+    text = _format_date(d, "long", "fr_CA" if lang == "fr" else "en_CA")
     if lang == "fr" and d.day == 1:
         text = text.replace("1 ", "1er ", 1)  # French writes the first of the month as an ordinal
     return text
@@ -47,7 +55,7 @@ def format_bare(value: date | str | None, precision: str, lang: str) -> str:
     if precision == "year":
         return str(d.year)
     if precision == "month":
-        return format_date(d, format="LLLL y", locale=locale)
+        return _format_date(d, "LLLL y", locale)
     return format_day(d, lang)
 
 

@@ -57,8 +57,10 @@ class RecordPage:
         related=(),
         slug: str = "",
         current_withdrawal: dict | None = None,
+        link=RecordLink,
     ):
         self.doc, self.lang = doc, lang
+        self.link = link  # (record, lang) -> RecordLink: the static export shares them between pages
         self.tax = get_taxonomy()
         self.changelog_versions = changelog
         self.linked_records = linked
@@ -220,7 +222,7 @@ class RecordPage:
         return self.cited("editorial_assessment")
 
     def _linked(self, records) -> list[RecordLink]:
-        return [RecordLink(p, self.lang) for p in records]
+        return [self.link(p, self.lang) for p in records]
 
     @cached_property
     def linked(self) -> list[RecordLink]:

@@ -14,6 +14,7 @@ def site(request):
     path = request.path
     query = request.META.get("QUERY_STRING", "")
     suffix = f"?{query}" if query else ""  # the other language keeps the filters of a list
+    alternates = {"en": translate_url(path, "en"), "fr": translate_url(path, "fr")}
     return {
         "site_name": settings.CAIM_SITE_NAME_FR if lang == "fr" else settings.CAIM_SITE_NAME,
         "site_url": settings.CAIM_SITE_URL,
@@ -26,6 +27,6 @@ def site(request):
         "page_lang": lang,
         "other_lang": other,
         "other_lang_name": "Français" if other == "fr" else "English",
-        "other_lang_url": translate_url(path, other) + suffix,
-        "alternates": {"en": translate_url(path, "en"), "fr": translate_url(path, "fr")},
+        "other_lang_url": alternates[other] + suffix,
+        "alternates": alternates,
     }

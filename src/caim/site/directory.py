@@ -26,7 +26,7 @@ from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
 from caim.params import parse_int
-from caim.records.bilingual import Text, as_written, name_in, other_language, pick, record_links
+from caim.records.bilingual import RecordLink, Text, as_written, name_in, other_language, pick, record_links
 from caim.records.models import (
     AISystem,
     Entity,
@@ -182,10 +182,27 @@ def entity_aliases(entity: Entity, lang: str) -> list[Text]:
     return out
 
 
+def entity_roles(entities):
+    """The listed records naming `entities` (their ids), with the role, newest event first."""
+    return (
+        PublicEntityRole.objects.listed()
+        .filter(entity__in=entities)
+        .select_related("record")
+        .only("role", "entity_id", *(f"record__{c}" for c in RECORD_COLUMNS))
+        .order_by("-record__event_date", "-record__pk")
+    )
+
+
+def developed_systems(entities):
+    """The public AI systems developed by `entities` (their ids)."""
+    return AISystem.objects.filter(public_system_filter(), developer__in=entities).only(
+        "slug", "name", "name_fr", "system_type", "developer_id"
+    )
+
+
 @require_safe
 def entity_detail(request, slug: str):
     lang = page_language()
-    tax = get_taxonomy()
     entity = public_entities().filter(slug=slug).first()
     if entity is None:
         moved = EntityRedirect.objects.filter(old_slug=slug).select_related("entity").first()
@@ -193,13 +210,15 @@ def entity_detail(request, slug: str):
             with override(lang):
                 return HttpResponsePermanentRedirect(reverse("entity_detail", args=[moved.entity.slug]))
         raise Http404
-    roles = (
-        PublicEntityRole.objects.listed()
-        .filter(entity=entity)
-        .select_related("record")
-        .only("role", *(f"record__{c}" for c in RECORD_COLUMNS))
-        .order_by("-record__event_date", "-record__pk")
-    )
+    context = entity_context(entity, entity_roles([entity.pk]), developed_systems([entity.pk]), lang)
+    return render(request, "site/entity_detail.html", context)
+
+
+def entity_context(entity, roles, systems, lang: str, link=RecordLink) -> dict:
+    """The template context of an entity's page from its roles (entity_roles) and systems (developed_systems).
+    The static export gives the rows of many entities at once, and a `link` that makes each record's link
+    once for all the pages that list it."""
+    tax = get_taxonomy()
     grouped: dict[str, list] = {}
     records: dict[int, object] = {}
     for row in roles:
@@ -210,41 +229,34 @@ def entity_detail(request, slug: str):
         {
             "slug": role,
             "label": tax.label("entity_role", role, lang),
-            "records": record_links(grouped[role], lang),
+            "records": [link(record, lang) for record in grouped[role]],
         }
         for role in sorted(grouped, key=lambda r: (order.index(r) if r in order else len(order), r))
     ]
     types = {p.record_type for p in records.values()}
-    systems = AISystem.objects.filter(public_system_filter(), developer=entity).only(
-        "slug", "name", "name_fr", "system_type"
-    )
     systems = [(s, name_in(s, lang)) for s in systems]
     description = pick({"d_en": entity.description_en, "d_fr": entity.description_fr}, "d", lang)
-    return render(
-        request,
-        "site/entity_detail.html",
-        {
-            "entity": entity,
-            "name": name_in(entity, lang),
-            "kind_heading": tax["entity_kind"].label_in(lang),
-            "kind_label": tax.label("entity_kind", entity.kind, lang),
-            "description": description,
-            "aliases": entity_aliases(entity, lang),
-            "same_as": entity_same_as(entity),
-            "role_groups": role_groups,
-            "record_count": len(records),
-            "systems": [
-                {"system": s, "name": name, "type_label": tax.label("system_type", s.system_type, lang)}
-                for s, name in sorted(systems, key=lambda pair: (sort_key(pair[1].text), pair[0].pk))
-            ],
-            "incident_list_url": _list_url("incident_list", lang, "entity", entity.slug)
-            if "incident" in types
-            else None,
-            "hazard_list_url": _list_url("hazard_list", lang, "entity", entity.slug)
-            if "hazard" in types
-            else None,
-        },
-    )
+    return {
+        "entity": entity,
+        "name": name_in(entity, lang),
+        "kind_heading": tax["entity_kind"].label_in(lang),
+        "kind_label": tax.label("entity_kind", entity.kind, lang),
+        "description": description,
+        "aliases": entity_aliases(entity, lang),
+        "same_as": entity_same_as(entity),
+        "role_groups": role_groups,
+        "record_count": len(records),
+        "systems": [
+            {"system": s, "name": name, "type_label": tax.label("system_type", s.system_type, lang)}
+            for s, name in sorted(systems, key=lambda pair: (sort_key(pair[1].text), pair[0].pk))
+        ],
+        "incident_list_url": _list_url("incident_list", lang, "entity", entity.slug)
+        if "incident" in types
+        else None,
+        "hazard_list_url": _list_url("hazard_list", lang, "entity", entity.slug)
+        if "hazard" in types
+        else None,
+    }
 
 
 # -- AI systems -----------------------------------------------------------------------------------------------

@@ -1,37 +1,25 @@
 """Template helpers for bilingual text with fallback."""
 
 from django import template
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
-from caim.records.bilingual import lang_attr
+from caim.records.bilingual import lang_attr, language_note, machine_note, text_html
 
 register = template.Library()
 
 
-def _note(lang: str) -> str:
-    label = _("English only") if lang == "en" else _("French only")
-    return format_html(' <small class="lang-note">({})</small>', label)
+register.simple_tag(text_html, name="text")  # records/bilingual.py: the rows written in Python use it too
 
 
-def _machine(value) -> str:
-    if not getattr(value, "machine", False):
-        return ""
-    return format_html(' <small class="lang-note machine-note">({})</small>', _("machine translation"))
-
-
-@register.simple_tag
-def text(value, tag="span", css=""):
-    """Render a presenters.Text: in a `tag` element, with lang= and a note when it is a fallback."""
-    if not value:
-        return ""
-    cls = format_html(' class="{}"', css) if css else ""
-    if getattr(value, "fallback", False):
-        return format_html(
-            '<{} lang="{}"{}>{}</{}>{}', tag, value.lang, cls, value.text, tag, _note(value.lang)
-        )
-    return format_html("<{}{}>{}</{}>{}", tag, cls, value.text, tag, _machine(value))
+@register.filter
+def linked_rows(records) -> SafeString:
+    """The rows of records/_linked_list.html: an entity page lists up to thousands of linked records."""
+    return SafeString("".join(f"\n  {record.linked_item_html}\n  " for record in records))
 
 
 @register.simple_tag
@@ -41,9 +29,9 @@ def html_block(value, css=""):
         return ""
     if value.fallback:
         return format_html(
-            '<div class="{}" lang="{}">{}</div>{}', css, value.lang, value.html, _note(value.lang)
+            '<div class="{}" lang="{}">{}</div>{}', css, value.lang, value.html, language_note(value.lang)
         )
-    return format_html('<div class="{}">{}</div>{}', css, value.html, _machine(value))
+    return format_html('<div class="{}">{}</div>{}', css, value.html, machine_note(value))
 
 
 register.filter("lang_attr", lang_attr)  # records/bilingual.py: the list rows written in Python use it too
@@ -76,3 +64,29 @@ def marked(value, tag="span"):
     if getattr(value, "fallback", False):
         return format_html('<{} lang="{}">{}</{}>', tag, value.lang, str(value), tag)
     return format_html("{}", str(value))
+
+
+class PerLanguageNode(template.Node):
+    """What {% per_language %} encloses, rendered once per language, address layout and enclosed values."""
+
+    def __init__(self, nodelist, values):
+        self.nodelist, self.values = nodelist, values
+        self.rendered: dict[tuple, str] = {}
+
+    def render(self, context):
+        key = (get_language(), get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF, settings.STATIC_URL,
+               *(value.resolve(context) for value in self.values))  # fmt: skip
+        if key not in self.rendered:
+            self.rendered[key] = self.nodelist.render(context)
+        return self.rendered[key]
+
+
+@register.tag
+def per_language(parser, token):
+    """{% per_language site_name ... %}...{% end_per_language %}: a part of every page that depends only on the
+    language and on the values named (the header's links, the footer). Rendering their links and labels again
+    for each page took about a fifth of a record page's time; the enclosed part must read no other variable."""
+    values = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
+    nodelist = parser.parse(("end_per_language",))
+    parser.delete_first_token()
+    return PerLanguageNode(nodelist, values)
