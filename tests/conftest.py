@@ -52,13 +52,14 @@ def list_index_of_this_test():
     changes the index of the previous test had taken in."""
     from django.core.cache import caches
 
-    from caim.intake import embedding
+    from caim.intake import embedding, titles
     from caim.records import vectors
     from caim.site import listindex
 
     listindex._current = None
     vectors._current = None  # the kept vectors, for the same reason
     embedding.reset()  # and deduplication's index (SQLite gives a rolled-back row's id again)
+    titles.reset()  # and its titles
     caches["pages"].clear()  # kept pages too: a rolled-back state's token can come back in the next test
     caches["local"].clear()  # and kept API answers and charts, for the same reason
     yield

@@ -3,7 +3,7 @@ and open leads; shown on the staff lead page with a one-click attach."""
 
 from __future__ import annotations
 
-from caim.intake.actions import submit_lead
+from caim.intake.actions import decline_lead, submit_lead
 from caim.intake.dedup import Query, find_candidates
 from caim.intake.models import Lead, LeadStatus
 from tests import factories
@@ -101,3 +101,76 @@ def test_closed_leads_are_not_candidates(db):
                         address_hash="a").lead  # fmt: skip
     Lead.objects.filter(pk=first.pk).update(status=LeadStatus.DECLINED)
     assert find_candidates(Query(urls=[NEWS])) == []
+
+
+def title_matches(title: str) -> list[tuple[str, int, str]]:
+    return [(c.kind, c.pk, c.matched) for c in find_candidates(Query(title=title)) if c.reason == "title"]
+
+
+def test_the_kept_titles_follow_new_edited_withdrawn_records_and_closed_leads(
+    editor, reviewer, entities, clock
+):
+    """The process keeps the titles between queries: each change of a record or a lead reaches the next query."""
+    from caim.intake import titles
+    from caim.records import actions
+
+    budget = "Municipal budget vote delayed again by council"
+    assert title_matches(budget) == []  # the titles are now kept, before the record exists
+    record = factories.draft(editor, "incident", factories.incident_data(title_en=budget, title_fr=""), clock,
+                             slug="budget")  # fmt: skip
+    assert ("record", record.pk, budget) in title_matches(budget)
+    record.refresh_from_db()
+    # Edited (with a clock behind the newest record's time: the audit log says what changed, not the time).
+    renamed = "Hospital triage software sent sepsis patients home"
+    actions.update_record(record, data={"title_en": renamed}, actor=editor,
+                          expected_lock_version=record.lock_version, clock=clock)  # fmt: skip
+    assert title_matches(budget) == [] and ("record", record.pk, renamed) in title_matches(renamed)
+    # A source's title counts for its record.
+    record.refresh_from_db()
+    source = {**factories.SOURCES[0], "title": "Coroner questions the emergency triage algorithm"}
+    actions.update_record(record, data={"sources": [source]}, actor=editor,
+                          expected_lock_version=record.lock_version, clock=clock)  # fmt: skip
+    assert ("record", record.pk, source["title"]) in title_matches(source["title"])
+    # Withdrawn and merged records are no candidates.
+    published = factories.published_incident(
+        editor, reviewer, clock, title_en="Robot lawnmower ran over a hedgehog family"
+    )
+    assert [pk for _, pk, _ in title_matches("Robot lawnmower ran over a hedgehog family")] == [published.pk]
+    actions.withdraw_record(published, actor=reviewer, reason_en="Duplicate.", reason_fr="Doublon.")
+    assert title_matches("Robot lawnmower ran over a hedgehog family") == []
+    # An open lead's title, until it is closed.
+    lead = submit_lead(origin="submission", raw_text="x", urls=[], consent=True, language="en",
+                       address_hash="t").lead  # fmt: skip
+    Lead.objects.filter(pk=lead.pk).update(extracted={"title": "Drone delivery crashed into a backyard pool"})
+    titles.reset()  # (the extracted title is set when a lead is made: new here, as a new lead)
+    assert ("lead", lead.pk, "Drone delivery crashed into a backyard pool") in title_matches(
+        "Drone delivery crashed into backyard pool"
+    )
+    decline_lead(lead, actor=editor, reason="out_of_scope")
+    assert title_matches("Drone delivery crashed into backyard pool") == []
+
+
+def test_unchanged_titles_are_not_read_again(editor, entities, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, by_title = records(editor, clock)
+    title = "Acme assistant gave customers the wrong refund rules"
+    assert ("record", by_title.pk) in [(kind, pk) for kind, pk, _ in title_matches(title)]
+    with CaptureQueriesContext(connection) as ctx:
+        assert ("record", by_title.pk) in [(kind, pk) for kind, pk, _ in title_matches(title)]
+    read = [q["sql"] for q in ctx.captured_queries if "title" in q["sql"].lower()]
+    assert read == []  # only the two checks of what changed
+
+
+def test_a_title_sharing_only_common_words_is_still_compared(db, editor, clock):
+    """Narrowing by shared words skips a word that most titles hold: the rest of the query still finds them."""
+    from caim.intake import titles
+
+    index = titles.TitleIndex()
+    for n in range(40):
+        index._set(("lead", n), {("lead", n, f"t{n}", "x"): f"police use ai tool number{n} today"})
+    found = index.choices(titles.fold("Police use AI tool number7 today"))
+    assert set(found) == {("lead", 7, "t7", "x")}  # "number7" is rare: only its title is compared
+    everything = index.choices(titles.fold("Police use AI tool today"))
+    assert len(everything) == 40  # every word is common: all are compared

@@ -13,7 +13,7 @@ an open lead or an AIID incident), best first, and the first `CAIM_DEDUP_CANDIDA
   `normalise`), against record titles (EN and FR), the titles of the records' sources and the extracted titles
   of open leads; kept from `CAIM_DEDUP_TITLE_THRESHOLD` (0–100); score = ratio / 100. Titles of fewer than three
   words are not compared: `token_set_ratio` gives 100 whenever one word set contains the other, so "AI" would
-  match every headline.
+  match every headline. The titles are kept per process and narrowed by shared words (`caim.intake.titles`).
 
 - Similar-text matcher (`match_similar`, `candidates_for_text`): the query's title (or its text when it has
   none) against this process's `TextIndex` of published records (titles, summaries, sources' titles, entities),
@@ -34,14 +34,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from rapidfuzz import fuzz, process
 
-from caim.intake import embedding, ranker
+from caim.intake import embedding, ranker, titles
 from caim.intake.canonical import canonical_url
 from caim.intake.models import OPEN_STATUSES, IndexedText, Lead
-from caim.intake.relevance import normalise
+from caim.intake.titles import MIN_TITLE_WORDS, fold
 from caim.records.models import Record, RecordSource, Source, Status
 from caim.records.similarity import get_embedder
 
-MIN_TITLE_WORDS = 3
 CLOSED_RECORDS = (Status.WITHDRAWN, Status.MERGED)
 
 
@@ -72,10 +71,6 @@ class Candidate:
 
 
 Matcher = Callable[[Query], Iterable[Candidate]]
-
-
-def fold(title: str) -> str:
-    return normalise(title).strip()
 
 
 def _host(canonical: str) -> str:
@@ -109,42 +104,14 @@ def match_urls(query: Query) -> Iterable[Candidate]:
                     break
 
 
-def _title_choices(query: Query) -> dict[tuple[str, int, str], str]:
-    """(kind, pk, label) -> folded title, of every title worth comparing."""
-    choices: dict[tuple[str, int, str], str] = {}
-
-    def add(key, title):
-        folded = fold(title or "")
-        if len(folded.split()) >= MIN_TITLE_WORDS:
-            choices[(*key, title)] = folded
-
-    records = Record.objects.exclude(status__in=CLOSED_RECORDS)
-    for pk, slug, en, fr in records.values_list("pk", "slug", "title_en", "title_fr"):
-        label = f"{slug}: {en or fr}"
-        add(("record", pk, label), en)
-        add(("record", pk, label), fr)
-    citations = RecordSource.objects.exclude(record__status__in=CLOSED_RECORDS)
-    for pk, slug, en, fr, title in citations.values_list(
-        "record__pk", "record__slug", "record__title_en", "record__title_fr", "title"
-    ):
-        add(("record", pk, f"{slug}: {en or fr}"), title)
-    leads = Lead.objects.filter(status__in=OPEN_STATUSES)
-    if query.exclude_lead:
-        leads = leads.exclude(pk=query.exclude_lead)
-    for pk, title in leads.exclude(extracted__title=None).values_list("pk", "extracted__title"):
-        if isinstance(title, str):
-            add(("lead", pk, title), title)
-    return choices
-
-
 def match_titles(query: Query) -> Iterable[Candidate]:
     folded = fold(query.title)
     if len(folded.split()) < MIN_TITLE_WORDS:
         return
-    choices = _title_choices(query)
+    exclude = ("lead", query.exclude_lead) if query.exclude_lead else None
     found = process.extract(
         folded,
-        choices,
+        titles.choices(folded, exclude),
         scorer=fuzz.token_set_ratio,
         processor=None,
         score_cutoff=settings.CAIM_DEDUP_TITLE_THRESHOLD,
