@@ -1,0 +1,100 @@
+"""What each publication costs a list-serving process, in this process: bringing the list index up to date, and
+rendering each list address of bench/freshness.py once for the new state.
+
+Usage (see bench/README.md):
+    python bench/listpatch.py --records 100000 [--publications 20] [--profile]
+
+On a copy of the benchmark database (bench/freshness.py's, built on first use by bench/pages.py): builds the
+list index and renders every list address once, then `--publications` times publishes a record through the
+editorial actions and times `listindex.refreshed` (its parts too) and one render of each address through
+Django's test client (the page cache is per state, so each render is a real one). `--profile` prints the
+cProfile of the refreshes and renders instead of the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from freshness import LIST_PATHS, copy_database, publisher, setup_django  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100000)
+    parser.add_argument("--publications", type=int, default=20)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+
+    database = copy_database(args.records)
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    setup_django(database)
+    from django.test import Client
+
+    from caim.records.models import PublicChange, PublicRecord, PublicState
+    from caim.site import listindex
+
+    publish = publisher()
+    client = Client()
+    publish(0)  # the first publication of a process reads every vector (related records)
+    started = time.process_time()
+    listindex.get_index()
+    print(f"Index built in {time.process_time() - started:.2f} s", flush=True)
+    for path in LIST_PATHS:
+        assert client.get(path).status_code == 200, path
+
+    timings: dict[str, list[float]] = {}
+
+    def timed(name, function, *a):
+        began = time.process_time()
+        out = function(*a)
+        timings.setdefault(name, []).append((time.process_time() - began) * 1000)
+        return out
+
+    profile = cProfile.Profile() if args.profile else None
+    for n in range(1, args.publications + 1):
+        began = time.process_time()
+        publish(n)
+        timings.setdefault("publication", []).append((time.process_time() - began) * 1000)
+        if profile:
+            profile.enable()
+        index = listindex._current
+        # The parts of listindex.refreshed, then the whole of it (as get_index calls it).
+        changed = timed("  changes logged", PublicChange.since, index.synced_at - listindex.LOOKBACK)
+        rows, tags, named = timed("  read changed", listindex._read, changed)
+        timed("  patch arrays", listindex.patched, index, PublicState.current(), index.synced_at, changed, rows,
+              tags, named)  # fmt: skip
+        timed("  count listed", PublicRecord.objects.listed().count)
+        timed("index brought up to date", listindex.get_index)
+        for path in LIST_PATHS:
+            assert timed(f"render {path}", client.get, path).status_code == 200, path
+        if profile:
+            profile.disable()
+
+    if profile:
+        profile.dump_stats("/tmp/listpatch.prof")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+        return 0
+    print(f"\n{args.records} records, {args.publications} publications, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")  # fmt: skip
+    print("| per publication, one process (CPU time) | median ms | max ms |")
+    print("|---|---:|---:|")
+    for name, values in timings.items():
+        print(f"| {name} | {statistics.median(values):.1f} | {max(values):.1f} |")
+    renders = [sum(values[i] for key, values in timings.items() if key.startswith("render"))
+               for i in range(args.publications)]  # fmt: skip
+    print(f"| every address rendered once | {statistics.median(renders):.1f} | {max(renders):.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
