@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import statistics
@@ -60,6 +61,17 @@ def main() -> int:
         timings.setdefault(name, []).append((time.process_time() - began) * 1000)
         return out
 
+    collecting = {}  # garbage collections during the measured part: generation -> [count, CPU ms]
+
+    def collected(phase, info):
+        if phase == "start":
+            collecting["began"] = time.process_time()
+        else:
+            row = collecting.setdefault(info["generation"], [0, 0.0])
+            row[0] += 1
+            row[1] += (time.process_time() - collecting["began"]) * 1000
+
+    gc.callbacks.append(collected)
     profile = cProfile.Profile() if args.profile else None
     for n in range(1, args.publications + 1):
         began = time.process_time()
@@ -90,6 +102,8 @@ def main() -> int:
     print("|---|---:|---:|")
     for name, values in timings.items():
         print(f"| {name} | {statistics.median(values):.1f} | {max(values):.1f} |")
+    for generation, (count, ms) in sorted((k, v) for k, v in collecting.items() if k != "began"):
+        print(f"| garbage collections of generation {generation}, in all | {count} | {ms:.1f} ms |")
     renders = [sum(values[i] for key, values in timings.items() if key.startswith("render"))
                for i in range(args.publications)]  # fmt: skip
     print(f"| every address rendered once | {statistics.median(renders):.1f} | {max(renders):.1f} |")

@@ -14,8 +14,8 @@ entities, systems) are pairs of arrays (record position, value index).
 
 from __future__ import annotations
 
+import bisect
 import calendar
-import dataclasses
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -77,10 +77,12 @@ class ListIndex:
     keys: dict[str, np.ndarray]  # the sort keys: "event" and "published" (epoch seconds), "rank"
     multi: dict[str, Multi]  # tag vocabularies, "entity", "system"
     slugs: dict[str, dict[str, int]]  # "entity"/"system" -> slug -> value index
-    orders: dict[str, np.ndarray] = dataclasses.field(init=False)  # sort name -> positions in display order
+    # sort name -> positions in display order (sorted from the keys when not given)
+    orders: dict[str, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
-        self.orders = _orders(self.ids, self.keys)
+        if self.orders is None:
+            self.orders = _orders(self.ids, self.keys)
 
     @property
     def size(self) -> int:
@@ -240,15 +242,46 @@ def _assemble(version: str, synced_at: datetime, rows, tags, named) -> ListIndex
     )
 
 
+def _sort_columns(ids: np.ndarray, keys: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, ...]]:
+    """Each display order's keys, the first one first, each ascending in display order: newest first, and every
+    order breaks ties by newest id."""
+    event, published, rank = -keys["event"], -keys["published"], -keys["rank"]
+    return {"occurred": (event, -ids), "published": (published, -ids), "severity": (rank, event, -ids)}
+
+
 def _orders(ids: np.ndarray, keys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Positions in each display order; every order breaks ties by newest id (np.lexsort sorts by its last key
-    first)."""
-    event, published, rank = keys["event"], keys["published"], keys["rank"]
-    return {
-        "occurred": np.lexsort((-ids, -event)),
-        "published": np.lexsort((-ids, -published)),
-        "severity": np.lexsort((-ids, -event, -rank)),
-    }
+    """Positions in each display order (np.lexsort sorts by its last key first)."""
+    return {name: np.lexsort(columns[::-1]) for name, columns in _sort_columns(ids, keys).items()}
+
+
+# Above this many records read again, a patch sorts the orders afresh rather than inserting them one by one.
+INSERTED_AT_MOST = 1000
+
+
+def _patched_orders(old: dict[str, np.ndarray], moved: np.ndarray, added: np.ndarray, ids, keys) -> dict:
+    """The display orders of a patched index without sorting it again: each old order with the records taken
+    out dropped and the others at their new positions (`moved`), and the records read again (`added`, their
+    new positions) inserted where their keys place them, found by bisection (ids are unique, so there are no
+    ties: the result is the order a sort gives)."""
+    if len(added) > INSERTED_AT_MOST:
+        return _orders(ids, keys)
+    out = {}
+    for name, columns in _sort_columns(ids, keys).items():
+        kept = moved[old[name]]
+        kept = kept[kept >= 0]
+        in_order = [column[kept] for column in columns]  # each sorted within runs of equal earlier keys
+        new = added[np.lexsort([column[added] for column in columns][::-1])]
+        places = []
+        for position in new.tolist():
+            low, high = 0, len(kept)
+            for column, sorted_column in zip(columns, in_order, strict=True):
+                value = column[position]
+                part = sorted_column[low:high]
+                low, high = (low + int(np.searchsorted(part, value, "left")),
+                             low + int(np.searchsorted(part, value, "right")))  # fmt: skip
+            places.append(low)
+        out[name] = np.insert(kept, np.array(places, dtype=np.int64), new)
+    return out
 
 
 def _pairs(ids: np.ndarray, rows: list[tuple], values: list, key) -> Multi:
@@ -266,37 +299,50 @@ def patched(
     index: ListIndex, version: str, synced_at: datetime, changed: set[int], rows, tags, named
 ) -> ListIndex:
     """`index` with the records of `changed` taken out and their rows now (`rows`, `tags`, `named`: those of
-    them that are listed) put in: the same arrays a build from scratch would give, in a few array operations."""
-    changed_ids = np.fromiter(changed, dtype=np.int64, count=len(changed))
-    keep = ~np.isin(index.ids, changed_ids)
+    them that are listed, in id order) put in: the same arrays a build from scratch would give. Nothing is
+    sorted again: a patch costs a few copies of the arrays plus work in proportion to the records changed."""
+    keep = np.ones(index.size, dtype=bool)
+    keep[index.positions_of(changed)] = False
     added = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    joined = np.concatenate([index.ids[keep], added])
-    order = np.argsort(joined, kind="stable")
-    ids = joined[order]
-    place = np.empty(len(order), dtype=np.int64)  # position in `joined` -> position in the new index
-    place[order] = np.arange(len(order))
-    kept = np.count_nonzero(keep)
+    kept_ids = index.ids[keep]
+    # Each added record goes before the kept ones with a larger id (both are in id order).
+    at_added = np.searchsorted(kept_ids, added) + np.arange(len(added))
+    size = len(kept_ids) + len(added)
+    is_added = np.zeros(size, dtype=bool)
+    is_added[at_added] = True
+    at_kept = np.flatnonzero(~is_added)  # the new positions of the kept records, in their old order
     moved = np.full(index.size, -1, dtype=np.int64)  # old position -> new position (-1: taken out)
-    moved[keep] = place[:kept]
-    new_position = {int(pk): int(place[kept + j]) for j, pk in enumerate(added)}
+    moved[keep] = at_kept
+    new_position = {int(pk): int(at) for pk, at in zip(added, at_added, strict=True)}
     at = {name: i for i, name in enumerate(COLUMNS)}
+
+    def put(kept: np.ndarray, new: np.ndarray) -> np.ndarray:
+        out = np.empty(size, dtype=kept.dtype)
+        out[at_kept] = kept
+        out[at_added] = new
+        return out
+
+    def placed(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+        return put(old[keep], new)
 
     def column(old: np.ndarray, name: str, dtype, empty=0) -> np.ndarray:
         new = np.fromiter((r[at[name]] if r[at[name]] is not None else empty for r in rows), dtype=dtype,
                           count=len(rows))  # fmt: skip
-        return np.concatenate([old[keep], new])[order]
+        return placed(old, new)
 
+    ids = placed(index.ids, added)
     fields = {}
     for name, field in index.fields.items():
         codes = field.codes[keep]
-        values = sorted(
-            {field.values[c] for c in np.unique(codes[codes >= 0])}
-            | {r[at[name]] for r in rows if r[at[name]]}
-        )
+        still = np.bincount(codes[codes >= 0], minlength=len(field.values)) > 0
+        values = sorted({v for v, used in zip(field.values, still.tolist(), strict=True) if used}
+                        | {r[at[name]] for r in rows if r[at[name]]})  # fmt: skip
         lookup = {v: code for code, v in enumerate(values)}
-        remap = np.array([lookup.get(v, -1) for v in field.values] + [-1], dtype=np.int16)  # code -1 stays -1
+        if values != field.values:
+            remap = np.array([lookup.get(v, -1) for v in field.values] + [-1], dtype=np.int16)  # -1 stays -1
+            codes = remap[codes]
         new = np.fromiter((lookup.get(r[at[name]], -1) for r in rows), dtype=np.int16, count=len(rows))
-        fields[name] = Field(np.concatenate([remap[codes], new])[order], values)
+        fields[name] = Field(put(codes, new), values)
     keys = {
         "event": column(index.keys["event"], "event", np.float64, -np.inf),
         "published": column(index.keys["published"], "published", np.float64),
@@ -315,9 +361,20 @@ def patched(
     slugs = {}
     for name, *_link in NAMED:
         old = index.multi[name]
-        still = old.indexes[moved[old.positions] >= 0]
-        objects = {old.values[i][0]: old.values[i] for i in np.unique(still)}
-        objects.update({obj[0]: obj for r, obj in named[name] if r in new_position})  # names as read now
+        fresh = {obj[0]: obj for r, obj in named[name] if r in new_position}  # names as read now
+        # Most often the records read again name only entities already listed, by the same names, and every
+        # entity stays named: the values (and their indexes) stay as they are.
+        used = np.bincount(old.indexes[moved[old.positions] >= 0], minlength=len(old.values)) > 0
+        found = {pk: bisect.bisect_left(old.values, (pk,)) for pk in fresh}
+        if all(i < len(old.values) and old.values[i] == fresh[pk] for pk, i in found.items()):
+            used[list(found.values())] = True
+            if used.all():
+                new = [(new_position[r], found[obj[0]]) for r, obj in named[name] if r in new_position]
+                multi[name] = _joined(old, moved, new, old.values)
+                slugs[name] = index.slugs[name]
+                continue
+        objects = {old.values[i][0]: old.values[i] for i in np.flatnonzero(used).tolist()}
+        objects.update(fresh)
         values = sorted(objects.values())
         lookup = {obj[0]: i for i, obj in enumerate(values)}
         remapped = Multi(old.positions, np.array([lookup.get(obj[0], -1) for obj in old.values] + [-1],
@@ -328,8 +385,6 @@ def patched(
     has_french = column(index.has_french, "has_french", bool, False)
     years = column(index.years, "year", np.int16)
     new_first, new_last = _periods(rows)
-    first = np.concatenate([index.event_first[keep], new_first])[order]
-    last = np.concatenate([index.event_last[keep], new_last])[order]
     return ListIndex(
         version,
         synced_at,
@@ -337,11 +392,12 @@ def patched(
         fields,
         has_french,
         years,
-        first,
-        last,
+        placed(index.event_first, new_first),
+        placed(index.event_last, new_last),
         keys,
         multi,
         slugs,
+        _patched_orders(index.orders, moved, at_added, ids, keys),
     )
 
 
