@@ -81,6 +81,21 @@ def facet_options(facet: dict) -> str:
     return SafeString(f"<ul>{''.join(items)}</ul>")
 
 
+@register.simple_tag
+def year_counts(years: list[dict]) -> str:
+    """A list's records per year, as links with their counts (written here for the same reason as
+    facet_options: a list has one per year of its records)."""
+    colon = _("%(label)s:") % {"label": ""}  # "Year:" in the page language ("Année :")
+    language = get_language()
+    return SafeString(
+        "".join(
+            f'<li><a href="{conditional_escape(y["url"])}">{conditional_escape(y["label"])}</a>{colon} '
+            f"{_count(language, y['count'])}</li>"
+            for y in years
+        )
+    )
+
+
 OPTIONS_KEPT = 20000  # checkboxes kept (a few hundred bytes each)
 _options: dict[tuple, tuple[str, str]] = {}
 
