@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import dataclasses
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -46,8 +47,9 @@ class Field:
 
 @dataclass
 class Multi:
-    positions: np.ndarray  # int32: record position of each pair
-    indexes: np.ndarray  # int32: value index of each pair
+    # Both intp: numpy converts any other index type at each gather and count, which costs more than the gather.
+    positions: np.ndarray  # record position of each pair
+    indexes: np.ndarray  # value index of each pair
     values: list  # value index -> value (a slug, or (pk, slug, name, name_fr) for entities and systems)
 
     def mask(self, index: int, size: int) -> np.ndarray:
@@ -79,6 +81,9 @@ class ListIndex:
     slugs: dict[str, dict[str, int]]  # "entity"/"system" -> slug -> value index
     # sort name -> positions in display order (sorted from the keys when not given)
     orders: dict[str, np.ndarray] | None = None
+    # Facet counts already computed on this index, by what they depend on (site/lists.py: facet_counts): the
+    # list addresses of one state share most of them (every page and sort of a filter set has the same ones).
+    counted: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.orders is None:
@@ -288,11 +293,11 @@ def _pairs(ids: np.ndarray, rows: list[tuple], values: list, key) -> Multi:
     """(record id, value) rows as position/index arrays; rows of records not in `ids` (withdrawn) are dropped."""
     lookup = {key(v): i for i, v in enumerate(values)}
     records = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    indexes = np.fromiter((lookup.get(r[1], -1) for r in rows), dtype=np.int32, count=len(rows))
+    indexes = np.fromiter((lookup.get(r[1], -1) for r in rows), dtype=np.intp, count=len(rows))
     positions = np.searchsorted(ids, records)
     keep = (indexes >= 0) & (positions < len(ids))
     keep[keep] &= ids[positions[keep]] == records[keep]
-    return Multi(positions[keep].astype(np.int32), indexes[keep], values)
+    return Multi(positions[keep].astype(np.intp), indexes[keep], values)
 
 
 def patched(
@@ -378,7 +383,7 @@ def patched(
         values = sorted(objects.values())
         lookup = {obj[0]: i for i, obj in enumerate(values)}
         remapped = Multi(old.positions, np.array([lookup.get(obj[0], -1) for obj in old.values] + [-1],
-                                                 dtype=np.int32)[old.indexes], values)  # fmt: skip
+                                                 dtype=np.intp)[old.indexes], values)  # fmt: skip
         new = [(new_position[r], lookup[obj[0]]) for r, obj in named[name] if r in new_position]
         multi[name] = _joined(remapped, moved, new, values)
         slugs[name] = {obj[1]: i for i, obj in enumerate(values)}
@@ -405,8 +410,8 @@ def _joined(old: Multi, moved: np.ndarray, new: list[tuple[int, int]], values: l
     """The pairs of `old` whose record stays (at its new position), and `new` (position, value index) pairs."""
     stays = moved[old.positions] >= 0
     positions = np.concatenate([moved[old.positions[stays]], np.array([p for p, _i in new], dtype=np.int64)])
-    indexes = np.concatenate([old.indexes[stays], np.array([i for _p, i in new], dtype=np.int32)])
-    return Multi(positions.astype(np.int32), indexes.astype(np.int32), values)
+    indexes = np.concatenate([old.indexes[stays], np.array([i for _p, i in new], dtype=np.intp)])
+    return Multi(positions.astype(np.intp), indexes.astype(np.intp), values)
 
 
 # A change is looked for from this long before the index was last brought up to date: a transaction that logged
