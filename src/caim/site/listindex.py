@@ -84,6 +84,10 @@ class ListIndex:
     # Facet counts already computed on this index, by what they depend on (site/lists.py: facet_counts): the
     # list addresses of one state share most of them (every page and sort of a filter set has the same ones).
     counted: dict = dataclasses.field(default_factory=dict, repr=False)
+    # The logged changes (PublicChange ids) it already holds, of those still within LOOKBACK of its sync: each
+    # change is read once, not once per update while it stays in that window (about 60 records at a
+    # publication a second). Empty for an index built from scratch: its first update reads the window again.
+    seen: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if self.orders is None:
@@ -455,11 +459,18 @@ def refreshed(index: ListIndex | None) -> ListIndex:
     if index is None or timezone.now() - index.synced_at > STALE_AFTER:
         return build()
     version, synced_at = PublicState.current(), timezone.now()
-    changed = PublicChange.since(index.synced_at - LOOKBACK)
-    if changed is None:
+    logged = dict(
+        PublicChange.objects.filter(at__gte=index.synced_at - LOOKBACK).values_list("pk", "record_id")
+    )
+    if None in logged.values():  # any record may have changed
         return build()
+    # A change already seen was committed before the records it names were read for an earlier update (the log
+    # is read first), and any later change of them is logged anew, under another id (never reused: SQLite's
+    # AUTOINCREMENT, PostgreSQL's sequences).
+    changed = {record for change, record in logged.items() if change not in index.seen}
     rows, tags, named = _read(changed)
     fresh = patched(index, version, synced_at, changed, rows, tags, named)
+    fresh.seen = frozenset(logged)
     # The log names every committed change; a database restored under a running process (or a test's
     # rolled-back transaction) does not, and shows here first. The count only means something if nothing was
     # published meanwhile (the state read after it is still `version`); otherwise the next request checks.
