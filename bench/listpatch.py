@@ -93,8 +93,9 @@ def main() -> int:
             profile.enable()
         index = listindex._current
         # The parts of listindex.refreshed, then the whole of it (as get_index calls it).
-        logged = timed("  changes logged", lambda: dict(PublicChange.objects.filter(
-            at__gte=index.synced_at - listindex.LOOKBACK).values_list("pk", "record_id")))  # fmt: skip
+        since = index.synced_at - listindex.LOOKBACK
+        logged = timed("  changes logged", lambda since=since: dict(PublicChange.objects.filter(
+            at__gte=since).values_list("pk", "record_id")))  # fmt: skip
         changed = {record for change, record in logged.items() if change not in index.seen}
         rows, tags, named = timed("  read changed", listindex._read, changed)
         timed("  patch arrays", listindex.patched, index, PublicState.current(), index.synced_at, changed, rows,
