@@ -96,7 +96,10 @@ def main() -> int:
         since = index.synced_at - listindex.LOOKBACK
         logged = timed("  changes logged", lambda since=since: dict(PublicChange.objects.filter(
             at__gte=since).values_list("pk", "record_id")))  # fmt: skip
-        changed = {record for change, record in logged.items() if change not in index.seen}
+        seen = getattr(
+            index, "seen", frozenset()
+        )  # (none before it existed: for comparisons with older code)
+        changed = {record for change, record in logged.items() if change not in seen}
         rows, tags, named = timed("  read changed", listindex._read, changed)
         timed("  patch arrays", listindex.patched, index, PublicState.current(), index.synced_at, changed, rows,
               tags, named)  # fmt: skip
