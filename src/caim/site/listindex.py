@@ -264,32 +264,32 @@ def _orders(ids: np.ndarray, keys: dict[str, np.ndarray]) -> dict[str, np.ndarra
 
 
 # Above this many records read again, a patch sorts the orders afresh rather than inserting them one by one.
-INSERTED_AT_MOST = 1000
+INSERTED_AT_MOST = 100
 
 
-def _patched_orders(old: dict[str, np.ndarray], moved: np.ndarray, added: np.ndarray, ids, keys) -> dict:
-    """The display orders of a patched index without sorting it again: each old order with the records taken
-    out dropped and the others at their new positions (`moved`), and the records read again (`added`, their
-    new positions) inserted where their keys place them, found by bisection (ids are unique, so there are no
-    ties: the result is the order a sort gives)."""
+def _patched_orders(old: dict[str, np.ndarray], keep: np.ndarray, moved: np.ndarray | None, added: np.ndarray,
+                    ids: np.ndarray, keys: dict[str, np.ndarray]) -> dict:  # fmt: skip
+    """The display orders of a patched index without sorting it again: each old order without the records taken
+    out (`keep`), the others at their new positions (`moved`, None when they keep theirs), and the records read
+    again (`added`, their new positions) inserted where their keys place them, found by bisection (ids are
+    unique, so there are no ties: the result is the order a sort gives)."""
     if len(added) > INSERTED_AT_MOST:
         return _orders(ids, keys)
     out = {}
     for name, columns in _sort_columns(ids, keys).items():
-        kept = moved[old[name]]
-        kept = kept[kept >= 0]
-        in_order = [column[kept] for column in columns]  # each sorted within runs of equal earlier keys
-        new = added[np.lexsort([column[added] for column in columns][::-1])]
-        places = []
-        for position in new.tolist():
-            low, high = 0, len(kept)
-            for column, sorted_column in zip(columns, in_order, strict=True):
-                value = column[position]
-                part = sorted_column[low:high]
-                low, high = (low + int(np.searchsorted(part, value, "left")),
-                             low + int(np.searchsorted(part, value, "right")))  # fmt: skip
-            places.append(low)
-        out[name] = np.insert(kept, np.array(places, dtype=np.int64), new)
+        order = old[name]
+        if moved is not None:
+            kept = moved[order]
+            kept = kept[kept >= 0]
+        else:
+            kept = order if keep.all() else order[keep[order]]
+
+        def key(position, columns=columns) -> tuple:
+            return tuple(column[position] for column in columns)
+
+        new = sorted(added.tolist(), key=key)
+        places = [bisect.bisect_left(kept, key(position), key=key) for position in new]
+        out[name] = np.insert(kept, places, new) if new else kept
     return out
 
 
@@ -320,8 +320,12 @@ def patched(
     is_added = np.zeros(size, dtype=bool)
     is_added[at_added] = True
     at_kept = np.flatnonzero(~is_added)  # the new positions of the kept records, in their old order
-    moved = np.full(index.size, -1, dtype=np.int64)  # old position -> new position (-1: taken out)
-    moved[keep] = at_kept
+    # Most often the kept records keep their positions (a new record has the largest id, a corrected one comes
+    # back where it was): pairs and orders then need no renumbering (`moved` None).
+    moved = None
+    if not np.array_equal(at_kept, np.flatnonzero(keep)):
+        moved = np.full(index.size, -1, dtype=np.intp)  # old position -> new position (-1: taken out)
+        moved[keep] = at_kept
     new_position = {int(pk): int(at) for pk, at in zip(added, at_added, strict=True)}
     at = {name: i for i, name in enumerate(COLUMNS)}
 
@@ -366,20 +370,20 @@ def patched(
             for r, slug in tags[vocabulary]
             if r in new_position and slug in lookup
         ]
-        multi[vocabulary] = _joined(old, moved, new, old.values)
+        multi[vocabulary] = _joined(old, keep, moved, new, old.values)
     slugs = {}
     for name, *_link in NAMED:
         old = index.multi[name]
         fresh = {obj[0]: obj for r, obj in named[name] if r in new_position}  # names as read now
         # Most often the records read again name only entities already listed, by the same names, and every
         # entity stays named: the values (and their indexes) stay as they are.
-        used = np.bincount(old.indexes[moved[old.positions] >= 0], minlength=len(old.values)) > 0
+        used = np.bincount(old.indexes[keep[old.positions]], minlength=len(old.values)) > 0
         found = {pk: bisect.bisect_left(old.values, (pk,)) for pk in fresh}
         if all(i < len(old.values) and old.values[i] == fresh[pk] for pk, i in found.items()):
             used[list(found.values())] = True
             if used.all():
                 new = [(new_position[r], found[obj[0]]) for r, obj in named[name] if r in new_position]
-                multi[name] = _joined(old, moved, new, old.values)
+                multi[name] = _joined(old, keep, moved, new, old.values)
                 slugs[name] = index.slugs[name]
                 continue
         objects = {old.values[i][0]: old.values[i] for i in np.flatnonzero(used).tolist()}
@@ -389,7 +393,7 @@ def patched(
         remapped = Multi(old.positions, np.array([lookup.get(obj[0], -1) for obj in old.values] + [-1],
                                                  dtype=np.intp)[old.indexes], values)  # fmt: skip
         new = [(new_position[r], lookup[obj[0]]) for r, obj in named[name] if r in new_position]
-        multi[name] = _joined(remapped, moved, new, values)
+        multi[name] = _joined(remapped, keep, moved, new, values)
         slugs[name] = {obj[1]: i for i, obj in enumerate(values)}
     has_french = column(index.has_french, "has_french", bool, False)
     years = column(index.years, "year", np.int16)
@@ -406,16 +410,23 @@ def patched(
         keys,
         multi,
         slugs,
-        _patched_orders(index.orders, moved, at_added, ids, keys),
+        _patched_orders(index.orders, keep, moved, at_added, ids, keys),
     )
 
 
-def _joined(old: Multi, moved: np.ndarray, new: list[tuple[int, int]], values: list) -> Multi:
-    """The pairs of `old` whose record stays (at its new position), and `new` (position, value index) pairs."""
-    stays = moved[old.positions] >= 0
-    positions = np.concatenate([moved[old.positions[stays]], np.array([p for p, _i in new], dtype=np.int64)])
-    indexes = np.concatenate([old.indexes[stays], np.array([i for _p, i in new], dtype=np.intp)])
-    return Multi(positions.astype(np.intp), indexes.astype(np.intp), values)
+def _joined(
+    old: Multi, keep: np.ndarray, moved: np.ndarray | None, new: list[tuple[int, int]], values: list
+) -> Multi:
+    """The pairs of `old` whose record stays (`keep`; at its new position, `moved`, unless None), and `new`
+    (position, value index) pairs."""
+    positions, indexes = old.positions, old.indexes
+    if not keep.all():
+        stays = keep[positions]
+        positions, indexes = positions[stays], indexes[stays]
+    if moved is not None:
+        positions = moved[positions]
+    return Multi(np.concatenate([positions, np.array([p for p, _i in new], dtype=np.intp)]),
+                 np.concatenate([indexes, np.array([i for _p, i in new], dtype=np.intp)]), values)  # fmt: skip
 
 
 # A change is looked for from this long before the index was last brought up to date: a transaction that logged
