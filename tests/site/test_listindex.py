@@ -42,6 +42,9 @@ def described(index: listindex.ListIndex) -> dict:
         out[name] = [field.values[c] if c >= 0 else None for c in field.codes.tolist()]
         out[f"{name} values"] = field.values
     for name, multi in index.multi.items():
+        assert (np.diff(multi.indexes) >= 0).all(), (
+            f"{name}: pairs out of value order (Multi.counts needs it)"
+        )
         out[name] = sorted(zip(index.ids[multi.positions].tolist(), (multi.values[i] for i in multi.indexes)))
         used = np.unique(multi.indexes)
         if name in ("entity", "system"):  # the values a filter offers: those a listed record names
@@ -239,3 +242,27 @@ def test_orders_patched_by_insertion_equal_orders_sorted_afresh(records, thresho
     assert {name: order.tolist() for name, order in patched.items()} == {
         name: order.tolist() for name, order in expected.items()
     }
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 9), st.integers(0, 4)), max_size=30
+    ),  # old (position, value index) pairs
+    st.lists(st.booleans(), min_size=10, max_size=10),  # which records stay
+    st.lists(st.tuples(st.integers(10, 12), st.integers(0, 4)), max_size=8),  # new pairs, new records
+    st.lists(st.booleans(), min_size=13, max_size=13),  # a list's records, to count
+)
+def test_pairs_stay_in_value_order_and_count_as_a_bincount(old_pairs, stays, new_pairs, scope):
+    old_pairs = sorted(old_pairs, key=lambda pair: pair[1])
+    old = listindex.Multi(np.array([p for p, _i in old_pairs], dtype=np.intp),
+                          np.array([i for _p, i in old_pairs], dtype=np.intp), list("abcde"))  # fmt: skip
+    keep = np.array(stays)
+    joined = listindex._joined(old, keep, None, new_pairs, old.values)
+    assert (np.diff(joined.indexes) >= 0).all()
+    expected = sorted([pair for pair in old_pairs if stays[pair[0]]] + new_pairs)
+    assert sorted(zip(joined.positions.tolist(), joined.indexes.tolist(), strict=True)) == expected
+    mask = np.array(scope)
+    assert (
+        joined.counts(mask).tolist()
+        == np.bincount([i for p, i in expected if scope[p]], minlength=5).tolist()
+    )

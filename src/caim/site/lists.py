@@ -281,7 +281,9 @@ def filter_masks(index: ListIndex, state: ListState) -> dict[str, np.ndarray]:
             continue
         if facet.kind == "field":
             column = index.fields[facet.param]
-            masks[facet.param] = np.isin(column.codes, [column.code(value) for value in chosen])
+            wanted = np.zeros(len(column.values) + 1, dtype=bool)  # by code; the last one is code -1 (empty)
+            wanted[[code for code in (column.code(value) for value in chosen) if code >= 0]] = True
+            masks[facet.param] = wanted[column.codes]  # (np.isin is 3x slower)
         elif facet.kind == "tag":
             tags = index.multi[facet.vocabulary]
             masks[facet.param] = tags.mask_any([tags.values.index(value) for value in chosen], index.size)
