@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -42,6 +42,9 @@ def described(index: listindex.ListIndex) -> dict:
         out[name] = [field.values[c] if c >= 0 else None for c in field.codes.tolist()]
         out[f"{name} values"] = field.values
     for name, multi in index.multi.items():
+        assert (np.diff(multi.indexes) >= 0).all(), (
+            f"{name}: pairs out of value order (Multi.counts needs it)"
+        )
         out[name] = sorted(zip(index.ids[multi.positions].tolist(), (multi.values[i] for i in multi.indexes)))
         used = np.unique(multi.indexes)
         if name in ("entity", "system"):  # the values a filter offers: those a listed record names
@@ -193,3 +196,73 @@ def test_a_request_during_an_update_answers_from_the_index_as_it_was(editor, rev
     with listindex._lock:  # another thread is bringing the index up to date
         assert listindex.get_index() is before
     assert listindex.get_index() is not before and listindex.get_index().size == before.size + 1
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([-np.inf, 1.0, 2.0, 3.0]),
+            st.sampled_from([1.0, 2.0]),
+            st.integers(0, 3),
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=40,
+    ),  # fmt: skip
+    st.integers(0, 5),
+)
+def test_orders_patched_by_insertion_equal_orders_sorted_afresh(records, threshold):
+    """Each record: (event, published, rank, in the old index, in the new one). Keys repeat often, so that ties
+    are broken by id; `threshold` makes some patches sort afresh instead."""
+    ids = np.arange(1, len(records) + 1, dtype=np.int64) * 3
+
+    def keys_of(chosen):
+        return {name: np.array([r[i] for r in chosen], dtype=dtype)
+                for i, (name, dtype) in enumerate((("event", np.float64), ("published", np.float64),
+                                                    ("rank", np.int64)))}  # fmt: skip
+
+    old_ids = ids[[r[3] for r in records]] if records else ids
+    new_ids = ids[[r[4] for r in records]] if records else ids
+    old_orders = listindex._orders(old_ids, keys_of([r for r in records if r[3]]))
+    # A record in both stays (its keys unchanged) unless it is read again; here every record in the new index
+    # that was not kept is added: the kept ones are those in both.
+    kept = np.isin(old_ids, new_ids)
+    moved = np.full(len(old_ids), -1, dtype=np.int64)
+    moved[kept] = np.searchsorted(new_ids, old_ids[kept])
+    added = np.flatnonzero(~np.isin(new_ids, old_ids[kept]))
+    new_keys = keys_of([r for r in records if r[4]])
+    expected = listindex._orders(new_ids, new_keys)
+    old_limit, listindex.INSERTED_AT_MOST = listindex.INSERTED_AT_MOST, threshold
+    try:
+        same_places = np.array_equal(moved[kept], np.flatnonzero(kept))  # as listindex.patched decides it
+        patched = listindex._patched_orders(old_orders, kept, None if same_places else moved, added, new_ids,
+                                            new_keys)  # fmt: skip
+    finally:
+        listindex.INSERTED_AT_MOST = old_limit
+    assert {name: order.tolist() for name, order in patched.items()} == {
+        name: order.tolist() for name, order in expected.items()
+    }
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 9), st.integers(0, 4)), max_size=30
+    ),  # old (position, value index) pairs
+    st.lists(st.booleans(), min_size=10, max_size=10),  # which records stay
+    st.lists(st.tuples(st.integers(10, 12), st.integers(0, 4)), max_size=8),  # new pairs, new records
+    st.lists(st.booleans(), min_size=13, max_size=13),  # a list's records, to count
+)
+def test_pairs_stay_in_value_order_and_count_as_a_bincount(old_pairs, stays, new_pairs, scope):
+    old_pairs = sorted(old_pairs, key=lambda pair: pair[1])
+    old = listindex.Multi(np.array([p for p, _i in old_pairs], dtype=np.intp),
+                          np.array([i for _p, i in old_pairs], dtype=np.intp), list("abcde"))  # fmt: skip
+    keep = np.array(stays)
+    joined = listindex._joined(old, keep, None, new_pairs, old.values)
+    assert (np.diff(joined.indexes) >= 0).all()
+    expected = sorted([pair for pair in old_pairs if stays[pair[0]]] + new_pairs)
+    assert sorted(zip(joined.positions.tolist(), joined.indexes.tolist(), strict=True)) == expected
+    mask = np.array(scope)
+    assert (
+        joined.counts(mask).tolist()
+        == np.bincount([i for p, i in expected if scope[p]], minlength=5).tolist()
+    )

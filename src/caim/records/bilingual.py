@@ -113,6 +113,14 @@ def as_written(text: str, text_lang: str, lang: str) -> Text:
     return Text(text or "", text_lang, fallback=text_lang != lang)
 
 
+# What a list item reads from a PublicRecord row (besides its address): see RecordLink.list_item_html.
+ITEM_COLUMNS = ("record_type", "title_en", "title_fr", "summary_en", "summary_fr", "verification", "contested",
+                "severity", "hazard_status", "confidence", "event_date", "event_precision", "event_end",
+                "event_end_precision", "first_published_at")  # fmt: skip
+ITEMS_KEPT = 5000  # about 2 KB each (the key holds both summaries)
+_items: dict[tuple, SafeString] = {}
+
+
 class RecordLink:
     """A public record as a link in a page: address, title and summary in the page language (marked when in
     the other one), badges, type. Each part is computed when a template asks for it, so a query that loaded
@@ -146,7 +154,23 @@ class RecordLink:
     @property
     def list_item_html(self) -> SafeString:
         """The record as an item of the incident and hazard lists: link, type and date, badges, and the search
-        extract or the start of the summary."""
+        extract or the start of the summary.
+
+        Kept per process under everything it is made of (the columns it reads, the language and the address):
+        after a publication every list is rendered again, mostly with rows it has already written, and an
+        item kept under its inputs can never be out of date. Search extracts are not kept (one per query)."""
+        if self.snippet:
+            return self._list_item_html()
+        r = self.record
+        key = (self.lang, self.url, *(getattr(r, name) for name in ITEM_COLUMNS))
+        html = _items.get(key)
+        if html is None:
+            if len(_items) >= ITEMS_KEPT:
+                _items.clear()  # a simple bound: lists mostly show the same few thousand records
+            html = _items[key] = self._list_item_html()
+        return html
+
+    def _list_item_html(self) -> SafeString:
         title, summary = self.title, self.summary
         if self.snippet:
             text = format_html('<p class="snippet">{}</p>', self.snippet)

@@ -281,7 +281,9 @@ def filter_masks(index: ListIndex, state: ListState) -> dict[str, np.ndarray]:
             continue
         if facet.kind == "field":
             column = index.fields[facet.param]
-            masks[facet.param] = np.isin(column.codes, [column.code(value) for value in chosen])
+            wanted = np.zeros(len(column.values) + 1, dtype=bool)  # by code; the last one is code -1 (empty)
+            wanted[[code for code in (column.code(value) for value in chosen) if code >= 0]] = True
+            masks[facet.param] = wanted[column.codes]  # (np.isin is 3x slower)
         elif facet.kind == "tag":
             tags = index.multi[facet.vocabulary]
             masks[facet.param] = tags.mask_any([tags.values.index(value) for value in chosen], index.size)
@@ -355,30 +357,59 @@ def matching_ids(state: ListState, index: ListIndex) -> list[int]:
     return [int(pk) for pk in index.ids[in_order]]
 
 
+COUNTED_AT_MOST = 1000  # facet counts kept per index (a few KB each)
+
+
+def _scope_key(state: ListState, skip: str) -> tuple:
+    """What the records counted for the facet `skip` depend on: every filter but its own."""
+    dates = tuple((b.first, b.last) if b else None for b in (state.date_from, state.date_to))
+    return (state.record_type, tuple((p, v) for p, v in state.values.items() if p != skip),
+            None if skip == "date" else dates)  # fmt: skip
+
+
+def _counted(
+    index: ListIndex, state: ListState, masks: dict[str, np.ndarray], skip: str, count
+) -> np.ndarray:
+    """`count(scope)` over the records matching every filter but `skip`, computed once per index for all the
+    lists that ask it (not for words: what they match is the search backend's)."""
+    key = None if state.query else (skip, _scope_key(state, skip))
+    counts = index.counted.get(key) if key else None
+    if counts is None:
+        counts = count(_combine(masks, index.size, skip=skip))
+        if key:
+            if len(index.counted) >= COUNTED_AT_MOST:
+                index.counted.clear()
+            index.counted[key] = counts
+    return counts
+
+
 def facet_counts(index: ListIndex, state: ListState, masks: dict[str, np.ndarray]) -> dict:
     tax = get_taxonomy()
     lang = page_language()
     out: dict[str, list[tuple[str, str, int]]] = {}
     for facet in state.facets():
-        scope = _combine(masks, index.size, skip=facet.param)
         selected = state.values.get(facet.param, ())
         if facet.kind == "field":
             column = index.fields[facet.param]
-            codes = column.codes[scope]
-            counts = np.bincount(codes[codes >= 0], minlength=len(column.values))
-            by_value = dict(zip(column.values, counts.tolist(), strict=True))
+
+            def count(scope, column=column):
+                codes = column.codes[scope]
+                return np.bincount(codes[codes >= 0], minlength=len(column.values))
+
+            by_value = dict(zip(column.values, _counted(index, state, masks, facet.param, count).tolist(),
+                                strict=True))  # fmt: skip
             values = [
                 (v.slug, v.label_in(lang), by_value.get(v.slug, 0)) for v in tax[facet.vocabulary].values
             ]
         elif facet.kind == "tag":
             tags = index.multi[facet.vocabulary]
-            counts = tags.counts(scope).tolist()
+            counts = _counted(index, state, masks, facet.param, tags.counts).tolist()
             values = [
                 (v.slug, v.label_in(lang), counts[i]) for i, v in enumerate(tax[facet.vocabulary].values)
             ]
         elif facet.kind == "named":
             named = index.multi[facet.param]
-            counts = named.counts(scope)
+            counts = _counted(index, state, masks, facet.param, named.counts)
             if facet.param in state.finding:  # every name containing what was typed, most records first
                 found = _names_containing(named.values, state.finding[facet.param])
                 top = [i for i in sorted(found, key=lambda i: -counts[i]) if counts[i]][:FOUND_NAMED]
@@ -391,11 +422,16 @@ def facet_counts(index: ListIndex, state: ListState, masks: dict[str, np.ndarray
                 _pk, slug, name, name_fr = named.values[i]
                 values.append((slug, name_in({"name": name, "name_fr": name_fr}, lang), int(counts[i])))
         else:
-            values = [("1", _("Available in French"), int(np.count_nonzero(scope & index.has_french)))]
+            french = _counted(index, state, masks, facet.param,
+                              lambda scope: np.count_nonzero(scope & index.has_french))  # fmt: skip
+            values = [("1", _("Available in French"), int(french))]
         out[facet.param] = [v for v in values if v[2] or v[0] in selected]
-    scope = _combine(masks, index.size, skip="date")
-    years = index.years[scope]
-    counts = np.bincount(years[years > 0]) if np.any(years > 0) else np.zeros(0, dtype=np.int64)
+
+    def per_year(scope):
+        years = index.years[scope]
+        return np.bincount(years[years > 0]) if np.any(years > 0) else np.zeros(0, dtype=np.int64)
+
+    counts = _counted(index, state, masks, "date", per_year)
     out["year"] = [(str(y), str(y), int(n)) for y, n in enumerate(counts.tolist()) if n]
     return out
 
