@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from caim.records import actions, public
@@ -185,3 +186,28 @@ def test_a_reprojection_rewrites_columns_and_tags_of_every_record(editor, review
     assert all(same_rows(public_rows(pk), rows) for pk, rows in expected.items())
     batches = len(done)
     assert len(queries) <= 10 * batches + 5  # versions read with their rows, not one query per record
+
+
+def test_a_refresh_ignores_score_noise_below_the_fifth_decimal(bot, approver, entities, clock, monkeypatch):
+    # Scores computed again (another process, another batch) may differ in the last bits: not a change that
+    # renders pages again. A difference in the fifth decimal is one.
+    ids = publish_with({"t-noise-a": [1, 0], "t-noise-b": [0.9, 0.4359]}, bot, approver, monkeypatch, clock)
+    RelatedRecord.objects.filter(record_id__in=ids).update(score=F("score") + 2e-6)
+    assert public.refresh_related(ids) == []
+    RelatedRecord.objects.filter(record_id=ids[0]).update(score=F("score") + 2e-5)
+    assert public.refresh_related(ids) == [ids[0]]
+
+
+def test_event_columns_of_documents_without_precisions_default_to_the_day():
+    # Version documents written before a precision was recorded are projected again by `reproject_all`.
+    assert public.event_columns({"type": "incident", "occurred": "2024-11-01"}) == {
+        "event_date": "2024-11-01", "event_precision": "day", "event_end": None, "event_end_precision": "day"}  # fmt: skip
+    assert public.event_columns({"type": "hazard", "identified": "2024-01-01"}) == {
+        "event_date": "2024-01-01", "event_precision": "day", "event_end": None, "event_end_precision": "day"}  # fmt: skip
+    incident = {"type": "incident", "occurred": "2024-11-01", "occurred_precision": "month",
+                "occurred_end": "2025-03-01", "occurred_end_precision": "year"}  # fmt: skip
+    assert public.event_columns(incident) == {
+        "event_date": "2024-11-01", "event_precision": "month", "event_end": "2025-03-01",
+        "event_end_precision": "year"}  # fmt: skip
+    hazard = {"type": "hazard", "identified": "2024-01-01", "identified_precision": "year"}
+    assert public.event_columns(hazard)["event_precision"] == "year"
