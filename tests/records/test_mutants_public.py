@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from caim.records import actions, public
@@ -17,10 +18,12 @@ from caim.records.models import (
     PublicRecord,
     PublicSystemLink,
     PublicTag,
+    Record,
     RecordEmbedding,
     RelatedRecord,
     Status,
 )
+from caim.records.signals import public_record_changed
 from caim.records.similarity import from_blobs, get_embedder
 from tests import factories
 
@@ -185,3 +188,128 @@ def test_a_reprojection_rewrites_columns_and_tags_of_every_record(editor, review
     assert all(same_rows(public_rows(pk), rows) for pk, rows in expected.items())
     batches = len(done)
     assert len(queries) <= 10 * batches + 5  # versions read with their rows, not one query per record
+
+
+def test_a_refresh_ignores_score_noise_below_the_fifth_decimal(bot, approver, entities, clock, monkeypatch):
+    # Scores computed again (another process, another batch) may differ in the last bits: not a change that
+    # renders pages again. A difference in the fifth decimal is one.
+    ids = publish_with({"t-noise-a": [1, 0], "t-noise-b": [0.9, 0.4359]}, bot, approver, monkeypatch, clock)
+    RelatedRecord.objects.filter(record_id__in=ids).update(score=F("score") + 2e-6)
+    assert public.refresh_related(ids) == []
+    RelatedRecord.objects.filter(record_id=ids[0]).update(score=F("score") + 2e-5)
+    assert public.refresh_related(ids) == [ids[0]]
+
+
+def test_event_columns_of_documents_without_precisions_default_to_the_day():
+    # Version documents written before a precision was recorded are projected again by `reproject_all`.
+    assert public.event_columns({"type": "incident", "occurred": "2024-11-01"}) == {
+        "event_date": "2024-11-01", "event_precision": "day", "event_end": None, "event_end_precision": "day"}  # fmt: skip
+    assert public.event_columns({"type": "hazard", "identified": "2024-01-01"}) == {
+        "event_date": "2024-01-01", "event_precision": "day", "event_end": None, "event_end_precision": "day"}  # fmt: skip
+    incident = {"type": "incident", "occurred": "2024-11-01", "occurred_precision": "month",
+                "occurred_end": "2025-03-01", "occurred_end_precision": "year"}  # fmt: skip
+    assert public.event_columns(incident) == {
+        "event_date": "2024-11-01", "event_precision": "month", "event_end": "2025-03-01",
+        "event_end_precision": "year"}  # fmt: skip
+    hazard = {"type": "hazard", "identified": "2024-01-01", "identified_precision": "year"}
+    assert public.event_columns(hazard)["event_precision"] == "year"
+
+
+def test_a_republication_tells_listeners_what_the_record_named_before(
+    editor, reviewer, entities, systems, clock
+):
+    # The search index drops entity and system pages that lose their last record: it needs the previous ones.
+    data = factories.incident_data(systems=[{"slug": "t-pub-system-1"}])
+    record = factories.draft(editor, "incident", data, clock)
+    factories.submit_and_publish(record, editor, reviewer, clock)
+    record.refresh_from_db()
+    sent = []
+
+    def receiver(sender, public, document, previous_entities, previous_systems, **kwargs):
+        sent.append((previous_entities, previous_systems))
+
+    public_record_changed.connect(receiver, sender=PublicRecord)
+    try:
+        actions.update_record(record, actor=editor, expected_lock_version=record.lock_version, clock=clock,
+                              data={"systems": [], "entities": factories.INCIDENT["entities"][:1]})  # fmt: skip
+        actions.publish_record(record, actor=reviewer, changelog_en="x", changelog_fr="y", clock=clock)
+    finally:
+        public_record_changed.disconnect(receiver, sender=PublicRecord)
+    assert sent == [({entities["t-acme-ai"].pk, entities["t-privacy-regulator"].pk}, {systems[0].pk})]
+    assert not PublicSystemLink.objects.filter(record_id=record.pk).exists()
+    assert list(PublicEntityRole.objects.filter(record_id=record.pk).values_list("entity__slug", flat=True)) == [
+        "t-acme-ai", "t-acme-ai"]  # fmt: skip
+
+
+def test_the_contested_and_french_columns(editor, reviewer, entities, clock):
+    contested = factories.published_incident(editor, reviewer, clock, dispute="contested",
+        dispute_note_en="The company disputes the count.", dispute_note_fr="L'entreprise conteste.")  # fmt: skip
+    row = PublicRecord.objects.get(pk=contested.pk)
+    assert row.contested and row.has_french
+    version = contested.current_version
+    assert not public.public_columns(version.document | {"dispute": None}, version)["contested"]
+    # French is shown as available only with both a French title and a French summary.
+    assert not public.public_columns(version.document | {"summary_fr": ""}, version)["has_french"]
+    assert not public.public_columns(version.document | {"title_fr": ""}, version)["has_french"]
+
+
+def unit(pairs: dict[int, float], size: int = 8) -> list[float]:
+    row = [0.0] * size
+    for axis, value in pairs.items():
+        row[axis] = value
+    return row
+
+
+def around(score: float, axis: int) -> list[float]:
+    """A vector whose similarity with axis 0 is `score` and that shares nothing else with the others."""
+    return unit({0: score, axis: (1 - score**2) ** 0.5})
+
+
+def publish_one(slug, vectors, editor, reviewer, clock, monkeypatch) -> int:
+    """The publication path of one record (project_public), with the fixed vectors."""
+    monkeypatch.setattr(public, "get_embedder", lambda: FixedEmbedder(vectors))
+    record = factories.draft(editor, "incident", factories.incident_data(), clock, slug=slug)
+    factories.submit_and_publish(record, editor, reviewer, clock)
+    return record.pk
+
+
+def test_a_published_record_joins_its_neighbours_lists(
+    bot, approver, editor, reviewer, entities, clock, monkeypatch
+):
+    vectors = {
+        "t-nb-a": unit({0: 1}),
+        "t-nb-b": around(0.9, 1),
+        "t-nb-c": around(0.6, 2),
+        "t-nb-far": unit({7: 1}),
+    }
+    a, b = publish_with({k: vectors[k] for k in ("t-nb-a", "t-nb-b")}, bot, approver, monkeypatch, clock)
+    assert related(a) == [(b, 0.9)]
+    # A list that is not full takes the new record even below its last score.
+    c = publish_one("t-nb-c", vectors, editor, reviewer, clock, monkeypatch)
+    assert related(a) == [(b, 0.9), (c, 0.6)] and related(c) == [(a, 0.6), (b, 0.54)]
+    # Below the threshold a record is nobody's neighbour.
+    far = publish_one("t-nb-far", vectors, editor, reviewer, clock, monkeypatch)
+    assert related(far) == [] and far not in [pk for pk, _ in related(a)]
+    # Published again with another vector: the neighbours' scores follow.
+    vectors["t-nb-c"] = around(0.7, 2)
+    record = Record.objects.get(pk=c)
+    actions.update_record(record, actor=editor, expected_lock_version=record.lock_version,
+                          data={"summary_en": "Changed."}, clock=clock)  # fmt: skip
+    actions.publish_record(record, actor=reviewer, changelog_en="x", changelog_fr="y", clock=clock)
+    assert related(a) == [(b, 0.9), (c, 0.7)]
+    # Withdrawn, it leaves every list at once.
+    actions.withdraw_record(record, actor=reviewer, reason_en="Duplicate.", reason_fr="Doublon.", clock=clock)
+    assert not RelatedRecord.objects.filter(related_id=c).exists() and related(a) == [(b, 0.9)]
+
+
+def test_a_full_list_takes_a_closer_record_in_place_of_its_last(
+    bot, approver, editor, reviewer, entities, clock, monkeypatch
+):
+    scores = [0.9, 0.8, 0.7, 0.6, 0.5]
+    vectors = {"t-full-a": unit({0: 1}), **{f"t-full-{n}": around(s, n) for n, s in enumerate(scores, 1)}}
+    a, *neighbours = publish_with(vectors, bot, approver, monkeypatch, clock)
+    assert related(a) == list(zip(neighbours, scores, strict=True))
+    x = publish_one(
+        "t-full-x", {**vectors, "t-full-x": around(0.55, 6)}, editor, reviewer, clock, monkeypatch
+    )
+    assert related(a) == [*zip(neighbours[:4], scores[:4], strict=True), (x, 0.55)]
