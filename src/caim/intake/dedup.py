@@ -37,11 +37,9 @@ from rapidfuzz import fuzz, process
 from caim.intake import embedding, ranker, titles
 from caim.intake.canonical import canonical_url
 from caim.intake.models import OPEN_STATUSES, IndexedText, Lead
-from caim.intake.titles import MIN_TITLE_WORDS, fold
-from caim.records.models import Record, RecordSource, Source, Status
+from caim.intake.titles import CLOSED_RECORDS, MIN_TITLE_WORDS, fold
+from caim.records.models import Record, RecordSource, Source
 from caim.records.similarity import get_embedder
-
-CLOSED_RECORDS = (Status.WITHDRAWN, Status.MERGED)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from django.db.models import F, Max
 
 from caim.intake.models import OPEN_STATUSES, IndexedText, IndexedTextDeletions, Lead
 from caim.intake.textindex import TextIndex
+from caim.records.public import event_columns
 from caim.records.similarity import from_blobs, get_embedder, to_blob, tokens
 
 T = TypeVar("T")
@@ -77,9 +78,8 @@ def day_of(value, precision: str = "day") -> int:
 
 def record_day(document: dict) -> int:
     """A published record's event day: an incident's occurrence, a hazard's identification."""
-    if document.get("type") == "hazard":
-        return day_of(document.get("identified"), document.get("identified_precision") or "day")
-    return day_of(document.get("occurred"), document.get("occurred_precision") or "day")
+    event = event_columns(document)
+    return day_of(event["event_date"], event["event_precision"])
 
 
 def lead_day(lead: Lead) -> int:

@@ -1,7 +1,7 @@
 """Which targets (records, leads, AIID incidents) a text is most likely about: the one ranker of deduplication
 (`caim.intake.dedup`) and of the linking benchmark (`bench/linking.py`).
 
-For each target, four features over its rows in the `TextIndex` (each field of a target is a row of its own, and
+For each target, these features over its rows in the `TextIndex` (each field of a target is a row of its own, and
 a target scores as its best row, so a long description does not dilute a matching title):
 
 - meaning: the best cosine between the query's vector and a row's (multilingual: EN↔FR);
