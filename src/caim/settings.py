@@ -196,12 +196,6 @@ CACHES = {
     else {"BACKEND": "caim.cache.CountingDatabaseCache", "LOCATION": "caim_cache"},
     # Derived data each process may keep for itself (keyed by the public-layer token, so never stale).
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "caim-local"},
-    # Template fragments ({% cache %}) that depend only on the language and the code: the badge key of the lists
-    # (rendered again after every publication). The header and footer use {% per_language %} (templatetags).
-    "template_fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "caim-fragments",
-    },
     # Rendered public pages (records/views/reuse.py), about 40 KB each: at most about 80 MB per process.
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -122,7 +122,7 @@ class PerLanguageNode(template.Node):
 @register.tag
 def per_language(parser, token):
     """{% per_language site_name ... %}...{% end_per_language %}: a part of every page that depends only on the
-    language and on the values named (the header's links, the footer). Rendering their links and labels again
+    language and on the values named (the header's links, the footer, the lists' badge key). Rendering their links and labels again
     for each page took about a fifth of a record page's time; the enclosed part must read no other variable."""
     values = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
     nodelist = parser.parse(("end_per_language",))
