@@ -196,3 +196,39 @@ def test_a_list_being_brought_up_to_date_answers_its_previous_page_meanwhile(
     assert never_kept.status_code == 200  # nothing kept for this address: rendered, from the index as it was
     after, _n = get(client, "/incidents/")
     assert new.slug in after.content.decode() and "ETag" in after
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_process_answers_the_previous_list_and_renders_the_new_one_in_the_background(
+    client, editor, reviewer, entities, clock, monkeypatch
+):
+    """Under a publication a second, no reader waits for a list to be rendered again: while the process answers
+    other requests, a list answers the page it kept last (without validators) and the background thread renders
+    the current one, which the next reader gets from the cache."""
+    import time
+
+    from caim.records.views import reuse
+
+    before, _n = get(client, "/incidents/")
+    new = factories.published_incident(editor, reviewer, clock)
+    monkeypatch.setattr(reuse._in_flight, "count", 1)  # another reader, besides each request of this test
+    meanwhile, queries = get(client, "/incidents/")
+    assert meanwhile.content == before.content and new.slug not in meanwhile.content.decode()
+    assert queries == 1 and "ETag" not in meanwhile and meanwhile["Cache-Control"] == "no-cache"
+    deadline = time.monotonic() + 20
+    while reuse._background.pending and time.monotonic() < deadline:
+        time.sleep(0.01)
+    after, queries = get(client, "/incidents/")
+    assert new.slug in after.content.decode() and "ETag" in after
+    assert queries == 1  # rendered and kept by the background thread
+    fresh_after = client.get("/fr/incidents/?severity=minor")  # nothing kept for this address: rendered now
+    assert fresh_after.status_code == 200 and "ETag" in fresh_after
+
+
+def test_requests_in_flight_are_counted_while_they_are_answered():
+    from caim.records.views import reuse
+
+    seen = []
+    middleware = reuse.CountRequests(lambda request: seen.append(reuse._in_flight.count))
+    middleware(object())
+    assert seen == [1] and reuse._in_flight.count == 0

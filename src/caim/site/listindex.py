@@ -456,17 +456,17 @@ def refreshing() -> bool:
     return _lock.locked()
 
 
-def get_index() -> ListIndex:
-    """This process's index, brought up to date first if the public layer changed since; while one request
-    does that, the others answer from the index as it was."""
+def get_index(wait: bool = False) -> ListIndex:
+    """This process's index, brought up to date first if the public layer changed since; while one thread
+    does that, the others answer from the index as it was (unless they `wait` for it)."""
     global _current
     version = PublicState.current()
     index = _current
     if index is not None and index.version == version:
         return index
-    if index is not None and not _lock.acquire(blocking=False):
+    if index is not None and not wait and not _lock.acquire(blocking=False):
         return index
-    if index is None:
+    if index is None or wait:
         _lock.acquire()
     try:
         if _current is None or _current.version != version:

@@ -209,7 +209,9 @@ def _one_of(values: list[str]) -> str:
 
 
 @require_safe
-@reused_per_state(with_queries=True, stale_while=listindex.refreshing)
+@reused_per_state(
+    with_queries=True, stale_while=listindex.refreshing, prepare=lambda: listindex.get_index(wait=True)
+)
 def record_list(request, record_type: str):
     lang = page_language()
     index = lists.get_index()

@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
+import queue
 import threading
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connections
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from caim.cache import build_id
 from caim.records.models import PublicState
+
+logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -35,12 +41,8 @@ def _settings_key() -> str:
 KEPT_HEADERS = ("Content-Type", "HX-Push-Url", "Vary")
 
 
-# Addresses whose page this process is rendering for the current state (see `stale_while`).
-_rendering: set[str] = set()
-_rendering_lock = threading.Lock()
-
-
-def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Callable[[], bool] | None = None):
+def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Callable[[], bool] | None = None,
+                     prepare: Callable[[], object] | None = None):  # fmt: skip
     """Keep a public page's 200 answer for the current state of the public layer; answer a matching
     If-None-Match with a 304 before anything but the state row is read.
 
@@ -49,52 +51,19 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
     the cache (it holds at most CAIM_PAGE_CACHE_ENTRIES answers either way). An htmx request (a partial answer)
     is kept apart from a full one.
 
-    `stale_while` (the lists): after a publication, each process renders each list again once. While another
-    thread of the process renders the same address, or while `stale_while()` says the data it needs is being
-    brought up to date, the page of the previous state is answered instead of rendering it once more: under a
-    publication a second, readers would otherwise all render at once. It is answered without validators, and
+    `stale_while` (the lists): after a publication, each process renders each list again once. While the process
+    answers other requests too, while another thread renders the same address, or while `stale_while()` says the
+    data it needs is being brought up to date, the page of the previous state is answered at once and the new
+    one is rendered by this process's background thread (`prepare()` first brings that data up to date): under a
+    publication a second, no reader waits for a render. The previous page is answered without validators, and
     only while that work lasts (a fraction of a second); a lone request always gets the current page.
     """
     if view is None:
-        return functools.partial(reused_per_state, with_queries=with_queries, stale_while=stale_while)
+        return functools.partial(reused_per_state, with_queries=with_queries, stale_while=stale_while,
+                                 prepare=prepare)  # fmt: skip
 
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        token, changed_at = PublicState.current_with_time()
-        kind = "".join(flag for flag, header in (("p", "HX-Request"), ("h", "HX-History-Restore-Request"))
-                       if request.headers.get(header))  # fmt: skip
-        address = hashlib.blake2b(f"{kind}{request.get_full_path()}".encode(), digest_size=4).hexdigest()
-        etag = f'"{build_id()}{_settings_key()}-{token}-{address}"'
-        last_modified = changed_at.timestamp() if changed_at else None
-        # The ETag alone decides here (it names the address): only an address that answered 200 was given it,
-        # whereas a bare If-Modified-Since could be sent for any address, a 404 or a redirect included.
-        fresh = get_conditional_response(request, etag=etag)
-        if fresh is not None:
-            return _validators(fresh, etag, last_modified)
-        keep = with_queries or not request.META.get("QUERY_STRING")
-        # The address's full hash: a key stays short whatever the address, and no collision mixes two pages.
-        full = hashlib.sha256(f"{kind}:{request.get_full_path()}".encode()).hexdigest()
-        cache, key = caches["pages"], f"{etag}:{full}"
-        kept = cache.get(key) if keep else None
-        if kept is not None:
-            return _validators(_answer(kept), etag, last_modified)
-        latest = f"latest:{full}"  # the last page kept for this address, whatever the state
-        mine = False
-        if keep and stale_while is not None:
-            with _rendering_lock:
-                mine = full not in _rendering and not stale_while()
-                if mine:
-                    _rendering.add(full)
-            if not mine and (previous := cache.get(latest)) is not None:
-                response = _answer(previous)
-                response["Cache-Control"] = "no-cache"
-                return response
-        try:
-            response = view(request, *args, **kwargs)
-        finally:
-            if mine:
-                with _rendering_lock:
-                    _rendering.discard(full)
+    def render(request, args, kwargs, token: str, key: str, latest: str | None, keep: bool) -> HttpResponse:
+        response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
             return response
         # A view that answered from an older state (a list while its index is being brought up to date) says
@@ -103,12 +72,143 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
             return response
         if keep:
             answer = ({h: response[h] for h in KEPT_HEADERS if h in response}, response.content)
-            cache.set(key, answer)
-            if stale_while is not None:
-                cache.set(latest, answer)
-        return _validators(response, etag, last_modified)
+            caches["pages"].set(key, answer)
+            if latest is not None:
+                caches["pages"].set(latest, answer)
+        return response
+
+    def render_later(request, args, kwargs, full: str, latest: str) -> None:
+        """Render the current page of this address in the background thread, for the next readers."""
+
+        def job() -> None:
+            if prepare is not None:
+                prepare()
+            token, _changed_at, etag = _etag_parts(request)
+            render(request, args, kwargs, token, f"{etag}:{full}", latest, True)
+
+        _background.submit(full, request, job)
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        token, changed_at, etag = _etag_parts(request)
+        last_modified = changed_at.timestamp() if changed_at else None
+        # The ETag alone decides here (it names the address): only an address that answered 200 was given it,
+        # whereas a bare If-Modified-Since could be sent for any address, a 404 or a redirect included.
+        fresh = get_conditional_response(request, etag=etag)
+        if fresh is not None:
+            return _validators(fresh, etag, last_modified)
+        keep = with_queries or not request.META.get("QUERY_STRING")
+        # The address's full hash: a key stays short whatever the address, and no collision mixes two pages.
+        full = hashlib.sha256(f"{_kind(request)}:{request.get_full_path()}".encode()).hexdigest()
+        cache, key = caches["pages"], f"{etag}:{full}"
+        kept = cache.get(key) if keep else None
+        if kept is not None:
+            return _validators(_answer(kept), etag, last_modified)
+        latest = (
+            f"latest:{full}" if keep and stale_while is not None else None
+        )  # the last page of this address
+        # Busy: the background thread renders the page (other requests in flight), or another thread is already
+        # bringing the data up to date or rendering it; this reader gets the previous page meanwhile.
+        later = latest is not None and _in_flight.others()
+        if later or (latest is not None and (stale_while() or _background.busy_with(full))):
+            previous = cache.get(latest)
+            if previous is not None:
+                if later:
+                    render_later(request, args, kwargs, full, latest)
+                response = _answer(previous)
+                response["Cache-Control"] = "no-cache"
+                return response
+        response = render(request, args, kwargs, token, key, latest, keep)
+        if response.status_code == 200 and getattr(response, "public_state", token) == token:
+            return _validators(response, etag, last_modified)
+        return response
 
     return wrapped
+
+
+def _kind(request) -> str:
+    """An htmx request (a partial answer) and a history restore are kept apart from a full page."""
+    return "".join(flag for flag, header in (("p", "HX-Request"), ("h", "HX-History-Restore-Request"))
+                   if request.headers.get(header))  # fmt: skip
+
+
+def _etag_parts(request) -> tuple[str, object, str]:
+    """(the public layer's token, when it was set, the ETag of this address in that state)."""
+    token, changed_at = PublicState.current_with_time()
+    address = hashlib.blake2b(
+        f"{_kind(request)}{request.get_full_path()}".encode(), digest_size=4
+    ).hexdigest()
+    return token, changed_at, f'"{build_id()}{_settings_key()}-{token}-{address}"'
+
+
+class _InFlight:
+    """How many requests this process is answering now (counted by `CountRequests`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def others(self) -> bool:
+        return self.count > 1
+
+
+_in_flight = _InFlight()
+
+
+class CountRequests:
+    """Middleware: counts the requests in flight, so that a list page knows whether its reader is alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with _in_flight.lock:
+            _in_flight.count += 1
+        try:
+            return self.get_response(request)
+        finally:
+            with _in_flight.lock:
+                _in_flight.count -= 1
+
+
+class _Background:
+    """One thread per process that renders pages for the next readers, one address at a time, each at most once
+    in the queue."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: set[str] = set()
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread: threading.Thread | None = None
+
+    def busy_with(self, address: str) -> bool:
+        return address in self.pending
+
+    def submit(self, address: str, request, job: Callable[[], None]) -> None:
+        with self.lock:
+            if address in self.pending:
+                return
+            self.pending.add(address)
+            if self.thread is None or not self.thread.is_alive():  # started in the worker, after any fork
+                self.thread = threading.Thread(target=self.run, name="caim-page-renderer", daemon=True)
+                self.thread.start()
+        self.jobs.put((address, getattr(request, "LANGUAGE_CODE", None), job))
+
+    def run(self) -> None:
+        while True:
+            address, language, job = self.jobs.get()
+            try:
+                with translation.override(language):
+                    job()
+            except Exception:
+                logger.exception("Rendering a page in the background failed")
+            finally:
+                with self.lock:
+                    self.pending.discard(address)
+                connections.close_all()  # this thread's own: nothing stays open between publications
+
+
+_background = _Background()
 
 
 def _answer(kept: tuple[dict, bytes]) -> HttpResponse:
