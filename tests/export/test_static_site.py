@@ -9,16 +9,18 @@ import json
 import re
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db.models import F
 from django.test import Client
 
 from caim.cli import main
 from caim.export import pagefind, static_site
 from caim.export.static_site import ExportError, Manifest, RecordState, export_site, file_for
 from caim.records import actions
-from caim.records.models import Entity, PublicRecord, RecordVersion, VersionKind
+from caim.records.models import Entity, PublicChange, PublicRecord, RecordVersion, VersionKind
 from tests import factories
 
 GENERATED_AT = re.compile(rb'"generated_at":"[^"]*"')
@@ -43,6 +45,13 @@ def live(url: str) -> bytes:
 def manifest_rows(out: Path) -> dict[str, list]:
     manifest = Manifest.read(out)
     return {row[0]: row for unit in manifest.unit_lines for row in manifest.rows(unit)}
+
+
+def assert_state_is_current(out: Path) -> None:
+    """An incremental export reads only the records the change log names (and those linked to them): the state
+    its manifest keeps is still the one a reading of every record gives."""
+    kept = Manifest.read(out).header["records"]
+    assert kept == {str(pk): state.as_json() for pk, state in static_site.public_state().items()}
 
 
 def a_record(**filters) -> PublicRecord:
@@ -204,6 +213,7 @@ def test_incremental_export_rewrites_exactly_what_depends_on_a_correction(
     summary = export_site(out, incremental=True)
     elapsed, wall = time.process_time() - started, time.perf_counter() - wall
     after = manifest_rows(out)
+    assert_state_is_current(out)
     assert summary.changed_records == [public.pk]
     assert elapsed < 2.0, (
         f"incremental export of the demo set: {elapsed:.2f} s CPU, {wall:.2f} s: {summary.timings}"
@@ -282,6 +292,7 @@ def test_withdrawn_records_keep_their_page_and_merged_ones_redirect(
     )
     actions.merge_records(second, a_record(record_type="incident").record, actor=reviewer)
     export_site(out, incremental=True)
+    assert_state_is_current(out)
     page = first_page.read_bytes()
     assert b"Not an AI incident." in page and b"data-pagefind-body" not in page
     assert not (out / f"incidents/{first.slug}/oecd.json").exists()  # no export of a withdrawn record
@@ -314,9 +325,19 @@ def test_incremental_graph_and_sitemap_are_the_live_ones_when_a_linked_hazard_ch
 
     out = tmp_path / "site"
     shutil.copytree(site, out)
+    # The demo was loaded well before the export was made (not within the minute the log is read back over).
+    PublicChange.objects.update(at=F("at") - timedelta(hours=1))
     hazard = factories.published_hazard(editor, reviewer, entities=[])
     incident = factories.published_incident(editor, reviewer, hazard=hazard, entities=[], responses=[])
+    read = []
+    monkeypatch.setattr(static_site, "public_state", lambda ids=None, real=static_site.public_state: read.append(
+        None if ids is None else set(ids)) or real(ids))  # fmt: skip
     export_site(out, incremental=True)
+    monkeypatch.undo()
+    # The records the log names: the two published, the hazard the incident links to, their related records.
+    assert len(read) == 1 and read[0] is not None and {incident.pk, hazard.pk} <= read[0]
+    assert len(read[0]) < PublicRecord.objects.count() / 2
+    assert_state_is_current(out)
     manifest = Manifest.read(out)
     assert manifest.header["lint"]["reads"][str(incident.pk)] == [hazard.pk]
 
@@ -343,6 +364,7 @@ def test_incremental_graph_and_sitemap_are_the_live_ones_when_a_linked_hazard_ch
     )
     summary = export_site(out, incremental=True)
     assert summary.changed_records == [hazard.pk]
+    assert_state_is_current(out)
     assert sorted(linted) == sorted([hazard.pk, incident.pk])
     assert "/sitemap-records.xml" not in rendered
     exported = (out / "api/v3/graph.json").read_bytes()
@@ -361,3 +383,25 @@ def test_incremental_graph_and_sitemap_are_the_live_ones_when_a_linked_hazard_ch
 
     latest = RecordsSitemap().get_latest_lastmod()
     assert latest is not None and latest == Sitemap.get_latest_lastmod(RecordsSitemap())
+
+
+def test_an_incremental_export_reads_the_records_a_publication_wrote_on_the_other_side(
+    site, db, tmp_path, editor, reviewer
+):
+    """A publication changes other records' public rows too: the demo hazard it materializes lists it, and the
+    demo incident it resembles gains it among its related records. The change log names them, so the state the
+    incremental export keeps is the whole reading's, though it reads only the records the log names."""
+    from caim.records.models import RelatedRecord
+
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    PublicChange.objects.update(at=F("at") - timedelta(hours=1))  # the demo was loaded well before the export
+    twin = a_record(record_type="incident").record
+    hazard = a_record(record_type="hazard").record
+    copied = {f: getattr(twin, f) for f in ("title_en", "title_fr", "summary_en", "summary_fr")}
+    new = factories.published_incident(editor, reviewer, hazard=hazard, entities=[], responses=[], **copied)
+    assert RelatedRecord.objects.filter(record_id=twin.pk, related_id=new.pk).exists()
+    export_site(out, incremental=True)
+    assert_state_is_current(out)
+    states = {int(pk): RecordState.from_json(row) for pk, row in Manifest.read(out).header["records"].items()}
+    assert new.pk in states[hazard.pk].links and new.pk in states[twin.pk].links

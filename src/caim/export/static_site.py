@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -546,6 +547,36 @@ def public_state(ids: Iterable[int] | None = None) -> dict[int, RecordState]:
             merged_into=values["merged_into_id"],
         )
     return out
+
+
+# A change is looked for from this long before the previous export read the public layer: a transaction that
+# logged its change earlier may commit later (as for the list index). Reading a record again does no harm.
+LOOKBACK = timedelta(seconds=60)
+
+
+def current_state(old: dict[int, RecordState], read_at: str | None) -> dict[int, RecordState]:
+    """The state of every public record now: the previous export's (`old`, read at `read_at`) with the records
+    the change log names since read again (the log names every record whose public rows a change wrote, the
+    other side of a link included). Everything is read when the log cannot say: no time, a log pruned since,
+    or "any record"."""
+    from caim.records.models import PublicChange
+
+    if read_at is None:
+        return public_state()
+    since = datetime.fromisoformat(read_at) - LOOKBACK
+    if timezone.now() - since > PublicChange.KEPT - timedelta(days=1):
+        return public_state()
+    logged = PublicChange.since(since)
+    if logged is None:
+        return public_state()
+    fresh = public_state(logged)
+    new = dict(old)
+    for pk in logged:
+        if pk in fresh:
+            new[pk] = fresh[pk]
+        else:
+            new.pop(pk, None)
+    return dict(sorted(new.items()))
 
 
 # -- record units ---------------------------------------------------------------------------------------------
@@ -1806,7 +1837,8 @@ def export_site(out: Path, *, incremental: bool = False, workers: int | None = N
     return summary
 
 
-def _header(states: dict[int, RecordState], layouts: dict, search: dict, lint: dict | None) -> dict:
+def _header(states: dict[int, RecordState], layouts: dict, search: dict, lint: dict | None,
+            read_at: datetime) -> dict:  # fmt: skip
     from caim.records.models import PublicState
 
     return {
@@ -1814,6 +1846,7 @@ def _header(states: dict[int, RecordState], layouts: dict, search: dict, lint: d
         "site_url": settings.CAIM_SITE_URL,
         "generated_at": timezone.now().isoformat(),
         "public_state": PublicState.current(),
+        "read_at": read_at.isoformat(),  # when `records` was read: the change log says what changed since
         "note": "files: [path, size, sha256, record ids it depends on or 'all', groups of changes that alter it]",
         "records": {str(pk): state.as_json() for pk, state in sorted(states.items())},
         "plan": plan().as_json(),
@@ -1854,6 +1887,7 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
     summary = Summary()
     previous = Manifest.read(out) if (out / MANIFEST).is_file() else None
     progress("Reading the public layer", 0, 0)
+    read_at = timezone.now()
     states = public_state()
     plan()
     renderer().get(
@@ -1902,7 +1936,7 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
     shutil.rmtree(out / pagefind.DELTA_BUNDLE, ignore_errors=True)
     writer = Writer(out)
     units["search-delta"] = [writer.write_raw(pagefind.DELTA_STATE, pagefind.delta_state(False, []), ())]
-    manifest = Manifest(_header(states, layouts, {"delta_records": [], "superseded": []}, lint), {})
+    manifest = Manifest(_header(states, layouts, {"delta_records": [], "superseded": []}, lint, read_at), {})
     manifest.unit_lines = {name: Manifest.unit_line(name, rows) for name, rows in units.items()}
     if previous is not None:
         written = {row[0] for rows in units.values() for row in rows}
@@ -1971,7 +2005,8 @@ def _incremental(out: Path, progress: Progress) -> Summary:
         )
     progress("Comparing the public layer with the manifest", 0, 0)
     old = {int(pk): RecordState.from_json(row) for pk, row in manifest.header["records"].items()}
-    new = public_state()
+    read_at = timezone.now()
+    new = current_state(old, manifest.header.get("read_at"))
     changed = {pk for pk in old.keys() | new.keys()
                if _differs(old.get(pk), new.get(pk), "version", "status", "slug", "record_type", "old_slugs",
                            "merged_into")}  # fmt: skip
@@ -2093,7 +2128,8 @@ def _incremental(out: Path, progress: Progress) -> Summary:
     search_started = time.perf_counter()
     search = _update_search(out, manifest, old, new, touched, writer, summary)
     summary.timings["search"] = time.perf_counter() - search_started
-    manifest.header = _header(new, corpus.layouts, search, dict(_graph_lint) or manifest.header.get("lint"))
+    manifest.header = _header(new, corpus.layouts, search, dict(_graph_lint) or manifest.header.get("lint"),
+                              read_at)  # fmt: skip
     manifest.write(out)
     summary.written = len(writer.changed)
     summary.records = len(touched)

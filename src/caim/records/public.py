@@ -130,11 +130,14 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
         roles, systems = link_rows(public.pk, doc, *_ids_by_slug([doc]))
         PublicEntityRole.objects.bulk_create(roles)
         PublicSystemLink.objects.bulk_create(systems)
-    update_related(public, doc)
+    # The change log names every record whose public rows change: its neighbours' related lists, the hazards
+    # it materializes (before and after) show it too.
+    others = update_related(public, doc)
     if doc["type"] == RecordType.INCIDENT:  # the lint only lets an incident link to public hazards
         hazard_ids = [link["id"] for link in doc.get("materialized_from", [])]
+        others |= set(public.materialized_from.values_list("pk", flat=True)) | set(hazard_ids)
         public.materialized_from.set(PublicRecord.objects.filter(pk__in=hazard_ids))
-    PublicState.bump([public.pk])
+    PublicState.bump([public.pk, *others])
     public_record_changed.send(
         sender=PublicRecord,
         public=public,
@@ -145,8 +148,9 @@ def project_public(record_id: int, version: RecordVersion) -> PublicRecord:
     return public
 
 
-def update_related(public: PublicRecord, doc: dict) -> None:
-    """Store the record's vector, its most similar public records, and offer it to theirs (SPEC §6.4).
+def update_related(public: PublicRecord, doc: dict) -> set[int]:
+    """Store the record's vector, its most similar public records, and offer it to theirs (SPEC §6.4). Returns
+    the other records whose lists it may have changed (for the change log).
 
     The records that listed it before are left as this publication finds them (a withdrawn record leaves a gap
     in their lists; a changed one may stay with its old score): a `refresh_related` task queued with the
@@ -162,7 +166,7 @@ def update_related(public: PublicRecord, doc: dict) -> None:
     if public.withdrawn:
         RelatedRecord.objects.filter(related=public).delete()
         RecordEmbedding.objects.filter(record=public).delete()
-        return
+        return listers
     embedder = get_embedder()
     vector = embedder.embed([doc])[0]
     # Compared with the others' vectors as the change log describes them: before this record's own is written
@@ -187,6 +191,7 @@ def update_related(public: PublicRecord, doc: dict) -> None:
             RelatedRecord.objects.create(record_id=pk, related=public, score=score)
             if len(theirs) >= RELATED_COUNT:
                 theirs[-1].delete()
+    return {pk for pk, _score in top}
 
 
 def _queue_refresh(record_ids: Iterable[int]) -> None:
