@@ -1,7 +1,7 @@
 """Lists while records are being published: reader latency, and how soon a publication shows.
 
 Usage (see bench/README.md):
-    python bench/freshness.py --records 100000 [--seconds 30] [--every 1.0] [--workers 4] [--connections 8]
+    python bench/freshness.py --records 100000 [--seconds 30] [--every 1.0] [--workers N] [--connections 8]
 
 On a copy of the benchmark database (built on first use by bench/pages.py), starts the production server and
 warms every worker, then, in the same run:
@@ -9,7 +9,7 @@ warms every worker, then, in the same run:
 - this process publishes a new record every `--every` seconds through the editorial actions (a draft by one
   account, approved by another, as editors do); after each publication, three threads ask the list of its type
   sorted by publication date, the query API and the search page until eight requests in a row show the new
-  record (with four workers, that is every worker with high probability); the time counts from the end of the
+  record (with a few workers, that is every worker with high probability); the time counts from the end of the
   publication to the first of those eight.
 Prints the readers' percentiles and the time from the end of each publication to its visibility.
 """
@@ -109,11 +109,15 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=100000)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--every", type=float, default=1.0, help="seconds between publications")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=None, help="default: as `caim serve` in production")
+    parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=8767)
     args = parser.parse_args()
+    if args.workers is None:
+        from caim.cli import production_workers
+
+        args.workers = production_workers()
 
     database = copy_database(args.records)
     setup_django(database)

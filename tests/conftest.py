@@ -54,6 +54,7 @@ def list_index_of_this_test():
 
     from caim.intake import embedding, titles
     from caim.records import vectors
+    from caim.records.views import reuse
     from caim.site import listindex
 
     listindex._current = None
@@ -62,6 +63,7 @@ def list_index_of_this_test():
     titles.reset()  # and its titles
     caches["pages"].clear()  # kept pages too: a rolled-back state's token can come back in the next test
     caches["local"].clear()  # and kept API answers and charts, for the same reason
+    reuse._load.started.clear()  # the requests of earlier tests do not make this one's process busy
     yield
     listindex._current = None
     vectors._current = None

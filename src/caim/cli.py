@@ -164,7 +164,9 @@ def cmd_serve(args) -> int:
     from django.conf import settings
 
     compile_catalogs()
-    workers = args.workers if args.workers is not None else (4 if settings.PRODUCTION else 0)
+    workers = (
+        args.workers if args.workers is not None else (production_workers() if settings.PRODUCTION else 0)
+    )
     where = f"http://{args.addr}/ (English) and http://{args.addr}/fr/ (French)"
     if workers:
         if settings.PRODUCTION:
@@ -176,6 +178,14 @@ def cmd_serve(args) -> int:
     print(f"Serving the monitor at {where} (development server). Ctrl-C stops.")
     call_command("runserver", args.addr, use_reloader=False, use_threading=True)
     return 0
+
+
+def production_workers() -> int:
+    """One gunicorn worker per CPU core (at least two). Each worker keeps its own list index and rendered pages and
+    brings them up to date after every publication: more workers than cores only repeat that work and contend for
+    the cores (bench/RESULTS.md, lists while publishing); the threads of a worker wait on clients and the
+    database."""
+    return max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2)
 
 
 def prepare_production() -> None:
@@ -601,9 +611,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--addr", default="127.0.0.1:8000")
     p.add_argument(
-        "--workers", type=int, help="gunicorn worker processes (default: 4 in production, else none)"
+        "--workers",
+        type=int,
+        help="gunicorn worker processes (default: one per CPU core in production, else none)",
     )
-    p.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (default 8)")
+    p.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker (default 16)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(

@@ -76,7 +76,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "caim.records.views.reuse.CountRequests",  # whether a list reader is alone (records/views/reuse.py)
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.gzip.GZipMiddleware",  # text answers compressed when the client accepts it
     "caim.site.middleware.SecurityHeadersMiddleware",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -198,37 +200,70 @@ def test_a_list_being_brought_up_to_date_answers_its_previous_page_meanwhile(
     assert new.slug in after.content.decode() and "ETag" in after
 
 
+def wait_for_background() -> None:
+    from caim.records.views import reuse
+
+    deadline = time.monotonic() + 20
+    while reuse._background.pending and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_busy_process_answers_the_previous_list_and_renders_the_new_one_in_the_background(
     client, editor, reviewer, entities, clock, monkeypatch
 ):
-    """Under a publication a second, no reader waits for a list to be rendered again: while the process answers
-    other requests, a list answers the page it kept last (without validators) and the background thread renders
+    """Under a publication a second, no reader waits for a list to be rendered again: while the process is busy
+    (here: answering another request), a list answers the page it kept last (without validators) and the background thread renders
     the current one, which the next reader gets from the cache."""
-    import time
-
     from caim.records.views import reuse
 
     before, _n = get(client, "/incidents/")
     new = factories.published_incident(editor, reviewer, clock)
-    monkeypatch.setattr(reuse._in_flight, "count", 1)  # another reader, besides each request of this test
+    monkeypatch.setattr(reuse._load, "count", 2)  # the pages other threads are answering
     meanwhile, queries = get(client, "/incidents/")
     assert meanwhile.content == before.content and new.slug not in meanwhile.content.decode()
     assert queries == 1 and "ETag" not in meanwhile and meanwhile["Cache-Control"] == "no-cache"
-    deadline = time.monotonic() + 20
-    while reuse._background.pending and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_background()
     after, queries = get(client, "/incidents/")
     assert new.slug in after.content.decode() and "ETag" in after
     assert queries == 1  # rendered and kept by the background thread
     fresh_after = client.get("/fr/incidents/?severity=minor")  # nothing kept for this address: rendered now
     assert fresh_after.status_code == 200 and "ETag" in fresh_after
 
+    # The query API too: a busy process answers from the index as it was while its background thread brings
+    # the index up to date.
+    newer = factories.published_incident(editor, reviewer, clock)
+    meanwhile = client.get("/api/v3/records?sort=published&limit=5")
+    assert (
+        meanwhile.status_code == 200
+        and "ETag" not in meanwhile
+        and newer.slug not in meanwhile.content.decode()
+    )
+    wait_for_background()
+    after = client.get("/api/v3/records?sort=published&limit=5")
+    assert newer.slug in after.content.decode() and "ETag" in after
 
-def test_requests_in_flight_are_counted_while_they_are_answered():
+
+def test_a_process_is_busy_with_other_pages_in_flight_or_many_a_second():
+    """Counted only in a server that answers in threads: in a single-threaded one, no other reader waits."""
+    from types import SimpleNamespace
+
     from caim.records.views import reuse
 
-    seen = []
-    middleware = reuse.CountRequests(lambda request: seen.append(reuse._in_flight.count))
-    middleware(object())
-    assert seen == [1] and reuse._in_flight.count == 0
+    load = reuse._Load()
+    threaded = SimpleNamespace(META={"wsgi.multithread": True})
+    with load.answering(threaded):
+        assert load.count == 1 and not load.busy()  # one person clicking
+        with load.answering(threaded):  # a page another thread answers
+            assert load.busy()
+    assert load.count == 0 and not load.busy()
+    with load.answering(SimpleNamespace(META={"wsgi.multithread": False})):
+        assert load.count == 0 and len(load.started) == 2  # not counted
+    for _ in range(reuse._Load.BUSY_RATE - 3):
+        with load.answering(threaded):
+            pass
+    assert not load.busy()  # 49 begun this second
+    with load.answering(threaded):  # the fiftieth
+        assert load.count == 1 and load.busy()
+    load.started.extend([time.monotonic() - 2] * load.BUSY_RATE)  # a second later
+    assert not load.busy()

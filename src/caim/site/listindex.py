@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from caim.records.fields import facets
 from caim.records.models import AISystem, Entity, PublicChange, PublicRecord, PublicState
+from caim.records.views import reuse
 from caim.taxonomy.loader import get_taxonomy
 
 # Single-valued columns: the record type (each list's own filter) and the declared field filters.
@@ -458,11 +459,15 @@ def refreshing() -> bool:
 
 def get_index(wait: bool = False) -> ListIndex:
     """This process's index, brought up to date first if the public layer changed since; while one thread
-    does that, the others answer from the index as it was (unless they `wait` for it)."""
+    does that, the others answer from the index as it was (unless they `wait` for it). In a process busy with
+    readers, the background thread brings it up to date and no request waits."""
     global _current
     version = PublicState.current()
     index = _current
     if index is not None and index.version == version:
+        return index
+    if index is not None and not wait and reuse.busy():
+        reuse.in_background("list-index", lambda: get_index(wait=True))
         return index
     if index is not None and not wait and not _lock.acquire(blocking=False):
         return index

@@ -8,11 +8,14 @@ a new render would give, and an ETag made of the same parts (and the address) is
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import hashlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -52,11 +55,11 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
     is kept apart from a full one.
 
     `stale_while` (the lists): after a publication, each process renders each list again once. While the process
-    answers other requests too, while another thread renders the same address, or while `stale_while()` says the
+    is busy (other requests in flight, or many a second), while another thread renders the same address, or while `stale_while()` says the
     data it needs is being brought up to date, the page of the previous state is answered at once and the new
     one is rendered by this process's background thread (`prepare()` first brings that data up to date): under a
     publication a second, no reader waits for a render. The previous page is answered without validators, and
-    only while that work lasts (a fraction of a second); a lone request always gets the current page.
+    only while that work lasts (a fraction of a second); a request to a quiet process always gets the current page.
     """
     if view is None:
         return functools.partial(reused_per_state, with_queries=with_queries, stale_while=stale_while,
@@ -86,10 +89,14 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
             token, _changed_at, etag = _etag_parts(request)
             render(request, args, kwargs, token, f"{etag}:{full}", latest, True)
 
-        _background.submit(full, request, job)
+        _background.submit(full, job, getattr(request, "LANGUAGE_CODE", None))
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
+        with _load.answering(request):
+            return answer(request, args, kwargs)
+
+    def answer(request, args, kwargs) -> HttpResponse:
         token, changed_at, etag = _etag_parts(request)
         last_modified = changed_at.timestamp() if changed_at else None
         # The ETag alone decides here (it names the address): only an address that answered 200 was given it,
@@ -109,7 +116,7 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
         )  # the last page of this address
         # Busy: the background thread renders the page (other requests in flight), or another thread is already
         # bringing the data up to date or rendering it; this reader gets the previous page meanwhile.
-        later = latest is not None and _in_flight.others()
+        later = latest is not None and _load.busy()
         if later or (latest is not None and (stale_while() or _background.busy_with(full))):
             previous = cache.get(latest)
             if previous is not None:
@@ -141,34 +148,39 @@ def _etag_parts(request) -> tuple[str, object, str]:
     return token, changed_at, f'"{build_id()}{_settings_key()}-{token}-{address}"'
 
 
-class _InFlight:
-    """How many requests this process is answering now (counted by `CountRequests`)."""
+class _Load:
+    """How busy this process is with public pages: how many it is answering now, and when its last `BUSY_RATE`
+    began. Only a server that answers requests in threads counts them (WSGI's `wsgi.multithread`): in a
+    single-threaded one (the test client, a single-threaded server) no other reader ever waits."""
+
+    BUSY_RATE = 50  # pages begun within a second: many readers, not one person clicking
 
     def __init__(self) -> None:
         self.count = 0
+        self.started: collections.deque[float] = collections.deque(maxlen=self.BUSY_RATE)
         self.lock = threading.Lock()
 
-    def others(self) -> bool:
-        return self.count > 1
+    def busy(self) -> bool:
+        """Other pages in flight, or many begun in the last second."""
+        started = self.started
+        return self.count > 1 or (len(started) == started.maxlen and time.monotonic() - started[0] < 1.0)
 
-
-_in_flight = _InFlight()
-
-
-class CountRequests:
-    """Middleware: counts the requests in flight, so that a list page knows whether its reader is alone."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        with _in_flight.lock:
-            _in_flight.count += 1
+    @contextlib.contextmanager
+    def answering(self, request):
+        counted = bool(request.META.get("wsgi.multithread"))
+        if counted:
+            with self.lock:
+                self.count += 1
+                self.started.append(time.monotonic())
         try:
-            return self.get_response(request)
+            yield
         finally:
-            with _in_flight.lock:
-                _in_flight.count -= 1
+            if counted:
+                with self.lock:
+                    self.count -= 1
+
+
+_load = _Load()
 
 
 class _Background:
@@ -184,7 +196,8 @@ class _Background:
     def busy_with(self, address: str) -> bool:
         return address in self.pending
 
-    def submit(self, address: str, request, job: Callable[[], None]) -> None:
+    def submit(self, address: str, job: Callable[[], None], language: str | None = None) -> None:
+        """Run `job` (in `language`) in the background thread, unless the work named `address` is queued."""
         with self.lock:
             if address in self.pending:
                 return
@@ -192,7 +205,7 @@ class _Background:
             if self.thread is None or not self.thread.is_alive():  # started in the worker, after any fork
                 self.thread = threading.Thread(target=self.run, name="caim-page-renderer", daemon=True)
                 self.thread.start()
-        self.jobs.put((address, getattr(request, "LANGUAGE_CODE", None), job))
+        self.jobs.put((address, language, job))
 
     def run(self) -> None:
         while True:
@@ -209,6 +222,16 @@ class _Background:
 
 
 _background = _Background()
+
+
+def busy() -> bool:
+    """Whether this process is busy answering readers (see `_Load`)."""
+    return _load.busy()
+
+
+def in_background(name: str, job: Callable[[], None]) -> None:
+    """Run `job` in this process's background thread (once, if it is queued already under `name`)."""
+    _background.submit(name, job)
 
 
 def _answer(kept: tuple[dict, bytes]) -> HttpResponse:
