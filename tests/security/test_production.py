@@ -4,6 +4,7 @@ run as a real server (gunicorn workers, compressed static files, secure cookies,
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import secrets
 import shlex
@@ -177,11 +178,15 @@ def headers_of(pairs) -> dict[str, str]:
 
 
 def test_the_server_is_gunicorn_with_several_workers_and_says_what_it_checks(server):
-    assert "with gunicorn, 4 workers x 8 threads" in server["output"]
+    from caim.cli import production_workers
+
+    workers = production_workers()  # one per CPU core, at least two
+    assert workers == max(2, len(os.sched_getaffinity(0)))
+    assert f"with gunicorn, {workers} workers x 16 threads" in server["output"]
     deadline = time.monotonic() + 60  # gunicorn forks its workers one after the other
-    while len(children(server["process"].pid)) < 4 and time.monotonic() < deadline:
+    while len(children(server["process"].pid)) < workers and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert len(children(server["process"].pid)) == 4
+    assert len(children(server["process"].pid)) == workers
     # The public address is not in ALLOWED_HOSTS here: the operator is told at start.
     assert "deployment warning(s) (caim.W004): run `caim check --deploy`" in server["output"]
 
