@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -27,6 +29,34 @@ class _Bilingual(Sitemap):
     def get_domain(self, site=None):
         """The monitor's public address (CAIM_SITE_URL), whatever host the request came through."""
         return urlsplit(settings.CAIM_SITE_URL).netloc
+
+    @property
+    def paginator(self):
+        """Django's pages of (item, language) pairs, counted and sliced in the database: Django's own loads every
+        item to count them, and the index only needs the number of pages."""
+        return Paginator(_PerLanguage(self.items(), self.languages), self.limit)
+
+
+class _PerLanguage(Sequence):
+    """The (item, language) pairs of `items` (a query or a list), item by item, without loading them all."""
+
+    def __init__(self, items, languages: list[str]) -> None:
+        self.items, self.languages, self._count = items, languages, None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            count = self.items.count() if hasattr(self.items, "query") else len(self.items)
+            self._count = count * len(self.languages)
+        return self._count
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop, _step = index.indices(len(self))
+        per = len(self.languages)
+        first = start // per
+        pairs = [(item, lang) for item in self.items[first : -(-stop // per)] for lang in self.languages]
+        return pairs[start - first * per : stop - first * per]
 
 
 class PagesSitemap(_Bilingual):
