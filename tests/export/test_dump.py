@@ -146,3 +146,38 @@ def test_dump_lines_survive_line_separators_and_keep_microseconds(
     published = [v["fields"]["published_at"] for v in versions if v["fields"]["record"] == record.pk]
     assert published and ".123456" in published[0]
     assert all(json.loads(line) for line in lines if line)  # every line is one whole JSON object
+
+
+def test_the_intake_queue_and_monitored_sources_come_back_with_a_load(db, tmp_path, editor):
+    """A report with its submitter's address, a monitored source, what the poller saw and an article waiting for
+    its next try are restored as they were (a second dump of the restored database holds the same lines)."""
+    from django.utils import timezone
+
+    from caim.intake.models import Lead, MonitoredSource, PendingArticle, SeenItem
+
+    now = timezone.now()
+    record = Record.objects.first()
+    lead = Lead.objects.create(origin="submission", raw_text="Un rapport.", language="fr", email="a@example.org",
+                               consent=True, record=record, created_at=now, updated_at=now)  # fmt: skip
+    source = MonitoredSource.objects.create(name="Fil", url="http://127.0.0.1:9/feed.xml", keywords="IA",
+                                            created_at=now, updated_at=now)  # fmt: skip
+    SeenItem.objects.create(url_hash="a" * 64, canonical_url="http://127.0.0.1:9/a", source=source, lead=lead,
+                            outcome="lead", score=0.8, seen_at=now)  # fmt: skip
+    PendingArticle.objects.create(url_hash="b" * 64, canonical_url="http://127.0.0.1:9/b", url="http://127.0.0.1:9/b",
+                                  source=source, item={"title": "T"}, attempts=2, last_error="timeout",
+                                  next_attempt_at=now, created_at=now, updated_at=now)  # fmt: skip
+    first = tmp_path / "first.jsonl"
+    header = dump(first)
+    counts = header["counts"]
+    assert counts["intake.lead"] == 1 and counts["intake.monitoredsource"] == 1
+    assert counts["intake.seenitem"] == 1 and counts["intake.pendingarticle"] == 1
+    restored = fresh_database("sqlite", tmp_path)
+    caim(restored, "migrate", "--verbosity", "0")
+    caim(restored, "load", str(first))
+    second = tmp_path / "second.jsonl"
+    caim(restored, "dump", str(second))
+
+    def intake_lines(path: Path) -> list[str]:
+        return [line for line in path.read_text().splitlines() if '"model": "intake.' in line]
+
+    assert len(intake_lines(first)) == 4 and intake_lines(second) == intake_lines(first)

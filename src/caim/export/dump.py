@@ -3,7 +3,7 @@
 Format: JSON lines. The first line is a header (format version, the migrations the data is at, the counts),
 then one Django-serialised object per line, models in dependency order. User password hashes are left out
 (accounts come back with unusable passwords) unless asked for. The search index is derived data: it is not
-dumped, and `load` rebuilds it. Works across SQLite and PostgreSQL in both directions.
+dumped, and `load` rebuilds it; nor is deduplication's index (`caim embed` rebuilds it). Works across SQLite and PostgreSQL in both directions.
 """
 
 from __future__ import annotations
@@ -52,6 +52,13 @@ MODELS = [
     "records.recordembedding",
     "records.relatedrecord",
     "records.publicstate",
+    # Intake: reports and leads (a lead may point to a record), the monitored sources, what the poller has seen
+    # and the articles on their way to a lead. Deduplication's index (intake.indexedtext) is derived data, like
+    # the search index: `caim embed` rebuilds it.
+    "intake.lead",
+    "intake.monitoredsource",
+    "intake.seenitem",
+    "intake.pendingarticle",
 ]  # not records.publicchange: a log for running processes, which a restore tells to read everything again
 OPTIONAL_APPS = ("interop",)  # the AIID reference corpus, when installed
 UNUSABLE_PASSWORD = "!"  # noqa: S105 - Django's marker for "no usable password", not a secret
@@ -89,7 +96,7 @@ def _open(path: Path, mode: str):
 def applied_migrations() -> dict[str, str]:
     latest: dict[str, str] = {}
     for app, name in MigrationRecorder(connection).applied_migrations():
-        if app in ("auth", "records", "search", "taxonomy", *OPTIONAL_APPS):
+        if app in ("auth", "records", "search", "taxonomy", "intake", *OPTIONAL_APPS):
             latest[app] = max(latest.get(app, ""), name)
     return latest
 
