@@ -267,3 +267,14 @@ def test_a_process_is_busy_with_other_pages_in_flight_or_many_a_second():
         assert load.count == 1 and load.busy()
     load.started.extend([time.monotonic() - 2] * load.BUSY_RATE)  # a second later
     assert not load.busy()
+
+
+def test_the_home_page_is_kept_per_state(client, editor, reviewer, entities, clock):
+    first, _n = get(client, "/")
+    again, queries = get(client, "/")
+    assert queries == 1 and again.content == first.content and "ETag" in again
+    french, _n = get(client, "/fr/")
+    assert french.content != first.content and 'lang="fr"' in french.content.decode()
+    new = factories.published_incident(editor, reviewer, clock)
+    after, queries = get(client, "/")
+    assert queries > 1 and new.slug in after.content.decode()

@@ -45,6 +45,7 @@ METHODOLOGY_VOCABULARIES = (
 
 
 @require_safe
+@reused_per_state
 def home(request):
     lang = page_language()
     public = PublicRecord.objects.listed()
