@@ -54,12 +54,13 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
     the cache (it holds at most CAIM_PAGE_CACHE_ENTRIES answers either way). An htmx request (a partial answer)
     is kept apart from a full one.
 
-    `stale_while` (the lists): after a publication, each process renders each list again once. While the process
-    is busy (other requests in flight, or many a second), while another thread renders the same address, or while `stale_while()` says the
-    data it needs is being brought up to date, the page of the previous state is answered at once and the new
-    one is rendered by this process's background thread (`prepare()` first brings that data up to date): under a
-    publication a second, no reader waits for a render. The previous page is answered without validators, and
-    only while that work lasts (a fraction of a second); a request to a quiet process always gets the current page.
+    `stale_while` (the lists): after a publication, each process renders each list again once. While the
+    process is busy with readers (`_Load`), the page of the previous state is answered at once and this process's
+    background thread renders the new one (`prepare()` first brings the data it needs up to date): under a
+    publication a second, no reader waits for a render. While `stale_while()` says that data is being brought up
+    to date, or the background thread has the address in hand, the previous page is answered too. It is answered
+    without validators, and only while that work lasts (a fraction of a second); a request to a quiet process
+    always gets the current page.
     """
     if view is None:
         return functools.partial(reused_per_state, with_queries=with_queries, stale_while=stale_while,
@@ -111,11 +112,9 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
         kept = cache.get(key) if keep else None
         if kept is not None:
             return _validators(_answer(kept), etag, last_modified)
-        latest = (
-            f"latest:{full}" if keep and stale_while is not None else None
-        )  # the last page of this address
-        # Busy: the background thread renders the page (other requests in flight), or another thread is already
-        # bringing the data up to date or rendering it; this reader gets the previous page meanwhile.
+        # The last page kept for this address, whatever the state: what a reader gets while the current one is
+        # rendered by the background thread (a busy process), or while its data is being brought up to date.
+        latest = f"latest:{full}" if keep and stale_while is not None else None
         later = latest is not None and _load.busy()
         if later or (latest is not None and (stale_while() or _background.busy_with(full))):
             previous = cache.get(latest)
@@ -184,8 +183,8 @@ _load = _Load()
 
 
 class _Background:
-    """One thread per process that renders pages for the next readers, one address at a time, each at most once
-    in the queue."""
+    """One thread per process that does the work a publication brings for the next readers (the list index
+    brought up to date, pages rendered again), one job at a time, each at most once in the queue."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -203,7 +202,7 @@ class _Background:
                 return
             self.pending.add(address)
             if self.thread is None or not self.thread.is_alive():  # started in the worker, after any fork
-                self.thread = threading.Thread(target=self.run, name="caim-page-renderer", daemon=True)
+                self.thread = threading.Thread(target=self.run, name="caim-background-pages", daemon=True)
                 self.thread.start()
         self.jobs.put((address, language, job))
 
@@ -214,7 +213,7 @@ class _Background:
                 with translation.override(language):
                     job()
             except Exception:
-                logger.exception("Rendering a page in the background failed")
+                logger.exception("Background work for the next readers failed: %s", address)
             finally:
                 with self.lock:
                     self.pending.discard(address)
