@@ -25,6 +25,7 @@ from django.views.decorators.http import require_safe
 from caim.i18n import page_language
 from caim.records.bilingual import name_in
 from caim.records.models import Entity, PublicEntityRole, PublicRecord, PublicTag
+from caim.records.views.reuse import reused_per_state
 from caim.site.directory import public_entities
 from caim.taxonomy.loader import get_taxonomy
 
@@ -68,6 +69,7 @@ class RecordFeed(Feed):
     record_type = ""
 
     @method_decorator(require_safe)
+    @method_decorator(reused_per_state)  # feed readers ask often: kept per state, 304s from one query
     def __call__(self, request, *args, **kwargs):
         return super().__call__(request, *args, **kwargs)
 
