@@ -93,7 +93,7 @@ def main() -> int:
             profile.enable()
         index = listindex._current
         # The parts of listindex.refreshed, then the whole of it (as get_index calls it).
-        since = index.synced_at - listindex.LOOKBACK
+        since = index.synced_at - PublicChange.LOOKBACK
         logged = timed("  changes logged", lambda since=since: dict(PublicChange.objects.filter(
             at__gte=since).values_list("pk", "record_id")))  # fmt: skip
         seen = getattr(

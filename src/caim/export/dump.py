@@ -3,7 +3,8 @@
 Format: JSON lines. The first line is a header (format version, the migrations the data is at, the counts),
 then one Django-serialised object per line, models in dependency order. User password hashes are left out
 (accounts come back with unusable passwords) unless asked for. The search index is derived data: it is not
-dumped, and `load` rebuilds it; nor is deduplication's index (`caim embed` rebuilds it). Works across SQLite and PostgreSQL in both directions.
+dumped, and `load` rebuilds it; nor is deduplication's index (`caim embed` rebuilds it). Works across SQLite
+and PostgreSQL in both directions.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -549,24 +549,14 @@ def public_state(ids: Iterable[int] | None = None) -> dict[int, RecordState]:
     return out
 
 
-# A change is looked for from this long before the previous export read the public layer: a transaction that
-# logged its change earlier may commit later (as for the list index). Reading a record again does no harm.
-LOOKBACK = timedelta(seconds=60)
-
-
 def current_state(old: dict[int, RecordState], read_at: str | None) -> dict[int, RecordState]:
     """The state of every public record now: the previous export's (`old`, read at `read_at`) with the records
     the change log names since read again (the log names every record whose public rows a change wrote, the
-    other side of a link included). Everything is read when the log cannot say: no time, a log pruned since,
-    or "any record"."""
+    other side of a link included). Everything is read when the log cannot say (`PublicChange.since_read`) or
+    the manifest has no time."""
     from caim.records.models import PublicChange
 
-    if read_at is None:
-        return public_state()
-    since = datetime.fromisoformat(read_at) - LOOKBACK
-    if timezone.now() - since > PublicChange.KEPT - timedelta(days=1):
-        return public_state()
-    logged = PublicChange.since(since)
+    logged = PublicChange.since_read(datetime.fromisoformat(read_at)) if read_at is not None else None
     if logged is None:
         return public_state()
     fresh = public_state(logged)

@@ -597,6 +597,11 @@ class PublicChange(models.Model):
 
     KEPT = timedelta(days=7)
     MANY = 500  # more records than this in one change: "any may have changed" (reading all is then cheaper)
+    # A reader looks for changes from this long before it last read: a transaction that logged its change earlier
+    # may commit after a later one, and reading a record twice does no harm.
+    LOOKBACK = timedelta(seconds=60)
+    # Derived data not brought up to date for this long may miss changes the log no longer holds.
+    STALE_AFTER = KEPT - timedelta(days=1)
 
     record_id = models.IntegerField(null=True, blank=True)
     at = models.DateTimeField(db_index=True)
@@ -618,6 +623,14 @@ class PublicChange(models.Model):
     def prune(cls, now: datetime) -> int:
         """Delete the changes older than KEPT (also done once a day by a background task, for quiet monitors)."""
         return cls.objects.filter(at__lt=now - cls.KEPT).delete()[0]
+
+    @classmethod
+    def since_read(cls, read_at: datetime) -> set[int] | None:
+        """The records changed since derived data was read at `read_at` (from LOOKBACK before it); None when the
+        log cannot say: any record may have changed, or the log may have been pruned since."""
+        if timezone.now() - read_at > cls.STALE_AFTER:
+            return None
+        return cls.since(read_at - cls.LOOKBACK)
 
     @classmethod
     def since(cls, when: datetime) -> set[int] | None:

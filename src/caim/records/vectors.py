@@ -17,10 +17,6 @@ from django.utils import timezone
 from caim.records.models import PublicChange, RecordEmbedding
 from caim.records.similarity import from_blobs
 
-# As for the list index: a change is looked for from a little before the last update (a transaction that logged
-# its change earlier may commit later), and a matrix not updated for longer than the log is kept is read again.
-LOOKBACK = timezone.timedelta(seconds=60)
-STALE_AFTER = PublicChange.KEPT - timezone.timedelta(days=1)
 CHUNK = 5000
 
 
@@ -123,10 +119,10 @@ def build(model_id: str) -> Vectors:
 def refreshed(vectors: Vectors | None, model_id: str) -> Vectors:
     """`vectors` with the records changed since they were last brought up to date read again; read in full
     when there are none yet, when they are too old, or when any record may have changed."""
-    if vectors is None or vectors.model_id != model_id or timezone.now() - vectors.synced_at > STALE_AFTER:
+    if vectors is None or vectors.model_id != model_id:
         return build(model_id)
     synced_at = timezone.now()
-    changed = PublicChange.since(vectors.synced_at - LOOKBACK)
+    changed = PublicChange.since_read(vectors.synced_at)
     if changed is None:
         return build(model_id)
     if changed:

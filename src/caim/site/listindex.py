@@ -19,7 +19,7 @@ import calendar
 import dataclasses
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 from django.db import connection
@@ -442,12 +442,6 @@ def _joined(
                  np.insert(indexes, at, [i for _p, i in new]).astype(np.intp, copy=False), values)  # fmt: skip
 
 
-# A change is looked for from this long before the index was last brought up to date: a transaction that logged
-# its change earlier may commit after a later one, and reading a record twice does no harm.
-LOOKBACK = timedelta(seconds=60)
-# An index not brought up to date for this long may miss changes the log no longer holds: read everything.
-STALE_AFTER = PublicChange.KEPT - timedelta(days=1)
-
 _lock = threading.Lock()
 _current: ListIndex | None = None
 
@@ -466,12 +460,13 @@ def get_index(wait: bool = False) -> ListIndex:
     index = _current
     if index is not None and index.version == version:
         return index
-    if index is not None and not wait and reuse.busy():
-        reuse.in_background("list-index", lambda: get_index(wait=True))
-        return index
-    if index is not None and not wait and not _lock.acquire(blocking=False):
-        return index
-    if index is None or wait:
+    if index is not None and not wait:
+        if reuse.busy():
+            reuse.in_background("list-index", lambda: get_index(wait=True))
+            return index
+        if not _lock.acquire(blocking=False):
+            return index
+    else:
         _lock.acquire()
     try:
         if _current is None or _current.version != version:
@@ -484,11 +479,13 @@ def get_index(wait: bool = False) -> ListIndex:
 def refreshed(index: ListIndex | None) -> ListIndex:
     """`index` patched with the records changed since it was last brought up to date, or built from scratch
     when there is none, when it is too old, or when any record may have changed."""
-    if index is None or timezone.now() - index.synced_at > STALE_AFTER:
+    if index is None or timezone.now() - index.synced_at > PublicChange.STALE_AFTER:
         return build()
     version, synced_at = PublicState.current(), timezone.now()
     logged = dict(
-        PublicChange.objects.filter(at__gte=index.synced_at - LOOKBACK).values_list("pk", "record_id")
+        PublicChange.objects.filter(at__gte=index.synced_at - PublicChange.LOOKBACK).values_list(
+            "pk", "record_id"
+        )
     )
     if None in logged.values():  # any record may have changed
         return build()

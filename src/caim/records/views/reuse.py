@@ -66,20 +66,21 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
         return functools.partial(reused_per_state, with_queries=with_queries, stale_while=stale_while,
                                  prepare=prepare)  # fmt: skip
 
-    def render(request, args, kwargs, token: str, key: str, latest: str | None, keep: bool) -> HttpResponse:
+    def render(request, args, kwargs, token: str, key: str, latest: str | None, keep: bool):
+        """(the view's answer, whether it is this state's page: kept if `keep`, and given its validators)."""
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
-            return response
+            return response, False
         # A view that answered from an older state (a list while its index is being brought up to date) says
         # so: that answer is neither kept nor given this state's validators.
         if getattr(response, "public_state", token) != token:
-            return response
+            return response, False
         if keep:
             answer = ({h: response[h] for h in KEPT_HEADERS if h in response}, response.content)
             caches["pages"].set(key, answer)
             if latest is not None:
                 caches["pages"].set(latest, answer)
-        return response
+        return response, True
 
     def render_later(request, args, kwargs, full: str, latest: str) -> None:
         """Render the current page of this address in the background thread, for the next readers."""
@@ -124,10 +125,8 @@ def reused_per_state(view=None, *, with_queries: bool = False, stale_while: Call
                 response = _answer(previous)
                 response["Cache-Control"] = "no-cache"
                 return response
-        response = render(request, args, kwargs, token, key, latest, keep)
-        if response.status_code == 200 and getattr(response, "public_state", token) == token:
-            return _validators(response, etag, last_modified)
-        return response
+        response, current = render(request, args, kwargs, token, key, latest, keep)
+        return _validators(response, etag, last_modified) if current else response
 
     return wrapped
 
