@@ -246,6 +246,22 @@ def test_incremental_export_rewrites_exactly_what_depends_on_a_correction(
     assert file_for(f"/entities/{entity.slug}/") not in changed
     assert {p for p in changed if p.startswith(("static/", "about/", "taxonomy/", "pagefind/"))} == set()
     assert "api/v3/systemic-analysis.json" not in changed  # an incident's text is not among what it reads
+    # graph.json shows neither summaries nor versions: the previous file stays, as the live one reads now.
+    assert "api/v3/graph.json" not in changed
+    assert GENERATED_AT.sub(b"", (out / "api/v3/graph.json").read_bytes()) == GENERATED_AT.sub(
+        b"", live("/api/v3/graph.json")
+    )
+    # The current version's citation file is a hard link to the version's own until the version changes; the
+    # earlier version keeps its file when the record's address gets the new one.
+    cite, earlier = (
+        out / f"{kind}/{public.slug}/cite.bib",
+        out / f"{kind}/{public.slug}/v/{public.version_number}/cite.bib",
+    )
+    assert cite.stat().st_ino == (out / f"{kind}/{public.slug}/v/{new_version}/cite.bib").stat().st_ino
+    assert (
+        cite.stat().st_ino != earlier.stat().st_ino
+        and f"version = {{{public.version_number}}}" in earlier.read_text()
+    )
 
     # The rewritten files are what a full export writes now (files stamped with the time of their making aside).
     for url in (

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 
 from caim.records.lint import WARNING, lint_document
 from caim.records.models import (
@@ -21,8 +23,12 @@ from caim.records.models import (
     PublicRecord,
     PublicSystemLink,
     RecordVersion,
+    record_path,
 )
+from caim.records.queries import listed as listed_path
 from caim.taxonomy.loader import get_taxonomy
+
+NODE_COLUMNS = ("record_type", "slug", "title_en", "title_fr")
 
 
 def endpoints() -> dict[str, str]:
@@ -54,14 +60,13 @@ def graph_document(
     """The document. `kept`: record id -> its validation_warnings entries, for records whose current version,
     and the records its lint looks up, are as when they were made; the others are linted. `reads`, if given, is
     filled with the records each linted document looked up (`lint_reads`), when it looked any up."""
-    publics = PublicRecord.objects.listed().order_by("pk")
+    listed = PublicRecord.objects.listed()
     # Without kept warnings every document is linted: load the versions with the records; with them, only the
     # columns the nodes show (the versions of the records to lint are read in _warnings).
     if kept is None:
-        publics = list(publics.select_related("version"))
+        publics = list(listed.select_related("version").order_by("pk"))
     else:
-        publics = list(publics.only("record_type", "slug", "title_en", "title_fr", "version_id"))
-    ids = {p.pk for p in publics}
+        publics = list(listed.only(*NODE_COLUMNS, "version_id").order_by("pk"))
     roles = list(
         PublicEntityRole.objects.listed()
         .values_list("entity_id", "record_id", "role")
@@ -72,22 +77,24 @@ def graph_document(
         .values_list("system_id", "record_id")
         .order_by("system_id", "record_id")
     )
+    # Subqueries rather than lists of ids: tens of thousands of query parameters cost more than the query.
     entities = {
-        e.pk: e for e in Entity.objects.filter(pk__in={r[0] for r in roles}).only("slug", "name", "kind")
+        e.pk: e
+        for e in Entity.objects.filter(pk__in=PublicEntityRole.objects.listed().values("entity_id")).only(
+            "slug", "name", "kind"
+        )
     }
     systems = {
         s.pk: s
-        for s in AISystem.objects.filter(pk__in={u[0] for u in uses}).only("slug", "name", "system_type")
+        for s in AISystem.objects.filter(pk__in=PublicSystemLink.objects.listed().values("system_id")).only(
+            "slug", "name", "system_type"
+        )
     }
-    through = PublicRecord.materialized_from.through
-    links = list(
-        through.objects.filter(from_publicrecord_id__in=ids, to_publicrecord_id__in=ids)
-        .values_list("from_publicrecord_id", "to_publicrecord_id")
-        .order_by("from_publicrecord_id", "to_publicrecord_id")
-    )
+    links = record_links()
+    site = settings.CAIM_SITE_URL
     nodes = [
         {"id": f"record:{p.pk}", "kind": p.record_type, "record_id": p.pk, "slug": p.slug, "title": p.title_en,
-         "title_fr": p.title_fr, "url": settings.CAIM_SITE_URL + p.url("en")}
+         "title_fr": p.title_fr, "url": site + record_path(p.record_type, p.slug, "en")}
         for p in publics
     ]  # fmt: skip
     nodes += [{"id": f"entity:{e.slug}", "kind": "entity", "slug": e.slug, "name": e.name, "entity_kind": e.kind}
@@ -97,12 +104,11 @@ def graph_document(
     edges = [
         {"source": f"record:{a}", "target": f"record:{b}", "kind": "materialized_from"} for a, b in links
     ]
-    edges += [{"source": f"entity:{entities[e].slug}", "target": f"record:{r}", "kind": "entity_role", "role": role}
+    entity_ids = {pk: f"entity:{e.slug}" for pk, e in entities.items()}
+    edges += [{"source": entity_ids[e], "target": f"record:{r}", "kind": "entity_role", "role": role}
               for e, r, role in roles]  # fmt: skip
-    edges += [
-        {"source": f"system:{systems[s].slug}", "target": f"record:{r}", "kind": "system_use"}
-        for s, r in uses
-    ]
+    system_ids = {pk: f"system:{s.slug}" for pk, s in systems.items()}
+    edges += [{"source": system_ids[s], "target": f"record:{r}", "kind": "system_use"} for s, r in uses]
     incidents = sum(1 for p in publics if p.record_type == "incident")
     return {
         "counts": {
@@ -120,6 +126,28 @@ def graph_document(
     }
 
 
+def record_links(ids=None) -> list[tuple[int, int]]:
+    """(incident, hazard) ids of the materialized_from links between listed records (those touching `ids`)."""
+    through = PublicRecord.materialized_from.through
+    links = through.objects.filter(listed_path("from_publicrecord__"), listed_path("to_publicrecord__"))
+    if ids is not None:
+        links = links.filter(Q(from_publicrecord_id__in=ids) | Q(to_publicrecord_id__in=ids))
+    return list(
+        links.values_list("from_publicrecord_id", "to_publicrecord_id").order_by(
+            "from_publicrecord_id", "to_publicrecord_id"
+        )
+    )
+
+
+def warnings_of(ids: list[int], reads: dict | None = None) -> list[dict]:
+    """The validation_warnings entries of the listed records `ids`, as graph_document writes them (in English:
+    the API's derived files are)."""
+    publics = list(PublicRecord.objects.listed().filter(pk__in=ids).select_related("version").order_by("pk"))
+    kinds = dict(PublicRecord.objects.listed().values_list("pk", "record_type"))
+    with translation.override("en"):
+        return _warnings(publics, None, reads, {pk: (kind, True) for pk, kind in kinds.items()})
+
+
 def lint_key() -> str:
     """What the warnings depend on besides the record's version and the records it looks up: the taxonomy.
     Kept warnings made under another key are linted again."""
@@ -132,10 +160,14 @@ def lint_reads(document: dict) -> list[int]:
 
 
 def _warnings(
-    publics: list[PublicRecord], kept: dict[int, list[dict]] | None, reads: dict | None
+    publics: list[PublicRecord],
+    kept: dict[int, list[dict]] | None,
+    reads: dict | None,
+    kinds: dict | None = None,
 ) -> list[dict]:
-    """The lint's warnings on each published record's current version (errors cannot be published)."""
-    kinds = {p.pk: (p.record_type, True) for p in publics}
+    """The lint's warnings on each published record's current version (errors cannot be published). `kinds`:
+    what the lint knows of the records a document links to (every listed record, by default `publics`)."""
+    kinds = kinds if kinds is not None else {p.pk: (p.record_type, True) for p in publics}
     taxonomy = get_taxonomy()
     versions = {}
     if kept is not None:  # the versions were not loaded with the records: read those of the records to lint

@@ -153,16 +153,25 @@ def build(
     return Written(plain, packed, layout, len(to_compress))
 
 
+def stamp(out: Path, path: str) -> list[int]:
+    """[size, mtime in ns] of a sequence file and of its gzip copy, as written: kept with the layout, they
+    tell the next export that the files are still as written without hashing hundreds of megabytes."""
+    plain, packed = (out / path).stat(), (out / f"{path}.gz").stat()
+    return [plain.st_size, plain.st_mtime_ns, packed.st_size, packed.st_mtime_ns]
+
+
 def read_old(out: Path, path: str, layout_json: dict | None, sha256: str | None) -> tuple | None:
-    """(layout, plain bytes, gzip bytes) of a sequence file of the previous export, if it is intact."""
+    """(layout, plain bytes, gzip bytes) of a sequence file of the previous export, if it is intact: its stamp
+    unchanged, or (copied elsewhere, say) its plain bytes hashing as the manifest says."""
     if not layout_json:
         return None
     plain_path, packed_path = out / path, out / f"{path}.gz"
     if not plain_path.is_file() or not packed_path.is_file():
         return None
     plain = plain_path.read_bytes()
-    if sha256 and hashlib.sha256(plain).hexdigest() != sha256:
-        return None  # changed by hand since: rebuild
+    if layout_json.get("stamp") != stamp(out, path):
+        if sha256 and hashlib.sha256(plain).hexdigest() != sha256:
+            return None  # changed by hand since: rebuild
     layout = Layout.from_json(layout_json)
     if layout.plain_size != len(plain):
         return None

@@ -358,6 +358,7 @@ class Writer:
         self.changed: list[str] = []
         self.pool = ThreadPoolExecutor(threads) if threads else None
         self._last_packed: tuple[bytes, bytes] | None = None
+        self._written: dict[str, Path] = {}  # sha256 -> a file this writer wrote with those bytes
 
     def _put(self, path: str, body: bytes) -> list:
         sha = digest(body)
@@ -372,10 +373,26 @@ class Writer:
         partial = (
             self.out / STAGING / f"{os.getpid()}-{threading.get_ident()}.part"
         )  # one file per thread at once
-        partial.write_bytes(body)
+        if not self._link(self._written.get(sha), partial):
+            partial.write_bytes(body)
         os.replace(partial, target)
+        self._written[sha] = target
         self.changed.append(path)
         return [len(body), sha]
+
+    @staticmethod
+    def _link(same: Path | None, partial: Path) -> bool:
+        """Whether `partial` is now a hard link to `same`, a file this writer wrote with the same bytes (the
+        current version's files at the record's address): a link costs a directory entry where a new file costs
+        an inode, most of a small file's cost. Files are only ever replaced by renaming, so a later change to
+        one of the names leaves the other alone."""
+        if same is None:
+            return False
+        try:
+            os.link(same, partial)
+        except OSError:  # a file system without hard links
+            return False
+        return True
 
     def _write(self, path: str, body: bytes, deps, groups: list) -> list[list]:
         rows = [[path, *self._put(path, body), deps, groups]]
@@ -1020,8 +1037,9 @@ def entity_page(entity, url: str, roles: list, systems: list, lang: str, links: 
     return response.content
 
 
-def entity_feed(entity, url: str, lang: str) -> bytes:
-    """An entity's Atom feed as site.feeds.EntityFeed answers it, with the entity read for many at once."""
+def entity_feed(entity, url: str, lang: str, records: tuple) -> bytes:
+    """An entity's Atom feed as site.feeds.EntityFeed answers it, with the entity and its items (`records`, from
+    feeds.newest_naming) read for many at once."""
     from django.http import HttpResponse
 
     from caim.site.feeds import EntityFeed, Scope
@@ -1029,7 +1047,9 @@ def entity_feed(entity, url: str, lang: str) -> bytes:
     request = _request(url)
     with translation.override(lang):
         request.LANGUAGE_CODE = lang
-        feed = EntityFeed().get_feed(Scope(lang=lang, path=request.path, entity=entity), request)
+        feed = EntityFeed().get_feed(
+            Scope(lang=lang, path=request.path, entity=entity, records=records), request
+        )
         response = HttpResponse(content_type=feed.content_type)
         feed.write(response, "utf-8")
     return response.content
@@ -1037,7 +1057,7 @@ def entity_feed(entity, url: str, lang: str) -> bytes:
 
 def entity_units(ids: list[int]) -> Iterator[tuple[str, Iterator[Out]]]:
     """Each entity's page and feed, in both languages (nothing when no listed record names it any more)."""
-    from caim.site import directory
+    from caim.site import directory, feeds
 
     entities = directory.public_entities().filter(pk__in=ids).in_bulk()
     roles, named, systems = defaultdict(list), defaultdict(set), defaultdict(list)
@@ -1047,13 +1067,14 @@ def entity_units(ids: list[int]) -> Iterator[tuple[str, Iterator[Out]]]:
     for system in directory.developed_systems(ids):
         systems[system.developer_id].append(system)
     links = Links()
+    items = feeds.newest_naming(ids)
 
     def page(entity, lang: str, url: str) -> bytes:
         make = lambda: entity_page(entity, url, roles[entity.pk], systems[entity.pk], lang, links)  # noqa: E731
         return postprocess(Direct.get("entity", url, make), url)
 
     def feed(entity, lang: str, url: str) -> bytes:
-        return Direct.get("feed", url, lambda: entity_feed(entity, url, lang))
+        return Direct.get("feed", url, lambda: entity_feed(entity, url, lang, items[entity.pk]))
 
     for pk in ids:
         entity = entities.get(pk)
@@ -1245,13 +1266,49 @@ def graph_json() -> bytes:
 
     kept = _kept_warnings()
     reads: dict[int, list[int]] = {}
-    body = "".join(api_views._document(lambda: graph.graph_document(kept, reads))).encode()
-    if kept is not None:  # the kept records looked up what they did before
+    if kept is None:
+        body = "".join(api_views._document(lambda: graph.graph_document(None, reads))).encode()
+    else:
+        # The kept records looked up what they did before; the others are linted here, once.
         old_reads = _previous.manifest.header["lint"]["reads"]
         reads.update({int(pk): ids for pk, ids in old_reads.items() if int(pk) in kept})
+        listed = [pk for pk, state in _previous.new.items() if state.status == LISTED]
+        relinted = graph.warnings_of(sorted(pk for pk in listed if pk not in kept), reads)
+        body = _same_graph(kept, relinted)
+        if body is None:
+            for warning in relinted:
+                kept.setdefault(warning["record"], []).append(warning)
+            kept.update({pk: [] for pk in listed if pk not in kept})
+            body = "".join(api_views._document(lambda: graph.graph_document(kept))).encode()
     _graph_lint.clear()
     _graph_lint.update(key=graph.lint_key(), reads={str(pk): ids for pk, ids in sorted(reads.items())})
     return body
+
+
+def _same_graph(kept: dict[int, list[dict]], relinted: list[dict]) -> bytes | None:
+    """The previous graph.json as it is, when nothing it shows changed but its `generated_at`: the same listed
+    records with the same addresses and titles, entities, roles, systems and links between records, and the same
+    warnings (`relinted`) for the records linted again (their version changed: a correction of a summary, say).
+    None if anything differs: graph.json is then made again (it takes most of an incremental run)."""
+    from caim.api import graph
+
+    previous = _previous
+    if previous.triggers & {"records", "named"}:
+        return None
+    changed = previous.changed
+    for pk in changed:
+        before, after = previous.old.get(pk), previous.new.get(pk)
+        if _differs(before, after, "status", "record_type", "slug", "link_sig", "entities", "systems"):
+            return None
+    document = previous.cache["graph"]
+    touching = {f"record:{pk}" for pk in changed}
+    was = {(e["source"], e["target"]) for e in document["edges"]
+           if e["kind"] == "materialized_from" and {e["source"], e["target"]} & touching}  # fmt: skip
+    if was != {(f"record:{a}", f"record:{b}") for a, b in graph.record_links(changed)}:
+        return None
+    if relinted != [w for w in document["validation_warnings"] if w["record"] not in kept]:
+        return None
+    return previous.cache["graph_body"]
 
 
 def _kept_warnings() -> dict[int, list[dict]] | None:
@@ -1272,8 +1329,10 @@ def _kept_warnings() -> dict[int, list[dict]] | None:
         return None
     changed = previous.changed
     stale = changed | {int(pk) for pk, ids in lint.get("reads", {}).items() if changed.intersection(ids)}
+    document = json.loads(body)
+    previous.cache.update(graph=document, graph_body=body)
     by_record = defaultdict(list)
-    for warning in json.loads(body)["validation_warnings"]:
+    for warning in document["validation_warnings"]:
         by_record[warning["record"]].append(warning)
     return {
         pk: by_record.get(pk, []) for pk, s in previous.old.items() if s.status == LISTED and pk not in stale
@@ -1603,35 +1662,60 @@ def corpus_specs() -> dict[str, tuple[bytes, bytes, bytes, list[int], str]]:
     return specs
 
 
-def corpus_task(writer: Writer, old: dict | None = None, touched: set[int] | None = None) -> TaskResult:
-    """Write the sequence files, whole, or (with `old`: {path: {"layout", "sha256"}} of the previous export)
-    from the pieces of the `touched` records and the previous files. The French list pages link the same
-    downloads under /fr/."""
+def corpus_task(writer: Writer) -> TaskResult:
+    """The sequence files of a full export, whole (an incremental run rebuilds them from the pieces of the
+    changed records: read_corpus, write_corpus). The French list pages link the same downloads under /fr/."""
     started = time.perf_counter()
+    return write_corpus(writer, read_corpus(writer.out), started)
+
+
+@dataclass
+class CorpusInput:
+    """What the sequence files are made of, read from the database (and the previous files) beforehand, so that
+    making them needs no database (an incremental export makes them in a thread while it renders pages)."""
+
+    specs: dict[str, tuple[bytes, bytes, bytes, list[int], str]]
+    pieces: dict[int, dict[str, bytes]]
+    previous: dict[str, tuple | None]  # path -> (layout, plain, gzip) of the previous file, or None
+    threads: int
+
+
+def read_corpus(out: Path, old: dict | None = None, touched: set[int] | None = None) -> CorpusInput:
+    """Every record's pieces, or (with `old`: {path: {"layout", "sha256"}} of the previous export) those of the
+    `touched` records and the previous files (the pieces of any file that cannot be read back)."""
     specs = corpus_specs()
     listed = specs["api/v3/records.json"][3]
     pieces = corpus_pieces(listed if old is None else set(touched or ()) & set(listed))
-    rows, layouts = [], {}
-    threads = max(1, min(4, os.cpu_count() or 1)) if old is None else 1
-    for path, (prefix, suffix, sep, order, kind) in specs.items():
-        previous = None
+    previous: dict[str, tuple | None] = {}
+    for path, (_prefix, _suffix, _sep, order, _kind) in specs.items():
+        found = None
         if old is not None:
             entry = old.get(path) or {}
-            previous = sequences.read_old(writer.out, path, entry.get("layout"), entry.get("sha256"))
-            if previous is not None:
-                held = {pk for pk, _length in previous[0].pieces}
+            found = sequences.read_old(out, path, entry.get("layout"), entry.get("sha256"))
+            if found is not None:
+                held = {pk for pk, _length in found[0].pieces}
                 if any(pk not in pieces and pk not in held for pk in order):
-                    previous = None  # cannot happen unless the file was changed by hand: rebuild it
-            if previous is None:
+                    found = None  # cannot happen unless the file was changed by hand: rebuild it
+            if found is None:
                 pieces.update(corpus_pieces(set(order) - set(pieces)))
+        previous[path] = found
+    threads = max(1, min(4, os.cpu_count() or 1)) if old is None else 1
+    return CorpusInput(specs, pieces, previous, threads)
+
+
+def write_corpus(writer: Writer, given: CorpusInput, started: float) -> TaskResult:
+    """The sequence files from `given` (no database access)."""
+    rows, layouts = [], {}
+    pieces = given.pieces
+    for path, (prefix, suffix, sep, order, kind) in given.specs.items():
         built = sequences.build(
             prefix, suffix, sep, order, lambda pk, k=kind: pieces[pk][k] if pk in pieces else None,
-            old=previous, threads=threads,
+            old=given.previous[path], threads=given.threads,
         )  # fmt: skip
-        layouts[path] = built.layout.as_json()
         for target in [path, f"fr/{path}"] if path.endswith(("download.csv", "download.json")) else [path]:
             rows.append(writer.write_raw(target, built.plain, ALL))
             rows.append(writer.write_raw(f"{target}.gz", built.packed, ALL))
+        layouts[path] = {**built.layout.as_json(), "stamp": sequences.stamp(writer.out, path)}
     result = TaskResult(
         {"corpus": rows}, {"corpus": []}, writer.changed, time.perf_counter() - started, "corpus"
     )
@@ -1965,6 +2049,8 @@ class Previous:
     manifest: Manifest
     old: dict[int, RecordState]
     changed: set[int]
+    new: dict[int, RecordState] = field(default_factory=dict)  # the state now
+    triggers: set[str] = field(default_factory=set)  # the groups of changes (see Out.groups)
     cache: dict = field(default_factory=dict)  # what was read from it, once
 
     @property
@@ -2088,14 +2174,19 @@ def _incremental(out: Path, progress: Progress) -> Summary:
     writer = Writer(out, {path: row for unit in unit_names for path, row in rows_of(unit).items()})
     progress("Rendering what changed", 0, 0)
     global _previous
-    _previous = Previous(out, manifest, old, changed)
+    _previous = Previous(out, manifest, old, changed, new, triggers)
     _graph_lint.clear()
+    # The sequence files are made meanwhile in a thread: their work (compressing, hashing and writing hundreds
+    # of megabytes) is mostly outside the GIL.
+    corpus_started = time.perf_counter()
+    given = read_corpus(out, old=_sequence_hashes(manifest), touched=touched | changed)
+    corpus = _in_thread(lambda: write_corpus(writer, given, corpus_started))
     try:
         result = run_units(named, writer, want, kind="incremental")
     finally:
         _previous = None
+        corpus = corpus.result()
     summary.timings["pages"] = result.seconds
-    corpus = corpus_task(writer, old=_sequence_hashes(manifest), touched=touched | changed)
     summary.timings["corpus"] = corpus.seconds
     # The units' new rows: written files, and the previous rows of files that did not need rendering.
     removed: list[str] = []
@@ -2126,6 +2217,15 @@ def _incremental(out: Path, progress: Progress) -> Summary:
     summary.changed_records = sorted(changed)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _in_thread(work: Callable[[], TaskResult]) -> Future:
+    """`work` (which must not use the database) started in a thread of its own."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(work)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _sequence_hashes(manifest: Manifest) -> dict:

@@ -9,6 +9,7 @@ query: one query for the items whatever their number (plus one for the entity of
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -52,6 +53,9 @@ class Scope:
     record_type: str = ""  # "" for both types
     domain: str = ""
     entity: Entity | None = None
+    records: tuple[PublicRecord, ...] | None = (
+        None  # the items, read beforehand for many feeds (newest_naming)
+    )
 
 
 def site_name(lang: str) -> str:
@@ -60,6 +64,31 @@ def site_name(lang: str) -> str:
 
 def absolute(path: str) -> str:
     return settings.CAIM_SITE_URL + path
+
+
+NEWEST_FIRST = ("-first_published_at", "-pk")
+
+
+def _with_domains(records):
+    """The columns an item shows, with the record's domains from its current version document."""
+    domains = KeyTransform("domains", KeyTransform("taxonomy", "version__document"))
+    return records.annotate(feed_domains=domains).only(*COLUMNS)
+
+
+def newest_naming(entity_ids) -> dict[int, tuple[PublicRecord, ...]]:
+    """Entity id -> the items of its feed (Scope.records), for many entities in two queries (the static
+    export)."""
+    roles = PublicEntityRole.objects.filter(entity_id__in=entity_ids)
+    naming: dict[int, set[int]] = defaultdict(set)  # record id -> the entities it names
+    for entity_id, record_id in roles.values_list("entity_id", "record_id"):
+        naming[record_id].add(entity_id)
+    records = PublicRecord.objects.listed().filter(pk__in=roles.values("record_id"))
+    out: dict[int, list[PublicRecord]] = {entity_id: [] for entity_id in entity_ids}
+    for public in _with_domains(records).order_by(*NEWEST_FIRST):  # each entity's list keeps this order
+        for entity_id in naming[public.pk]:
+            if len(out[entity_id]) < FEED_SIZE:
+                out[entity_id].append(public)
+    return {entity_id: tuple(items) for entity_id, items in out.items()}
 
 
 class RecordFeed(Feed):
@@ -95,6 +124,8 @@ class RecordFeed(Feed):
         return _("Records are published under the Creative Commons Attribution 4.0 licence (CC BY 4.0).")
 
     def items(self, scope: Scope):
+        if scope.records is not None:
+            return [(public, scope.lang) for public in scope.records]
         records = PublicRecord.objects.listed()
         if scope.record_type:
             records = records.filter(record_type=scope.record_type)
@@ -110,14 +141,8 @@ class RecordFeed(Feed):
             records = records.filter(
                 pk__in=PublicEntityRole.objects.filter(entity=scope.entity).values("record_id")
             )
-        records = records.annotate(
-            feed_domains=KeyTransform("domains", KeyTransform("taxonomy", "version__document"))
-        )
         lang = scope.lang
-        return [
-            (public, lang)
-            for public in records.only(*COLUMNS).order_by("-first_published_at", "-pk")[:FEED_SIZE]
-        ]
+        return [(public, lang) for public in _with_domains(records).order_by(*NEWEST_FIRST)[:FEED_SIZE]]
 
     def item_title(self, item) -> str:
         public, lang = item
