@@ -43,8 +43,14 @@ def live(url: str) -> bytes:
 
 
 def manifest_rows(out: Path) -> dict[str, list]:
+    """The manifest's rows by path, as any JSON reader reads the file (an incremental run once left it invalid
+    JSON that only the export's own reader read), and the same as the export reads them."""
+    document = json.loads((out / "manifest.json").read_bytes())
+    rows = {row[0]: row for unit_rows in document["units"].values() for row in unit_rows}
     manifest = Manifest.read(out)
-    return {row[0]: row for unit in manifest.unit_lines for row in manifest.rows(unit)}
+    assert {row[0]: row for unit in manifest.unit_lines for row in manifest.rows(unit)} == rows
+    assert {k: v for k, v in document.items() if k != "units"} == manifest.header
+    return rows
 
 
 def assert_state_is_current(out: Path) -> None:

@@ -169,9 +169,9 @@ def read_old(out: Path, path: str, layout_json: dict | None, sha256: str | None)
     if not plain_path.is_file() or not packed_path.is_file():
         return None
     plain = plain_path.read_bytes()
-    if layout_json.get("stamp") != stamp(out, path):
-        if sha256 and hashlib.sha256(plain).hexdigest() != sha256:
-            return None  # changed by hand since: rebuild
+    unstamped = layout_json.get("stamp") != stamp(out, path)
+    if unstamped and sha256 and hashlib.sha256(plain).hexdigest() != sha256:
+        return None  # changed by hand since: rebuild
     layout = Layout.from_json(layout_json)
     if layout.plain_size != len(plain):
         return None

@@ -359,9 +359,12 @@ class Writer:
         self.pool = ThreadPoolExecutor(threads) if threads else None
         self._last_packed: tuple[bytes, bytes] | None = None
         self._written: dict[str, Path] = {}  # sha256 -> a file this writer wrote with those bytes
+        self._recent_digest: tuple[bytes, str] | None = None  # the same bytes written twice are hashed once
 
     def _put(self, path: str, body: bytes) -> list:
-        sha = digest(body)
+        recent = self._recent_digest
+        sha = recent[1] if recent is not None and recent[0] is body else digest(body)
+        self._recent_digest = (body, sha)
         old = self.old_rows.get(path)
         target = self.out / path
         if old is not None and old[1] == sha and target.is_file():
@@ -1346,7 +1349,11 @@ def entities_csv_unit() -> Iterator[Out]:
 
 
 def sitemap_unit() -> Iterator[Out]:
-    """sitemap.xml and its sections; pages after the first of a section are written as sitemap-<s>-<n>.xml."""
+    """sitemap.xml and its sections; pages after the first of a section are written as sitemap-<s>-<n>.xml.
+    A page of sitemap-records.xml depends on the records on it (their addresses and dates) and on which records
+    are listed (a record listed or gone moves every later one)."""
+    from caim.records.models import PublicRecord
+
     site = settings.CAIM_SITE_URL.encode()
 
     def index() -> bytes:
@@ -1354,74 +1361,85 @@ def sitemap_unit() -> Iterator[Out]:
         return re.sub(rb"(" + re.escape(site) + rb"/sitemap-[a-z]+)\.xml\?p=(\d+)", rb"\1-\2.xml", body)
 
     yield Out("sitemap.xml", ALL, index)
+    listed = list(PublicRecord.objects.listed().order_by("pk").values_list("pk", flat=True))
+    per_page = _records_per_sitemap_page()
     for name, pages in plan().sitemap_pages.items():
         for number in range(1, pages + 1):
             url = f"/sitemap-{name}.xml" + (f"?p={number}" if number > 1 else "")
             path = f"sitemap-{name}.xml" if number == 1 else f"sitemap-{name}-{number}.xml"
             if name == "records":  # each record's address and the date of its current version
-                yield Out(path, ALL, lambda u=url, n=number: records_sitemap(u, n))
+                on_page = listed[(number - 1) * per_page : number * per_page]
+                yield Out(
+                    path, tuple(on_page), lambda u=url, ids=on_page: records_sitemap(u, ids), ("records",)
+                )
             else:  # fixed pages; entities and AI systems named in listed records
                 yield _file(url, (), ("named",) if name != "pages" else (), path=path)
 
 
-def records_sitemap(url: str, number: int) -> bytes:
-    """A page of sitemap-records.xml: in an incremental run, the previous pages' entries of the records that did
-    not change and new entries for those that did (site/sitemaps.py, record_entries); as the site answers
-    otherwise, or when the previous pages cannot be read."""
-    from caim.records.models import PublicRecord
+def _records_per_sitemap_page() -> int:
+    from caim.site import sitemaps
+
+    return sitemaps.RecordsSitemap.limit // len(settings.LANGUAGES)
+
+
+def records_sitemap(url: str, ids: list[int]) -> bytes:
+    """A page of sitemap-records.xml (the records `ids`): in an incremental run, the previous pages' entries of
+    the records that did not change and new entries for those that did (site/sitemaps.py, record_entries); as
+    the site answers otherwise, or when the previous pages cannot be read."""
     from caim.site import sitemaps
 
     previous = _previous
-    kept = _kept_sitemap_entries(previous) if previous is not None else None
-    if kept is None:
-        return renderer().get(url)
-    head, entries, tail = kept
-    per_page = sitemaps.RecordsSitemap.limit // len(settings.LANGUAGES)
-    listed = list(PublicRecord.objects.listed().order_by("pk").values_list("pk", flat=True))
-    page = listed[(number - 1) * per_page : number * per_page]
-    fresh = sitemaps.record_entries(pk for pk in page if pk in previous.changed or pk not in entries)
-    return b"".join([head, *(fresh[pk] if pk in fresh else entries[pk] for pk in page), tail])
-
-
-def _kept_sitemap_entries(previous: Previous) -> tuple[bytes, dict[int, bytes], bytes] | None:
-    """(head, {record id: its entries}, tail) of the previous sitemap-records pages, read once; None when a page
-    is missing, was changed by hand, or does not hold the records listed then, in order."""
-    if "sitemap" in previous.cache:
-        return previous.cache["sitemap"]
-    from caim.site import sitemaps
-
-    previous.cache["sitemap"] = None
-    languages = len(settings.LANGUAGES)
-    per_page = sitemaps.RecordsSitemap.limit // languages
-    if sitemaps.RecordsSitemap.limit % languages:
-        return None  # a record's entries could straddle two pages
-    listed = [(pk, s) for pk, s in sorted(previous.old.items()) if s.status == LISTED]
-    pages = (previous.header_plan or {}).get("sitemap_pages", {}).get("records", 0)
-    head = tail = None
+    if previous is None or sitemaps.RecordsSitemap.limit % len(settings.LANGUAGES):
+        return renderer().get(
+            url
+        )  # (without a whole number of records per page, an entry could straddle two)
+    per_page = _records_per_sitemap_page()
+    listed_then = [pk for pk, state in sorted(previous.old.items()) if state.status == LISTED]
+    position = {pk: i for i, pk in enumerate(listed_then)}
+    keep = [pk for pk in ids if pk in position and pk not in previous.changed]
     entries: dict[int, bytes] = {}
-    for number in range(1, pages + 1):
-        body = previous.intact(
-            "sitemaps", "sitemap-records.xml" if number == 1 else f"sitemap-records-{number}.xml"
-        )
-        if body is None:
-            return None
-        found = re.findall(rb"<url>.*?</url>", body, re.S)
-        records = listed[(number - 1) * per_page : number * per_page]
-        if not found or len(found) != languages * len(records):
-            return None
-        start, stop = body.index(found[0]), body.rindex(found[-1]) + len(found[-1])
-        if b"".join(found) != body[start:stop]:
-            return None
-        head, tail = body[:start], body[stop:]
-        for i, (pk, state) in enumerate(records):
-            piece = b"".join(found[i * languages : (i + 1) * languages])
-            if f"/{_kind_path(state.record_type)}/{state.slug}/</loc>".encode() not in piece:
-                return None  # not the record expected here
-            entries[pk] = piece
-    if head is None:
+    head = tail = None
+    for number in sorted({position[pk] // per_page + 1 for pk in keep}):
+        kept = _kept_sitemap_page(previous, number, listed_then[(number - 1) * per_page : number * per_page])
+        if kept is None:
+            return renderer().get(url)
+        head, on_page, tail = kept
+        entries.update(on_page)
+    entries = {pk: entries[pk] for pk in keep}
+    if head is None:  # nothing kept: the page is rendered whole
+        return renderer().get(url)
+    fresh = sitemaps.record_entries(pk for pk in ids if pk not in entries)
+    return b"".join([head, *(entries[pk] if pk in entries else fresh[pk] for pk in ids), tail])
+
+
+def _kept_sitemap_page(previous: Previous, number: int, records: list[int]):
+    """(head, {record id: its entries}, tail) of page `number` of the previous sitemap-records.xml, which held
+    `records`, read once; None when it is missing, was changed by hand, or does not hold them in order."""
+    key = ("sitemap", number)
+    if key in previous.cache:
+        return previous.cache[key]
+    previous.cache[key] = None
+    languages = len(settings.LANGUAGES)
+    body = previous.intact(
+        "sitemaps", "sitemap-records.xml" if number == 1 else f"sitemap-records-{number}.xml"
+    )
+    if body is None:
         return None
-    previous.cache["sitemap"] = (head, entries, tail)
-    return previous.cache["sitemap"]
+    found = re.findall(rb"<url>.*?</url>", body, re.S)
+    if not found or len(found) != languages * len(records):
+        return None
+    start, stop = body.index(found[0]), body.rindex(found[-1]) + len(found[-1])
+    if b"".join(found) != body[start:stop]:
+        return None
+    entries = {}
+    for i, pk in enumerate(records):
+        piece = b"".join(found[i * languages : (i + 1) * languages])
+        state = previous.old[pk]
+        if f"/{_kind_path(state.record_type)}/{state.slug}/</loc>".encode() not in piece:
+            return None  # not the record expected here
+        entries[pk] = piece
+    previous.cache[key] = (body[:start], entries, body[stop:])
+    return previous.cache[key]
 
 
 def redirects_unit() -> Iterator[Out]:
@@ -1712,9 +1730,9 @@ def write_corpus(writer: Writer, given: CorpusInput, started: float) -> TaskResu
             prefix, suffix, sep, order, lambda pk, k=kind: pieces[pk][k] if pk in pieces else None,
             old=given.previous[path], threads=given.threads,
         )  # fmt: skip
-        for target in [path, f"fr/{path}"] if path.endswith(("download.csv", "download.json")) else [path]:
-            rows.append(writer.write_raw(target, built.plain, ALL))
-            rows.append(writer.write_raw(f"{target}.gz", built.packed, ALL))
+        targets = [path, f"fr/{path}"] if path.endswith(("download.csv", "download.json")) else [path]
+        rows += [writer.write_raw(target, built.plain, ALL) for target in targets]
+        rows += [writer.write_raw(f"{target}.gz", built.packed, ALL) for target in targets]
         layouts[path] = {**built.layout.as_json(), "stamp": sequences.stamp(writer.out, path)}
     result = TaskResult(
         {"corpus": rows}, {"corpus": []}, writer.changed, time.perf_counter() - started, "corpus"
@@ -1726,35 +1744,31 @@ def write_corpus(writer: Writer, given: CorpusInput, started: float) -> TaskResu
 # -- the manifest ---------------------------------------------------------------------------------------------
 
 
-UNIT_LINE = re.compile(r'^"((?:[^"\\]|\\.)*)": ')
-
-
 @dataclass
 class Manifest:
     """manifest.json: a header (format, site, state of the public layer, layouts of the sequence files, the
     search index's delta), then one line per unit with its files: [path, size, sha256, deps, groups]."""
 
     header: dict
-    unit_lines: dict[str, str]  # unit name -> its line as written (parsed only when needed)
+    unit_lines: dict[str, bytes]  # unit name -> its line, without the comma (parsed only when needed)
 
     @classmethod
     def read(cls, out: Path) -> Manifest:
-        text = (out / MANIFEST).read_text(encoding="utf-8")
-        lines = text.split("\n")
-        if not lines or lines[0] != "{":
+        lines = (out / MANIFEST).read_bytes().split(b"\n")
+        if not lines or lines[0] != b"{":
             raise ExportError(f"{out / MANIFEST} is not a manifest of caim export-site.")
         header, units, in_units = {}, {}, False
         for line in lines[1:]:
             if not in_units:
-                if line == '"units": {':
+                if line == b'"units": {':
                     in_units = True
-                    continue
-                if line.startswith('"'):
-                    header.update(json.loads("{" + line.rstrip(",") + "}"))
+                elif line.startswith(b'"'):
+                    header.update(json.loads(b"{" + line.removesuffix(b",") + b"}"))
                 continue
-            match = UNIT_LINE.match(line)
-            if match:
-                units[json.loads(f'"{match.group(1)}"')] = line
+            if line.startswith(b'"'):
+                raw = line[1 : line.index(b'": ')]
+                name = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode()
+                units[name] = line.removesuffix(b",")
         if header.get("format") != FORMAT:
             raise ExportError(
                 f"{out / MANIFEST} was written by another version of the export ({header.get('format')})."
@@ -1765,7 +1779,7 @@ class Manifest:
         line = self.unit_lines.get(unit)
         if line is None:
             return []
-        return json.loads("{" + line.rstrip(",") + "}")[unit]
+        return json.loads(line[line.index(b'": ') + 3 :])
 
     def all_paths(self) -> Iterator[str]:
         for unit in self.unit_lines:
@@ -1773,20 +1787,23 @@ class Manifest:
                 yield row[0]
 
     @staticmethod
-    def unit_line(unit: str, rows: list[list]) -> str:
-        return json.dumps(unit) + ": " + json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    def unit_line(unit: str, rows: list[list]) -> bytes:
+        return (
+            json.dumps(unit) + ": " + json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+        ).encode()
 
     def write(self, out: Path) -> None:
-        lines = ["{"]
-        lines += [json.dumps(key) + ": " + json.dumps(value, ensure_ascii=False, separators=(",", ":")) + ","
-                  for key, value in self.header.items()]  # fmt: skip
-        lines.append('"units": {')
+        head = ["{"]
+        head += [json.dumps(key) + ": " + json.dumps(value, ensure_ascii=False, separators=(",", ":")) + ","
+                 for key, value in self.header.items()]  # fmt: skip
+        head.append('"units": {')
         names = sorted(self.unit_lines, key=unit_order)
-        lines += [self.unit_lines[name] + ("," if i < len(names) - 1 else "") for i, name in enumerate(names)]
-        lines += ["}", "}", ""]
         (out / STAGING).mkdir(exist_ok=True)
         partial = out / STAGING / f"{MANIFEST}.part"
-        partial.write_text("\n".join(lines), encoding="utf-8")
+        with partial.open("wb") as file:
+            file.write(("\n".join(head) + "\n").encode())
+            file.write(b",\n".join(self.unit_lines[name] for name in names))
+            file.write(b"\n}\n}\n")
         os.replace(partial, out / MANIFEST)
 
 
