@@ -400,6 +400,8 @@ class Writer:
     def _write(self, path: str, body: bytes, deps, groups: list) -> list[list]:
         rows = [[path, *self._put(path, body), deps, groups]]
         if compressible(path, len(body)):
+            if (kept := self._kept_copies(path, rows[0][2])) is not None:
+                return rows + [[name, *row[1:3], deps, groups] for name, row in kept]
             packed = self._last_packed
             if packed is None or packed[0] is not body:  # the same bytes as the last file: its copy serves
                 packed = (body, gzip_bytes(body))
@@ -410,6 +412,18 @@ class Writer:
 
                 rows.append([f"{path}.br", *self._put(f"{path}.br", brotli.compress(body)), deps, groups])
         return rows
+
+    def _kept_copies(self, path: str, sha: str) -> list[tuple[str, list]] | None:
+        """The previous rows of the compressed copies of a file whose bytes did not change, if they are all there
+        (an unchanged graph.json or sitemap page is not compressed again: megabytes at gzip -9)."""
+        old = self.old_rows.get(path)
+        if old is None or old[2] != sha:
+            return None
+        names = [f"{path}.gz", f"{path}.br"] if BROTLI else [f"{path}.gz"]
+        kept = [(name, self.old_rows.get(name)) for name in names]
+        if any(row is None or not (self.out / name).is_file() for name, row in kept):
+            return None
+        return kept
 
     def write(self, out: Out, body: bytes) -> list:
         """[path, size, sha256, deps, groups] rows for the file and its compressed copies (or a Future of them,
@@ -1425,12 +1439,15 @@ def _kept_sitemap_page(previous: Previous, number: int, records: list[int]):
     )
     if body is None:
         return None
-    found = re.findall(rb"<url>.*?</url>", body, re.S)
-    if not found or len(found) != languages * len(records):
+    head, *found = body.split(b"<url>")  # a split, not a regular expression: a page holds up to 50,000
+    if (
+        not found
+        or len(found) != languages * len(records)
+        or not all(f.endswith(b"</url>") for f in found[:-1])
+    ):
         return None
-    start, stop = body.index(found[0]), body.rindex(found[-1]) + len(found[-1])
-    if b"".join(found) != body[start:stop]:
-        return None
+    stop = found[-1].rfind(b"</url>") + len(b"</url>")
+    found, tail = [b"<url>" + f for f in found[:-1]] + [b"<url>" + found[-1][:stop]], found[-1][stop:]
     entries = {}
     for i, pk in enumerate(records):
         piece = b"".join(found[i * languages : (i + 1) * languages])
@@ -1438,7 +1455,7 @@ def _kept_sitemap_page(previous: Previous, number: int, records: list[int]):
         if f"/{_kind_path(state.record_type)}/{state.slug}/</loc>".encode() not in piece:
             return None  # not the record expected here
         entries[pk] = piece
-    previous.cache[key] = (body[:start], entries, body[stop:])
+    previous.cache[key] = (head, entries, tail)
     return previous.cache[key]
 
 
