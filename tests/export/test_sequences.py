@@ -58,3 +58,35 @@ def test_an_unchanged_file_is_copied_chunk_for_chunk():
     again = build(order, pieces, old=(first.layout, first.plain, first.packed), fresh=set())
     assert again.plain == first.plain and again.packed == first.packed
     assert again.recompressed == 2  # the prefix and the suffix only
+
+
+def test_the_previous_file_is_trusted_by_its_stamp_and_otherwise_by_its_hash(tmp_path):
+    """read_old: a file as written (its size and time unchanged) is read without hashing it; one changed by hand,
+    even to the same size, is refused; one copied elsewhere (a new time) is read after its hash is checked."""
+    import hashlib
+    import os
+    import shutil
+
+    order = list(range(1, 300))
+    built = build(order, pieces_of(order))
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api/records.json").write_bytes(built.plain)
+    (tmp_path / "api/records.json.gz").write_bytes(built.packed)
+    layout = {**built.layout.as_json(), "stamp": sequences.stamp(tmp_path, "api/records.json")}
+    sha = hashlib.sha256(built.plain).hexdigest()
+
+    read = sequences.read_old(tmp_path, "api/records.json", layout, sha)
+    assert read is not None and read[1] == built.plain and read[2] == built.packed
+    assert sequences.read_old(tmp_path, "api/records.json", layout, "0" * 64) is not None  # the stamp sufficed
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tmp_path / "api", copy / "api")  # new times: the hash decides
+    os.utime(copy / "api/records.json", ns=(1, 1))
+    assert sequences.read_old(copy, "api/records.json", layout, sha) is not None
+    assert sequences.read_old(copy, "api/records.json", layout, "0" * 64) is None
+
+    edited = built.plain.replace(b'"id": 5,', b'"id": 6,', 1)  # the same size
+    assert len(edited) == len(built.plain) and edited != built.plain
+    (tmp_path / "api/records.json").write_bytes(edited)
+    os.utime(tmp_path / "api/records.json", ns=(2, 2))
+    assert sequences.read_old(tmp_path, "api/records.json", layout, sha) is None
