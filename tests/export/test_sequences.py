@@ -77,7 +77,9 @@ def test_the_previous_file_is_trusted_by_its_stamp_and_otherwise_by_its_hash(tmp
 
     read = sequences.read_old(tmp_path, "api/records.json", layout, sha)
     assert read is not None and read[1] == built.plain and read[2] == built.packed
-    assert sequences.read_old(tmp_path, "api/records.json", layout, "0" * 64) is not None  # the stamp sufficed
+    assert (
+        sequences.read_old(tmp_path, "api/records.json", layout, "0" * 64) is not None
+    )  # the stamp sufficed
 
     copy = tmp_path / "copy"
     shutil.copytree(tmp_path / "api", copy / "api")  # new times: the hash decides

@@ -43,12 +43,17 @@ def live(url: str) -> bytes:
 
 
 def manifest_rows(out: Path) -> dict[str, list]:
-    """The manifest's rows by path, as any JSON reader reads the file (an incremental run once left it invalid
-    JSON that only the export's own reader read), and the same as the export reads them."""
+    """The manifest's rows by path, as any JSON reader reads manifest.json and its shard files (an incremental
+    run once left it invalid JSON that only the export's own reader read), and the same as the export reads
+    them."""
     document = json.loads((out / "manifest.json").read_bytes())
-    rows = {row[0]: row for unit_rows in document["units"].values() for row in unit_rows}
+    units = dict(document["units"])
+    for shard in document["shards"]:
+        units.update(json.loads((out / shard).read_bytes())["units"])
+    assert sorted(p.relative_to(out).as_posix() for p in (out / "manifest").iterdir()) == document["shards"]
+    rows = {row[0]: row for unit_rows in units.values() for row in unit_rows}
     manifest = Manifest.read(out)
-    assert {row[0]: row for unit in manifest.unit_lines for row in manifest.rows(unit)} == rows
+    assert {row[0]: row for unit in manifest.units() for row in manifest.rows(unit)} == rows
     assert {k: v for k, v in document.items() if k != "units"} == manifest.header
     return rows
 
@@ -157,7 +162,11 @@ def test_redirect_pages_and_the_redirects_file(site, db):
 
 def test_compressed_copies_and_manifest(site, db):
     rows = manifest_rows(site)
-    on_disk = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()} - {"manifest.json"}
+    shards = {p.relative_to(site).as_posix() for p in (site / "manifest").iterdir()}
+    on_disk = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()} - {
+        "manifest.json",
+        *shards,
+    }
     assert set(rows) == on_disk
     for path, (_path, size, sha, deps, _groups) in rows.items():
         body = (site / path).read_bytes()
@@ -427,3 +436,35 @@ def test_an_incremental_export_reads_the_records_a_publication_wrote_on_the_othe
     assert_state_is_current(out)
     states = {int(pk): RecordState.from_json(row) for pk, row in Manifest.read(out).header["records"].items()}
     assert new.pk in states[hazard.pk].links and new.pk in states[twin.pk].links
+
+
+def test_the_manifest_rewrites_only_the_shards_of_the_units_that_changed(tmp_path):
+    """Record units' lines live in shard files of a thousand records: an incremental run reads and writes only
+    the shards it touches; a shard left empty goes; everything reads back as plain JSON."""
+    from caim.export.static_site import FORMAT, STAGING
+
+    (tmp_path / STAGING).mkdir()
+    row = lambda path: [[path, 1, "0" * 64, [1], []]]  # noqa: E731
+    manifest = Manifest({"format": FORMAT}, {}, tmp_path)
+    for unit in ("home", "record:5", "record:1500", "record:2001"):
+        manifest.set_rows(unit, row(f"{unit}.html"))
+    manifest.write(tmp_path)
+    assert json.loads((tmp_path / "manifest.json").read_bytes())["shards"] == [
+        "manifest/records-0.json", "manifest/records-1.json", "manifest/records-2.json"
+    ]  # fmt: skip
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "manifest").iterdir()}
+
+    again = Manifest.read(tmp_path)
+    assert again.rows("record:1500") == row("record:1500.html") and again.shards.keys() == {
+        "manifest/records-1.json"
+    }  # only the shard asked for was read
+    again.set_rows("record:5", row("record:5-v2.html"))
+    again.set_rows("record:2001", None)  # its shard is left empty
+    again.write(tmp_path)
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "manifest").iterdir()}
+    assert after["records-1.json"] == before["records-1.json"] and "records-2.json" not in after
+    document = json.loads((tmp_path / "manifest.json").read_bytes())
+    assert document["shards"] == ["manifest/records-0.json", "manifest/records-1.json"]
+    third = Manifest.read(tmp_path)
+    assert sorted(third.units()) == ["home", "record:1500", "record:5"]
+    assert third.rows("record:5") == row("record:5-v2.html") and third.rows("home") == row("home.html")

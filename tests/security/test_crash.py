@@ -201,9 +201,12 @@ def test_a_static_export_killed_midway_leaves_only_whole_files_and_the_rerun_com
     driver(env, *command)  # the folder of a killed first export is taken back, not refused
     assert not (out / ".caim-partial").exists()
     manifest = json.loads((out / "manifest.json").read_text())
-    listed = {row[0]: row for rows in manifest["units"].values() for row in rows}
+    units = dict(manifest["units"])
+    for shard in manifest["shards"]:  # the record units' lines
+        units.update(json.loads((out / shard).read_text())["units"])
+    listed = {row[0]: row for rows in units.values() for row in rows}
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert on_disk == set(listed) | {"manifest.json"}
+    assert on_disk == set(listed) | {"manifest.json", *manifest["shards"]}
     for name, (_path, size, sha, *_rest) in listed.items():
         body = (out / name).read_bytes()
         assert len(body) == size and hashlib.sha256(body).hexdigest() == sha, name

@@ -105,8 +105,10 @@ def record_json(public: PublicRecord) -> str:
     return dumps(record_entry(public, public.version.document, incidents)) + "\n"
 
 
-def versions_json(public: PublicRecord) -> str:
-    versions = RecordVersion.objects.filter(record_id=public.pk).order_by("number")
+def versions_json(public: PublicRecord, versions: list[RecordVersion] | None = None) -> str:
+    """The record's versions file; `versions`: its RecordVersion rows by number, when already read."""
+    if versions is None:
+        versions = RecordVersion.objects.filter(record_id=public.pk).order_by("number")
     return (
         dumps(
             {

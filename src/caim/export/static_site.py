@@ -16,8 +16,8 @@ What is written is organized in *units*: one per record (its pages in both langu
 citation downloads, exports, API files, redirect pages), one per entity and AI system, and a few for the rest
 (home page, lists, feeds, statistics, corpus files, ...). Each written file names the records it depends on,
 or "all", and the groups of changes that alter it (`list:incident`, `records`, `named`); `manifest.json` keeps
-them with each file's size and SHA-256, one line per unit, and the state of the public layer the export was made
-from. `--incremental` compares that state with the database and renders only the files that depend on what
+them with each file's size and SHA-256, one line per unit (the record units' lines in shard files under
+manifest/), and the state of the public layer the export was made from. `--incremental` compares that state with the database and renders only the files that depend on what
 changed; the large per-record files (records.json, the bulk files, the list downloads) are rebuilt from the
 pieces that changed (export/sequences.py). Files whose bytes did not change are left untouched.
 """
@@ -50,7 +50,7 @@ from django.utils.translation import gettext as _
 
 from caim.export import pagefind, sequences
 
-FORMAT = "caim-static-export/1"
+FORMAT = "caim-static-export/2"
 MANIFEST = "manifest.json"
 LANGS = ("en", "fr")
 GZIP_SUFFIXES = (".html", ".json", ".jsonl", ".css", ".js", ".xml", ".atom", ".csv", ".svg")
@@ -911,7 +911,9 @@ def record_outputs(
         f"api/v3/records/{public.slug}.json", own, lambda: corpus.record_json(public).encode(), links=links
     )
     yield Out(
-        f"api/v3/records/{public.slug}/versions.json", own, lambda: corpus.versions_json(public).encode()
+        f"api/v3/records/{public.slug}/versions.json",
+        own,
+        lambda: corpus.versions_json(public, versions).encode(),
     )
 
 
@@ -1535,7 +1537,8 @@ What needs the live server and is not here:
 
 _redirects lists the addresses that redirect (record ids, earlier slugs, merged records, merged entities); each
 of those page addresses also has a small HTML page that redirects. _headers holds the site's security headers.
-manifest.json lists every file with its size, SHA-256 and the records it depends on.
+manifest.json lists every file with its size, SHA-256 and the records it depends on (the records' own files
+are listed in the files of manifest/, which manifest.json names under "shards").
 """.encode()
 
 
@@ -1761,45 +1764,101 @@ def write_corpus(writer: Writer, given: CorpusInput, started: float) -> TaskResu
 # -- the manifest ---------------------------------------------------------------------------------------------
 
 
+SHARDS = "manifest"  # the folder of the manifest's record units, RECORDS_PER_SHARD records to a file
+RECORDS_PER_SHARD = 1000
+
+
+def shard_of(unit: str) -> str | None:
+    """The file that holds a record unit's line (None: manifest.json holds it)."""
+    kind, _sep, rest = unit.partition(":")
+    return (
+        f"{SHARDS}/records-{int(rest) // RECORDS_PER_SHARD}.json"
+        if kind == "record" and rest.isdigit()
+        else None
+    )
+
+
+def _unit_lines(lines: list[bytes]) -> dict[str, bytes]:
+    """Unit name -> its line (without the comma), from the lines of a manifest file's "units" object."""
+    units = {}
+    for line in lines:
+        if line.startswith(b'"') and line != b'"units": {':
+            raw = line[1 : line.index(b'": ')]
+            name = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode()
+            units[name] = line.removesuffix(b",")
+    return units
+
+
 @dataclass
 class Manifest:
     """manifest.json: a header (format, site, state of the public layer, layouts of the sequence files, the
-    search index's delta), then one line per unit with its files: [path, size, sha256, deps, groups]."""
+    search index's delta, the shard files), then one line per unit with its files: [path, size, sha256, deps,
+    groups]. The record units' lines are in shard files under manifest/ (`{"units": {...}}`, a thousand records
+    to a file), each read when one of its units is asked for and written when one of them changed: an
+    incremental run reads and writes a few megabytes instead of the whole list of files."""
 
     header: dict
     unit_lines: dict[str, bytes]  # unit name -> its line, without the comma (parsed only when needed)
+    out: Path | None = None
+    shard_files: list[str] = field(default_factory=list)  # the shard files written, as the header lists them
+    shards: dict[str, dict[str, bytes]] = field(
+        default_factory=dict
+    )  # shard file -> its units' lines, once read
+    changed_shards: set[str] = field(default_factory=set)
 
     @classmethod
     def read(cls, out: Path) -> Manifest:
         lines = (out / MANIFEST).read_bytes().split(b"\n")
         if not lines or lines[0] != b"{":
             raise ExportError(f"{out / MANIFEST} is not a manifest of caim export-site.")
-        header, units, in_units = {}, {}, False
-        for line in lines[1:]:
-            if not in_units:
-                if line == b'"units": {':
-                    in_units = True
-                elif line.startswith(b'"'):
-                    header.update(json.loads(b"{" + line.removesuffix(b",") + b"}"))
-                continue
+        units_at = lines.index(b'"units": {') if b'"units": {' in lines else len(lines)
+        header = {}
+        for line in lines[1:units_at]:
             if line.startswith(b'"'):
-                raw = line[1 : line.index(b'": ')]
-                name = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode()
-                units[name] = line.removesuffix(b",")
+                header.update(json.loads(b"{" + line.removesuffix(b",") + b"}"))
         if header.get("format") != FORMAT:
             raise ExportError(
-                f"{out / MANIFEST} was written by another version of the export ({header.get('format')})."
+                f"{out / MANIFEST} was written by another version of the export ({header.get('format')}): "
+                "make a full export."
             )
-        return cls(header, units)
+        return cls(header, _unit_lines(lines[units_at + 1 :]), out, list(header.get("shards", [])))
+
+    def _shard(self, path: str) -> dict[str, bytes]:
+        if path not in self.shards:
+            file = self.out / path if self.out is not None else None
+            found = file is not None and path in self.shard_files and file.is_file()
+            self.shards[path] = _unit_lines(file.read_bytes().split(b"\n")[1:]) if found else {}
+        return self.shards[path]
+
+    def line(self, unit: str) -> bytes | None:
+        shard = shard_of(unit)
+        return self.unit_lines.get(unit) if shard is None else self._shard(shard).get(unit)
+
+    def set_rows(self, unit: str, rows: list[list] | None) -> None:
+        """A unit's files from now on (None or no rows: the unit is gone)."""
+        shard = shard_of(unit)
+        lines = self.unit_lines if shard is None else self._shard(shard)
+        if rows:
+            lines[unit] = self.unit_line(unit, rows)
+        else:
+            lines.pop(unit, None)
+        if shard is not None:
+            self.changed_shards.add(shard)
 
     def rows(self, unit: str) -> list[list]:
-        line = self.unit_lines.get(unit)
+        line = self.line(unit)
         if line is None:
             return []
         return json.loads(line[line.index(b'": ') + 3 :])
 
+    def units(self) -> list[str]:
+        """Every unit's name (every shard is read)."""
+        for path in self.shard_files:
+            self._shard(path)
+        return [*self.unit_lines, *(unit for lines in self.shards.values() for unit in lines)]
+
     def all_paths(self) -> Iterator[str]:
-        for unit in self.unit_lines:
+        for unit in self.units():
             for row in self.rows(unit):
                 yield row[0]
 
@@ -1810,18 +1869,32 @@ class Manifest:
         ).encode()
 
     def write(self, out: Path) -> None:
-        head = ["{"]
-        head += [json.dumps(key) + ": " + json.dumps(value, ensure_ascii=False, separators=(",", ":")) + ","
-                 for key, value in self.header.items()]  # fmt: skip
-        head.append('"units": {')
-        names = sorted(self.unit_lines, key=unit_order)
+        """The changed shard files, then manifest.json, each by renaming a whole file into place: killed in
+        between, the shards already describe the files on disk and the header an older state, which the next
+        incremental run brings up to date."""
         (out / STAGING).mkdir(exist_ok=True)
-        partial = out / STAGING / f"{MANIFEST}.part"
+        (out / SHARDS).mkdir(exist_ok=True)
+        unread = [path for path in self.shard_files if path not in self.shards]
+        for path in sorted(self.changed_shards):
+            if self.shards[path]:
+                self._write_file(out, path, [b"{"], self.shards[path])
+            elif (out / path).is_file():  # its records' units are all gone
+                (out / path).unlink()
+        self.changed_shards.clear()
+        self.shard_files = sorted({*unread, *(path for path, lines in self.shards.items() if lines)})
+        self.header["shards"] = self.shard_files
+        head = [b"{"] + [(json.dumps(key) + ": " + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                          + ",").encode() for key, value in self.header.items()]  # fmt: skip
+        self._write_file(out, MANIFEST, head, self.unit_lines)
+
+    @staticmethod
+    def _write_file(out: Path, path: str, head: list[bytes], units: dict[str, bytes]) -> None:
+        partial = out / STAGING / (path.replace("/", "-") + ".part")
         with partial.open("wb") as file:
-            file.write(("\n".join(head) + "\n").encode())
-            file.write(b",\n".join(self.unit_lines[name] for name in names))
+            file.write(b"\n".join([*head, b'"units": {']) + b"\n")
+            file.write(b",\n".join(units[name] for name in sorted(units, key=unit_order)))
             file.write(b"\n}\n}\n")
-        os.replace(partial, out / MANIFEST)
+        os.replace(partial, out / path)
 
 
 def unit_order(name: str) -> tuple:
@@ -2045,12 +2118,16 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
     writer = Writer(out)
     units["search-delta"] = [writer.write_raw(pagefind.DELTA_STATE, pagefind.delta_state(False, []), ())]
     manifest = Manifest(_header(states, layouts, {"delta_records": [], "superseded": []}, lint, read_at), {})
-    manifest.unit_lines = {name: Manifest.unit_line(name, rows) for name, rows in units.items()}
+    for name, rows in units.items():
+        manifest.set_rows(name, rows)
     if previous is not None:
         written = {row[0] for rows in units.values() for row in rows}
         summary.removed = _remove(out, (p for p in previous.all_paths() if p not in written))
     progress("Writing the manifest", 0, 0)
     manifest.write(out)
+    for shard in (out / SHARDS).glob("*.json"):  # those of an earlier export that no record fills any more
+        if f"{SHARDS}/{shard.name}" not in manifest.shard_files:
+            shard.unlink()
     all_rows = [row for rows in units.values() for row in rows]
     summary.files = len(all_rows)
     summary.written = len(all_rows)
@@ -2234,11 +2311,8 @@ def _incremental(out: Path, progress: Progress) -> Summary:
                     rows.append(before[name])
                     produced.add(name)
         removed += [path for path in before if path not in produced]
-        if rows:
-            manifest.unit_lines[unit] = Manifest.unit_line(unit, rows)
-        else:
-            manifest.unit_lines.pop(unit, None)
-    manifest.unit_lines["corpus"] = Manifest.unit_line("corpus", corpus.units["corpus"])
+        manifest.set_rows(unit, rows)
+    manifest.set_rows("corpus", corpus.units["corpus"])
     summary.removed = _remove(out, removed)
     search_started = time.perf_counter()
     search = _update_search(out, manifest, old, new, touched, writer, summary)
@@ -2313,5 +2387,5 @@ def _update_search(out: Path, manifest: Manifest, old: dict, new: dict, touched:
     rows += _walk(out, pagefind.DELTA_BUNDLE, ("search",), tuple(sorted(delta)))
     old_delta = {row[0] for row in manifest.rows("search-delta")}
     _remove(out, (p for p in old_delta if p not in {row[0] for row in rows}))
-    manifest.unit_lines["search-delta"] = Manifest.unit_line("search-delta", rows)
+    manifest.set_rows("search-delta", rows)
     return {"delta_records": sorted(delta), "superseded": sorted(superseded)}
