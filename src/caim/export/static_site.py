@@ -1584,6 +1584,8 @@ class TaskResult:
     seconds: float
     kind: str
     layouts: dict = field(default_factory=dict)  # sequence file -> its layout (the corpus task)
+    unbuilt: list[str] = field(default_factory=list)  # sequence files left to build whole (write_corpus)
+    corpus_rows: dict = field(default_factory=dict)  # sequence file -> the manifest rows of it and its copies
     lint: dict = field(default_factory=dict)  # what graph.json's warnings depend on, if made (see graph_json)
 
 
@@ -1704,60 +1706,78 @@ def corpus_task(writer: Writer) -> TaskResult:
     """The sequence files of a full export, whole (an incremental run rebuilds them from the pieces of the
     changed records: read_corpus, write_corpus). The French list pages link the same downloads under /fr/."""
     started = time.perf_counter()
-    return write_corpus(writer, read_corpus(writer.out), started)
+    return write_corpus(writer, read_corpus(), started)
 
 
 @dataclass
 class CorpusInput:
-    """What the sequence files are made of, read from the database (and the previous files) beforehand, so that
-    making them needs no database (an incremental export makes them in a thread while it renders pages)."""
+    """What the sequence files are made of, read from the database beforehand, so that making them needs no
+    database (an incremental export makes them in a thread while it renders pages)."""
 
     specs: dict[str, tuple[bytes, bytes, bytes, list[int], str]]
     pieces: dict[int, dict[str, bytes]]
-    previous: dict[str, tuple | None]  # path -> (layout, plain, gzip) of the previous file, or None
+    old: dict | None  # {path: {"layout", "sha256"}} of the previous export's files (None: build them whole)
     threads: int
 
 
-def read_corpus(out: Path, old: dict | None = None, touched: set[int] | None = None) -> CorpusInput:
-    """Every record's pieces, or (with `old`: {path: {"layout", "sha256"}} of the previous export) those of the
-    `touched` records and the previous files (the pieces of any file that cannot be read back)."""
+def read_corpus(old: dict | None = None, touched: set[int] | None = None) -> CorpusInput:
+    """Every record's pieces, or (with `old`) those of the `touched` records: the others are in the previous
+    files."""
     specs = corpus_specs()
     listed = specs["api/v3/records.json"][3]
     pieces = corpus_pieces(listed if old is None else set(touched or ()) & set(listed))
-    previous: dict[str, tuple | None] = {}
-    for path, (_prefix, _suffix, _sep, order, _kind) in specs.items():
-        found = None
-        if old is not None:
-            entry = old.get(path) or {}
-            found = sequences.read_old(out, path, entry.get("layout"), entry.get("sha256"))
-            if found is not None:
-                held = {pk for pk, _length in found[0].pieces}
-                if any(pk not in pieces and pk not in held for pk in order):
-                    found = None  # cannot happen unless the file was changed by hand: rebuild it
-            if found is None:
-                pieces.update(corpus_pieces(set(order) - set(pieces)))
-        previous[path] = found
     threads = max(1, min(4, os.cpu_count() or 1)) if old is None else 1
-    return CorpusInput(specs, pieces, previous, threads)
+    return CorpusInput(specs, pieces, old, threads)
 
 
 def write_corpus(writer: Writer, given: CorpusInput, started: float) -> TaskResult:
-    """The sequence files from `given` (no database access)."""
-    rows, layouts = [], {}
+    """The sequence files from `given` and the previous files, without the database. A file whose previous copy
+    cannot be read back (changed by hand, say) is left out, named in the result's `unbuilt`: complete_corpus
+    reads every record's piece for it."""
+    rows, layouts, unbuilt = {}, {}, []
     pieces = given.pieces
     for path, (prefix, suffix, sep, order, kind) in given.specs.items():
+        previous = None
+        if given.old is not None:
+            entry = given.old.get(path) or {}
+            previous = sequences.read_old(writer.out, path, entry.get("layout"), entry.get("sha256"))
+            held = {pk for pk, _length in previous[0].pieces} if previous is not None else set()
+            if previous is None or any(pk not in pieces and pk not in held for pk in order):
+                unbuilt.append(path)
+                continue
         built = sequences.build(
             prefix, suffix, sep, order, lambda pk, k=kind: pieces[pk][k] if pk in pieces else None,
-            old=given.previous[path], threads=given.threads,
+            old=previous, threads=given.threads,
         )  # fmt: skip
         targets = [path, f"fr/{path}"] if path.endswith(("download.csv", "download.json")) else [path]
-        rows += [writer.write_raw(target, built.plain, ALL) for target in targets]
-        rows += [writer.write_raw(f"{target}.gz", built.packed, ALL) for target in targets]
+        rows[path] = [writer.write_raw(target, built.plain, ALL) for target in targets]
+        rows[path] += [writer.write_raw(f"{target}.gz", built.packed, ALL) for target in targets]
         layouts[path] = {**built.layout.as_json(), "stamp": sequences.stamp(writer.out, path)}
     result = TaskResult(
-        {"corpus": rows}, {"corpus": []}, writer.changed, time.perf_counter() - started, "corpus"
+        {"corpus": []}, {"corpus": []}, writer.changed, time.perf_counter() - started, "corpus"
     )
-    result.layouts = layouts
+    result.layouts, result.unbuilt, result.corpus_rows = layouts, unbuilt, rows
+    return _corpus_result(given, result)
+
+
+def complete_corpus(writer: Writer, given: CorpusInput, result: TaskResult) -> TaskResult:
+    """write_corpus's result with the files it could not build from the previous ones built whole."""
+    if not result.unbuilt:
+        return result
+    orders = [given.specs[path][3] for path in result.unbuilt]
+    pieces = {**given.pieces, **corpus_pieces({pk for order in orders for pk in order} - set(given.pieces))}
+    whole = CorpusInput({path: given.specs[path] for path in result.unbuilt}, pieces, None, given.threads)
+    rest = write_corpus(writer, whole, time.perf_counter())
+    result.corpus_rows.update(rest.corpus_rows)
+    result.layouts.update(rest.layouts)
+    result.unbuilt = []
+    result.seconds += rest.seconds
+    return _corpus_result(given, result)
+
+
+def _corpus_result(given: CorpusInput, result: TaskResult) -> TaskResult:
+    """The "corpus" unit's rows in the order of the files (whatever order they were written in)."""
+    result.units["corpus"] = [row for path in given.specs for row in result.corpus_rows.get(path, [])]
     return result
 
 
@@ -2290,13 +2310,13 @@ def _incremental(out: Path, progress: Progress) -> Summary:
     # The sequence files are made meanwhile in a thread: their work (compressing, hashing and writing hundreds
     # of megabytes) is mostly outside the GIL.
     corpus_started = time.perf_counter()
-    given = read_corpus(out, old=_sequence_hashes(manifest), touched=touched | changed)
+    given = read_corpus(old=_sequence_hashes(manifest), touched=touched | changed)
     corpus = _in_thread(lambda: write_corpus(writer, given, corpus_started))
     try:
         result = run_units(named, writer, want, kind="incremental")
     finally:
         _previous = None
-        corpus = corpus.result()
+        corpus = complete_corpus(writer, given, corpus.result())
     summary.timings["pages"] = result.seconds
     summary.timings["corpus"] = corpus.seconds
     # The units' new rows: written files, and the previous rows of files that did not need rendering.
