@@ -217,6 +217,7 @@ def test_incremental_export_rewrites_exactly_what_depends_on_a_correction(
     assert nothing.nothing_changed and manifest_rows(out) == before
 
     public = a_record(record_type="incident", version_number__gt=1)
+    redirects_written = (out / "_redirects").stat().st_mtime_ns
     record = public.record
     record = actions.update_record(record, actor=editor, expected_lock_version=record.lock_version,
                                    data={"summary_en": record.summary_en + " (Corrected.)"})  # fmt: skip
@@ -261,6 +262,9 @@ def test_incremental_export_rewrites_exactly_what_depends_on_a_correction(
     assert file_for(f"/entities/{entity.slug}/") not in changed
     assert {p for p in changed if p.startswith(("static/", "about/", "taxonomy/", "pagefind/"))} == set()
     assert "api/v3/systemic-analysis.json" not in changed  # an incident's text is not among what it reads
+    # A file made again with the same bytes is not written again (_redirects is made after every change).
+    assert "_redirects" in after and "_redirects" not in changed
+    assert (out / "_redirects").stat().st_mtime_ns == redirects_written
     # graph.json shows neither summaries nor versions: the previous file stays, as the live one reads now.
     assert "api/v3/graph.json" not in changed
     assert GENERATED_AT.sub(b"", (out / "api/v3/graph.json").read_bytes()) == GENERATED_AT.sub(

@@ -367,7 +367,7 @@ class Writer:
         self._recent_digest = (body, sha)
         old = self.old_rows.get(path)
         target = self.out / path
-        if old is not None and old[1] == sha and target.is_file():
+        if old is not None and old[2] == sha and target.is_file():  # [path, size, sha256, ...]
             return [len(body), sha]
         folder = target.parent
         if folder not in self.made_dirs:
