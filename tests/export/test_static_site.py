@@ -492,3 +492,21 @@ def test_a_sequence_file_changed_by_hand_is_built_whole_again(site, db, tmp_path
     assert GENERATED_AT.sub(b"", target.read_bytes()) == GENERATED_AT.sub(b"", live("/api/v3/records.json"))
     assert gzip.decompress((out / "api/v3/records.json.gz").read_bytes()) == target.read_bytes()
     assert manifest_rows(out)["api/v3/records.json"][2] == hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+def test_graph_json_is_made_again_when_an_entity_is_renamed(site, db, tmp_path, editor, reviewer):
+    """graph.json is kept after a correction that changes nothing it shows; an entity renamed meanwhile (no
+    publication says so) is something it shows."""
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    entity = Entity.objects.filter(public_roles__record__withdrawn=False).first()
+    Entity.objects.filter(pk=entity.pk).update(name="A Renamed Company")
+    public = a_record(record_type="incident")
+    record = actions.update_record(public.record, actor=editor, expected_lock_version=public.record.lock_version,
+                                   data={"summary_en": public.record.summary_en + " (Again.)"})  # fmt: skip
+    actions.publish_record(record, actor=reviewer, changelog_en="Summary corrected.",
+                           changelog_fr="Résumé corrigé.", kind=VersionKind.CORRECTION)  # fmt: skip
+    export_site(out, incremental=True)
+    exported = (out / "api/v3/graph.json").read_bytes()
+    assert b"A Renamed Company" in exported
+    assert GENERATED_AT.sub(b"", exported) == GENERATED_AT.sub(b"", live("/api/v3/graph.json"))

@@ -77,19 +77,7 @@ def graph_document(
         .values_list("system_id", "record_id")
         .order_by("system_id", "record_id")
     )
-    # Subqueries rather than lists of ids: tens of thousands of query parameters cost more than the query.
-    entities = {
-        e.pk: e
-        for e in Entity.objects.filter(pk__in=PublicEntityRole.objects.listed().values("entity_id")).only(
-            "slug", "name", "kind"
-        )
-    }
-    systems = {
-        s.pk: s
-        for s in AISystem.objects.filter(pk__in=PublicSystemLink.objects.listed().values("system_id")).only(
-            "slug", "name", "system_type"
-        )
-    }
+    entities, systems = named()
     links = record_links()
     site = settings.CAIM_SITE_URL
     nodes = [
@@ -97,10 +85,7 @@ def graph_document(
          "title_fr": p.title_fr, "url": site + record_path(p.record_type, p.slug, "en")}
         for p in publics
     ]  # fmt: skip
-    nodes += [{"id": f"entity:{e.slug}", "kind": "entity", "slug": e.slug, "name": e.name, "entity_kind": e.kind}
-              for e in sorted(entities.values(), key=lambda e: e.slug)]  # fmt: skip
-    nodes += [{"id": f"system:{s.slug}", "kind": "system", "slug": s.slug, "name": s.name, "system_type": s.system_type}
-              for s in sorted(systems.values(), key=lambda s: s.slug)]  # fmt: skip
+    nodes += named_nodes(entities, systems)
     edges = [
         {"source": f"record:{a}", "target": f"record:{b}", "kind": "materialized_from"} for a, b in links
     ]
@@ -124,6 +109,30 @@ def graph_document(
         "validation_warnings": _warnings(publics, kept, reads),
         "endpoints": endpoints(),
     }
+
+
+def named() -> tuple[dict[int, Entity], dict[int, AISystem]]:
+    """The entities and AI systems named in listed records, by id."""
+    # Subqueries rather than lists of ids: tens of thousands of query parameters cost more than the query.
+    entities = Entity.objects.filter(pk__in=PublicEntityRole.objects.listed().values("entity_id"))
+    systems = AISystem.objects.filter(pk__in=PublicSystemLink.objects.listed().values("system_id"))
+    return (
+        {e.pk: e for e in entities.only("slug", "name", "kind")},
+        {s.pk: s for s in systems.only("slug", "name", "system_type")},
+    )
+
+
+def named_nodes(
+    entities: dict[int, Entity] | None = None, systems: dict[int, AISystem] | None = None
+) -> list[dict]:
+    """The nodes of the entities and AI systems (`named()` by default), by slug."""
+    if entities is None or systems is None:
+        entities, systems = named()
+    nodes = [{"id": f"entity:{e.slug}", "kind": "entity", "slug": e.slug, "name": e.name, "entity_kind": e.kind}
+             for e in sorted(entities.values(), key=lambda e: e.slug)]  # fmt: skip
+    nodes += [{"id": f"system:{s.slug}", "kind": "system", "slug": s.slug, "name": s.name, "system_type": s.system_type}
+              for s in sorted(systems.values(), key=lambda s: s.slug)]  # fmt: skip
+    return nodes
 
 
 def record_links(ids=None) -> list[tuple[int, int]]:

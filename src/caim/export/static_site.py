@@ -1306,8 +1306,8 @@ def graph_json() -> bytes:
 
 def _same_graph(kept: dict[int, list[dict]], relinted: list[dict]) -> bytes | None:
     """The previous graph.json as it is, when nothing it shows changed but its `generated_at`: the same listed
-    records with the same addresses and titles, entities, roles, systems and links between records, and the same
-    warnings (`relinted`) for the records linted again (their version changed: a correction of a summary, say).
+    records with the same addresses and titles, entities and systems (their names too), roles, links between
+    records, and the same warnings (`relinted`) for the records linted again (their version changed: a correction of a summary, say).
     None if anything differs: graph.json is then made again (it takes most of an incremental run)."""
     from caim.api import graph
 
@@ -1320,6 +1320,8 @@ def _same_graph(kept: dict[int, list[dict]], relinted: list[dict]) -> bytes | No
         if _differs(before, after, "status", "record_type", "slug", "link_sig", "entities", "systems"):
             return None
     document = previous.cache["graph"]
+    if [n for n in document["nodes"] if n["kind"] in ("entity", "system")] != graph.named_nodes():
+        return None  # an entity or system renamed (no publication says so)
     touching = {f"record:{pk}" for pk in changed}
     was = {(e["source"], e["target"]) for e in document["edges"]
            if e["kind"] == "materialized_from" and {e["source"], e["target"]} & touching}  # fmt: skip
