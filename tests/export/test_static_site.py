@@ -58,6 +58,14 @@ def manifest_rows(out: Path) -> dict[str, list]:
     return rows
 
 
+def publish_correction(record, data: dict, editor, reviewer):
+    """An editor changes `data` of a published record and a second account publishes it as a correction."""
+    record = actions.update_record(record, actor=editor, expected_lock_version=record.lock_version, data=data)
+    actions.publish_record(record, actor=reviewer, changelog_en="Summary corrected.",
+                           changelog_fr="Résumé corrigé.", kind=VersionKind.CORRECTION)  # fmt: skip
+    return record
+
+
 def assert_state_is_current(out: Path) -> None:
     """An incremental export reads only the records the change log names (and those linked to them): the state
     its manifest keeps is still the one a reading of every record gives."""
@@ -218,11 +226,9 @@ def test_incremental_export_rewrites_exactly_what_depends_on_a_correction(
 
     public = a_record(record_type="incident", version_number__gt=1)
     redirects_written = (out / "_redirects").stat().st_mtime_ns
-    record = public.record
-    record = actions.update_record(record, actor=editor, expected_lock_version=record.lock_version,
-                                   data={"summary_en": record.summary_en + " (Corrected.)"})  # fmt: skip
-    actions.publish_record(record, actor=reviewer, changelog_en="Summary corrected.",
-                           changelog_fr="Résumé corrigé.", kind=VersionKind.CORRECTION)  # fmt: skip
+    publish_correction(
+        public.record, {"summary_en": public.record.summary_en + " (Corrected.)"}, editor, reviewer
+    )
     # The time of this process's own work (CPU time), which a busy machine does not stretch as it does the wall
     # clock; the Pagefind binary adds a few tens of milliseconds.
     started, wall = time.process_time(), time.perf_counter()
@@ -377,10 +383,9 @@ def test_incremental_graph_and_sitemap_are_the_live_ones_when_a_linked_hazard_ch
     assert manifest.header["lint"]["reads"][str(incident.pk)] == [hazard.pk]
 
     # A correction of the hazard that gives it a warning (no French summary), and a new governance gap.
-    hazard = actions.update_record(hazard, actor=editor, expected_lock_version=hazard.lock_version,
-                                   data={"summary_fr": "", "governance_gap_en": "A gap found later."})  # fmt: skip
-    actions.publish_record(hazard, actor=reviewer, changelog_en="Summary corrected.",
-                           changelog_fr="Résumé corrigé.", kind=VersionKind.CORRECTION)  # fmt: skip
+    hazard = publish_correction(
+        hazard, {"summary_fr": "", "governance_gap_en": "A gap found later."}, editor, reviewer
+    )
     old = {int(pk): RecordState.from_json(row) for pk, row in manifest.header["records"].items()}
     static_site._previous = static_site.Previous(out, manifest, old, {hazard.pk})
     try:
@@ -484,10 +489,9 @@ def test_a_sequence_file_changed_by_hand_is_built_whole_again(site, db, tmp_path
     target.write_bytes(body.replace(b'"records":[{', b'"records":[ ', 1).replace(b"]}\n", b"}]\n", 1))
     assert len(target.read_bytes()) == len(body)
     public = a_record(record_type="incident")
-    record = actions.update_record(public.record, actor=editor, expected_lock_version=public.record.lock_version,
-                                   data={"summary_en": public.record.summary_en + " (Again.)"})  # fmt: skip
-    actions.publish_record(record, actor=reviewer, changelog_en="Summary corrected.",
-                           changelog_fr="Résumé corrigé.", kind=VersionKind.CORRECTION)  # fmt: skip
+    publish_correction(
+        public.record, {"summary_en": public.record.summary_en + " (Again.)"}, editor, reviewer
+    )
     export_site(out, incremental=True)
     assert GENERATED_AT.sub(b"", target.read_bytes()) == GENERATED_AT.sub(b"", live("/api/v3/records.json"))
     assert gzip.decompress((out / "api/v3/records.json.gz").read_bytes()) == target.read_bytes()
@@ -502,10 +506,9 @@ def test_graph_json_is_made_again_when_an_entity_is_renamed(site, db, tmp_path, 
     entity = Entity.objects.filter(public_roles__record__withdrawn=False).first()
     Entity.objects.filter(pk=entity.pk).update(name="A Renamed Company")
     public = a_record(record_type="incident")
-    record = actions.update_record(public.record, actor=editor, expected_lock_version=public.record.lock_version,
-                                   data={"summary_en": public.record.summary_en + " (Again.)"})  # fmt: skip
-    actions.publish_record(record, actor=reviewer, changelog_en="Summary corrected.",
-                           changelog_fr="Résumé corrigé.", kind=VersionKind.CORRECTION)  # fmt: skip
+    publish_correction(
+        public.record, {"summary_en": public.record.summary_en + " (Again.)"}, editor, reviewer
+    )
     export_site(out, incremental=True)
     exported = (out / "api/v3/graph.json").read_bytes()
     assert b"A Renamed Company" in exported

@@ -122,12 +122,8 @@ def named() -> tuple[dict[int, Entity], dict[int, AISystem]]:
     )
 
 
-def named_nodes(
-    entities: dict[int, Entity] | None = None, systems: dict[int, AISystem] | None = None
-) -> list[dict]:
-    """The nodes of the entities and AI systems (`named()` by default), by slug."""
-    if entities is None or systems is None:
-        entities, systems = named()
+def named_nodes(entities: dict[int, Entity], systems: dict[int, AISystem]) -> list[dict]:
+    """The nodes of the entities and AI systems (as `named()` gives them), by slug."""
     nodes = [{"id": f"entity:{e.slug}", "kind": "entity", "slug": e.slug, "name": e.name, "entity_kind": e.kind}
              for e in sorted(entities.values(), key=lambda e: e.slug)]  # fmt: skip
     nodes += [{"id": f"system:{s.slug}", "kind": "system", "slug": s.slug, "name": s.name, "system_type": s.system_type}

@@ -1307,8 +1307,9 @@ def graph_json() -> bytes:
 def _same_graph(kept: dict[int, list[dict]], relinted: list[dict]) -> bytes | None:
     """The previous graph.json as it is, when nothing it shows changed but its `generated_at`: the same listed
     records with the same addresses and titles, entities and systems (their names too), roles, links between
-    records, and the same warnings (`relinted`) for the records linted again (their version changed: a correction of a summary, say).
-    None if anything differs: graph.json is then made again (it takes most of an incremental run)."""
+    records, and the same warnings (`relinted`) for the records linted again (their version changed: a
+    correction of a summary, say). None if anything differs: graph.json is then made again (it takes most of an
+    incremental run)."""
     from caim.api import graph
 
     previous = _previous
@@ -1320,7 +1321,9 @@ def _same_graph(kept: dict[int, list[dict]], relinted: list[dict]) -> bytes | No
         if _differs(before, after, "status", "record_type", "slug", "link_sig", "entities", "systems"):
             return None
     document = previous.cache["graph"]
-    if [n for n in document["nodes"] if n["kind"] in ("entity", "system")] != graph.named_nodes():
+    if [n for n in document["nodes"] if n["kind"] in ("entity", "system")] != graph.named_nodes(
+        *graph.named()
+    ):
         return None  # an entity or system renamed (no publication says so)
     touching = {f"record:{pk}" for pk in changed}
     was = {(e["source"], e["target"]) for e in document["edges"]
@@ -1384,7 +1387,7 @@ def sitemap_unit() -> Iterator[Out]:
     for name, pages in plan().sitemap_pages.items():
         for number in range(1, pages + 1):
             url = f"/sitemap-{name}.xml" + (f"?p={number}" if number > 1 else "")
-            path = f"sitemap-{name}.xml" if number == 1 else f"sitemap-{name}-{number}.xml"
+            path = sitemap_file(name, number)
             if name == "records":  # each record's address and the date of its current version
                 on_page = listed[(number - 1) * per_page : number * per_page]
                 yield Out(
@@ -1392,6 +1395,11 @@ def sitemap_unit() -> Iterator[Out]:
                 )
             else:  # fixed pages; entities and AI systems named in listed records
                 yield _file(url, (), ("named",) if name != "pages" else (), path=path)
+
+
+def sitemap_file(section: str, number: int) -> str:
+    """The file of page `number` of a sitemap section: sitemap-<s>.xml, then sitemap-<s>-<n>.xml."""
+    return f"sitemap-{section}.xml" if number == 1 else f"sitemap-{section}-{number}.xml"
 
 
 def _records_per_sitemap_page() -> int:
@@ -1407,10 +1415,9 @@ def records_sitemap(url: str, ids: list[int]) -> bytes:
     from caim.site import sitemaps
 
     previous = _previous
+    # (Without a whole number of records per page, a record's entries could straddle two pages.)
     if previous is None or sitemaps.RecordsSitemap.limit % len(settings.LANGUAGES):
-        return renderer().get(
-            url
-        )  # (without a whole number of records per page, an entry could straddle two)
+        return renderer().get(url)
     per_page = _records_per_sitemap_page()
     listed_then = [pk for pk, state in sorted(previous.old.items()) if state.status == LISTED]
     position = {pk: i for i, pk in enumerate(listed_then)}
@@ -1438,9 +1445,7 @@ def _kept_sitemap_page(previous: Previous, number: int, records: list[int]):
         return previous.cache[key]
     previous.cache[key] = None
     languages = len(settings.LANGUAGES)
-    body = previous.intact(
-        "sitemaps", "sitemap-records.xml" if number == 1 else f"sitemap-records-{number}.xml"
-    )
+    body = previous.intact("sitemaps", sitemap_file("records", number))
     if body is None:
         return None
     head, *found = body.split(b"<url>")  # a split, not a regular expression: a page holds up to 50,000

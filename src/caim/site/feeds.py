@@ -53,9 +53,8 @@ class Scope:
     record_type: str = ""  # "" for both types
     domain: str = ""
     entity: Entity | None = None
-    records: tuple[PublicRecord, ...] | None = (
-        None  # the items, read beforehand for many feeds (newest_naming)
-    )
+    # The items, read beforehand for many feeds at once (newest_naming); None: items() reads them.
+    records: tuple[PublicRecord, ...] | None = None
 
 
 def site_name(lang: str) -> str:
