@@ -185,13 +185,15 @@ def test_a_static_export_killed_midway_leaves_only_whole_files_and_the_rerun_com
     env = environment(databases.new(template=demo), tmp_path)
     out = tmp_path / "site"
     command = ("caim", "export-site", str(out), "--workers", "1")
-    # Paused before the 400th file is renamed into place (files are written in .caim-partial/, then renamed).
-    killed_when_paused(env, "os:replace", 400, *command, match=".caim-partial")
+    # Paused before the 400th file is renamed into place (files are written beside their place as
+    # .NAME.caim-part, then renamed).
+    killed_when_paused(env, "os:replace", 400, *command, match=".caim-part")
     assert (out / ".caim-partial").is_dir() and not (out / "manifest.json").exists()
+    assert any(out.rglob("*.caim-part"))  # the file being written
     at_kill = {
         p.relative_to(out).as_posix(): p
         for p in out.rglob("*")
-        if p.is_file() and ".caim-partial" not in p.parts
+        if p.is_file() and ".caim-partial" not in p.parts and not p.name.endswith(".caim-part")
     }
     assert len(at_kill) >= 399
     broken = [name for name, path in at_kill.items() if not whole(path)]
@@ -215,6 +217,15 @@ def test_a_static_export_killed_midway_leaves_only_whole_files_and_the_rerun_com
     changed = sorted(name for name, digest in digests.items() if listed[name][2] != digest)
     for name in changed:
         assert name.endswith((".json", ".json.gz", ".atom", ".atom.gz", ".xml", ".xml.gz")), name
+    assert "Nothing changed" in driver(env, "caim", "export-site", str(out), "--incremental")
+
+    # A second export killed midway: the first one's files stay, and the half-written file is swept away.
+    killed_when_paused(env, "os:replace", 300, *command, match=".caim-part")
+    assert any(out.rglob("*.caim-part")) and (out / "manifest.json").is_file()
+    gone = out / "incidents" / ".a-page-no-longer-exported.html.caim-part"  # the rerun does not write it again
+    gone.write_bytes(b"<!doctype html><html><body>half")
+    driver(env, *command)
+    assert not any(out.rglob("*.caim-part")) and not (out / ".caim-partial").exists()
     assert "Nothing changed" in driver(env, "caim", "export-site", str(out), "--incremental")
 
 
