@@ -87,3 +87,20 @@ def test_the_search_page_finds_a_record_with_pagefind(page, static_site):
     path = record["url"].split("://", 1)[1].split("/", 1)[1]
     assert "/" + path in links
     assert page.console_errors == []
+
+
+def test_the_search_finds_records_by_their_own_words_not_by_the_sections_around_them(page, static_site):
+    """The changelog, citation, linked and related sections are not indexed: every record page offers its
+    citation as BibTeX, yet searching for "bibtex" finds nothing."""
+    base, out = static_site
+    pages = list((out / "incidents").glob("*[a-z]*/index.html"))
+    assert pages and all(b">BibTeX</a>" in p.read_bytes() for p in pages)
+    page.goto(base + "/search/")
+    page.fill("#s-q", "bibtex")
+    page.press("#s-q", "Enter")
+    page.wait_for_url(re.compile(r"/search/\?q="))
+    page.locator("#static-search p.no-results", has_text="No record matches these words.").wait_for(
+        timeout=30000
+    )
+    assert page.locator("#static-search ol.record-list a").count() == 0
+    assert page.console_errors == []

@@ -222,7 +222,8 @@ def test_a_static_export_killed_midway_leaves_only_whole_files_and_the_rerun_com
     # A second export killed midway: the first one's files stay, and the half-written file is swept away.
     killed_when_paused(env, "os:replace", 300, *command, match=".caim-part")
     assert any(out.rglob("*.caim-part")) and (out / "manifest.json").is_file()
-    gone = out / "incidents" / ".a-page-no-longer-exported.html.caim-part"  # the rerun does not write it again
+    # A page the rerun does not write again (its record was withdrawn meanwhile, say).
+    gone = out / "incidents" / ".a-page-no-longer-exported.html.caim-part"
     gone.write_bytes(b"<!doctype html><html><body>half")
     driver(env, *command)
     assert not any(out.rglob("*.caim-part")) and not (out / ".caim-partial").exists()

