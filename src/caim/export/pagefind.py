@@ -80,7 +80,9 @@ def start_main_index(out: Path, staging: Path) -> subprocess.Popen | None:
     if binary is None:
         return None
     shutil.rmtree(staging / BUNDLE, ignore_errors=True)
-    glob = "{incidents,hazards,fr/incidents,fr/hazards}/*/index.html"
+    # A record's slug has a letter (records.changes.SLUG_RE): the folders of numeric ids, redirect pages, are not
+    # read at all.
+    glob = "{incidents,hazards,fr/incidents,fr/hazards}/*[a-z]*/index.html"
     return subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
         [binary, "--site", str(out), "--glob", glob, "--output-path", str(staging / BUNDLE), "--silent"],
         stdout=subprocess.PIPE,
