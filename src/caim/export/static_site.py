@@ -59,11 +59,12 @@ ENTITIES_PER_TASK = 100
 WORKER_NICENESS = 5  # see _worker_started
 ALL = "all"
 BROTLI = importlib.util.find_spec("brotli") is not None
-# Every file is written here first, then renamed to its place: a file under its own name is always whole, even if
-# the export is killed. The folder is removed when an export completes; left behind, it tells the next run that
-# an export was interrupted (see begin_export).
+# The manifest and the Pagefind indexes are written here first, then renamed to their place (other files are
+# written beside their place with the suffix PART, see Writer._put): a file under its own name is always whole,
+# even if the export is killed. The folder is made when an export starts and removed when it completes; left
+# behind, it tells the next run that an export was interrupted (see begin_export).
 STAGING = ".caim-partial"
-PART = ".caim-part"  # the suffix of a file being written beside its final name (Writer._put)
+PART = ".caim-part"
 
 
 class ExportError(Exception):
