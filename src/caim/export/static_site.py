@@ -715,6 +715,7 @@ def record_page(public, number: int | None, lang: str, context: RecordContext) -
     version = public.version if number is None or number == public.version_number else None
     version = version or next(v for v in versions if v.number == number)
     request = _request(public.url(lang, version=number))
+    request.alternates = {code: public.url(code, version=number) for code in LANGS}
     with translation.override(lang):
         request.LANGUAGE_CODE = lang
         page = RecordPage(

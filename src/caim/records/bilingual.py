@@ -77,6 +77,27 @@ def text_html(value, tag="span", css=""):
     return format_html("<{}{}>{}</{}>{}", tag, cls, value.text, tag, machine_note(value))
 
 
+def html_block(value, css=""):
+    """An Html block (already escaped paragraphs with citation links) in a div, marked as text_html marks."""
+    if not value:
+        return ""
+    if value.fallback:
+        return format_html(
+            '<div class="{}" lang="{}">{}</div>{}', css, value.lang, value.html, language_note(value.lang)
+        )
+    return format_html('<div class="{}">{}</div>{}', css, value.html, machine_note(value))
+
+
+def marked(value, tag="span"):
+    """A Text as written: in a `tag` element with `lang` when it is not in the page language, with no note (a
+    name or a publisher is not a missing translation); plain text otherwise."""
+    if not value:
+        return ""
+    if getattr(value, "fallback", False):
+        return format_html('<{} lang="{}">{}</{}>', tag, value.lang, str(value), tag)
+    return format_html("{}", str(value))
+
+
 def pick(item: dict, name: str, lang: str) -> Text:
     """The `name` text of a document part in `lang`, falling back to the other language (marked)."""
     own = (item.get(f"{name}_{lang}") or "").strip()
@@ -225,6 +246,12 @@ def lang_attr(value) -> SafeString:
     if getattr(value, "fallback", False) and getattr(value, "lang", ""):
         return format_html(' lang="{}"', value.lang)
     return SafeString("")
+
+
+def linked_rows(records) -> SafeString:
+    """RecordLinks as the items of a list of linked records (site/_directory_records.html, a record's linked and
+    related records): an entity page lists up to thousands."""
+    return SafeString("".join(f"\n  {record.linked_item_html}\n  " for record in records))
 
 
 def record_links(records, lang: str) -> list[RecordLink]:

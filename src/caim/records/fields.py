@@ -29,8 +29,8 @@ INCIDENT, HAZARD = "incident", "hazard"
 BOTH = (INCIDENT, HAZARD)
 LANGUAGES = ("en", "fr")
 
-# The record page, in the order of SPEC §1.6 (the banner belongs to the site frame). Each name is a template,
-# records/sections/<name>.html; a field's `section` says which one shows it.
+# The record page, in the order of SPEC §1.6 (the banner belongs to the site frame). Each name is a function of
+# records/page_sections.py; a field's `section` says which one shows it.
 SECTIONS = (
     "notices",
     "header",

@@ -10,8 +10,9 @@ from datetime import datetime
 from functools import cached_property
 
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -94,16 +95,12 @@ class RecordPage:
         html = render_cited_paragraphs(t.text, self.numbers, languages=self.key_languages, lang=t.lang)
         return Html(html, t.lang, t.fallback, t.machine)
 
-    # -- the page's parts, in order --------------------------------------------------------------------------
-    @property
-    def sections(self) -> list[str]:
-        """The templates of the page's sections, in the declared order (fields.SECTIONS, SPEC §1.6)."""
-        return [f"records/sections/{name}.html" for name in SECTIONS]
+    # -- the page's parts, in order (records/page_sections.py lays them out) ------------------------------------
 
     @cached_property
     def generic(self) -> dict[str, list[dict]]:
         """Per section, the declared fields with no markup of their own (page=GENERIC) that this record fills:
-        {name, label, value}. A new plain field shows here without a template."""
+        {name, label, value}. A new plain field shows here without code of its own."""
         out: dict[str, list[dict]] = {name: [] for name in SECTIONS}
         for f in fields_of(self.doc["type"], public=True):
             if f.page != GENERIC:
@@ -166,6 +163,13 @@ class RecordPage:
     @cached_property
     def summary(self) -> Html:
         return self.cited("summary")
+
+    @cached_property
+    def description(self) -> str:
+        """The summary as plain text, cut at 200 characters: the page's description for search engines and
+        previews (striptags|truncatechars:200, once for both of the page's tags). Still markup: the summary's
+        escaped text without its tags."""
+        return SafeString(Truncator(strip_tags(self.summary.html)).chars(200))
 
     @cached_property
     def governance_gap(self) -> Html:

@@ -72,6 +72,7 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
         current_withdrawal=public.version.document.get("withdrawn") if public.withdrawn else None,
     )
     site_name = settings.CAIM_SITE_NAME_FR if page_language() == "fr" else settings.CAIM_SITE_NAME
+    request.alternates = {code: public.url(code, version=number) for code in ("en", "fr")}
     return render(
         request,
         "records/record_detail.html",

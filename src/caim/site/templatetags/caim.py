@@ -11,32 +11,33 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from caim.records.bilingual import lang_attr, language_note, machine_note, text_html
+from caim.records.bilingual import lang_attr, linked_rows, marked, text_html
+from caim.records.page_sections import PageContext
+from caim.records.page_sections import record_sections as sections_html
 
 register = template.Library()
 
 
 register.simple_tag(text_html, name="text")  # records/bilingual.py: the rows written in Python use it too
+register.simple_tag(marked)  # records/bilingual.py, as the record page's sections (page_sections.py)
 
 
-@register.filter
-def linked_rows(records) -> SafeString:
-    """The rows of records/_linked_list.html: an entity page lists up to thousands of linked records."""
-    return SafeString("".join(f"\n  {record.linked_item_html}\n  " for record in records))
+@register.simple_tag(takes_context=True)
+def record_sections(context) -> SafeString:
+    """The sections of records/record_detail.html (records/page_sections.py), from the page's context."""
+    read = lambda name: context.get(name, "")  # noqa: E731 - as a template reads a missing variable
+    page_context = PageContext(
+        public=context["public"],
+        citation=read("citation"),
+        correction_url=read("correction_url"),
+        other_lang=read("other_lang"),
+        other_lang_url=read("other_lang_url"),
+        preview=context.get("preview"),
+    )
+    return sections_html(context["page"], page_context)
 
 
-@register.simple_tag
-def html_block(value, css=""):
-    """Render a presenters.Html block (already escaped paragraphs with citation links)."""
-    if not value:
-        return ""
-    if value.fallback:
-        return format_html(
-            '<div class="{}" lang="{}">{}</div>{}', css, value.lang, value.html, language_note(value.lang)
-        )
-    return format_html('<div class="{}">{}</div>{}', css, value.html, machine_note(value))
-
-
+register.filter("linked_rows", linked_rows)  # records/bilingual.py: the record page's sections use it too
 register.filter("lang_attr", lang_attr)  # records/bilingual.py: the list rows written in Python use it too
 
 
@@ -91,17 +92,6 @@ _options: dict[tuple, tuple[str, str]] = {}
 def _count(language: str, n: int) -> str:
     """A count as the page language writes it (intcomma), kept: the same numbers come back on every list."""
     return conditional_escape(intcomma(n))
-
-
-@register.simple_tag
-def marked(value, tag="span"):
-    """A Text as written: in a `tag` element with `lang` when it is not in the page language, with no note (a
-    name or a publisher is not a missing translation); plain text otherwise."""
-    if not value:
-        return ""
-    if getattr(value, "fallback", False):
-        return format_html('<{} lang="{}">{}</{}>', tag, value.lang, str(value), tag)
-    return format_html("{}", str(value))
 
 
 class PerLanguageNode(template.Node):
