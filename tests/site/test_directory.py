@@ -388,9 +388,11 @@ def test_directory_query_counts_do_not_grow(client, editor, reviewer, clock, pre
             [b.slug for b in bots],
         )
     after = [_queries(client, p) for p in paths]
-    assert before == after == [3, 2, 2, 2, 2], (before, after)
+    assert before == after == [3, 3, 2, 2, 2], (before, after)
     # entity page: entity, its public roles with their records, its public systems;
-    # lists: every public name (sorting, kind counts), the page's rows with their counts;
+    # entity list: the public layer's state, every public name (sorting, kind counts: read once per state and
+    # language, so not again for the second list), the page's rows with their counts; system list: every public
+    # name, the page's rows;
     # system page: system with its developer, its public records.
 
 
@@ -404,3 +406,15 @@ def test_earlier_versions_do_not_link_entities(client, editor, reviewer, inciden
     earlier = html(client, f"/incidents/{incident.slug}/v/1/")
     assert 'href="/entities/t-acme-ai/"' in current and "Acme AI Inc." in earlier
     assert 'href="/entities/t-' not in earlier
+
+
+def test_entity_list_shows_an_entity_from_the_publication_that_names_it(client, editor, reviewer, clock):
+    """The list's names are read once per state of the public layer: a publication that makes an entity public
+    shows it on the next request, in each language."""
+    actions.create_entity(actor=editor, slug="t-later-corp", name="Later Corp", kind="company")
+    _publish_naming(editor, reviewer, clock, {})
+    for prefix in ("", "/fr"):
+        assert "Later Corp" not in client.get(f"{prefix}/entities/").content.decode()
+    _publish_naming(editor, reviewer, clock, {"t-later-corp": ["developer"]})
+    for prefix in ("", "/fr"):
+        assert "Later Corp" in client.get(f"{prefix}/entities/").content.decode()

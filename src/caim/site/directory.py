@@ -33,6 +33,7 @@ from caim.records.models import (
     EntityRedirect,
     PublicEntityRole,
     PublicRecord,
+    PublicState,
     PublicSystemLink,
 )
 from caim.records.queries import listed
@@ -82,6 +83,27 @@ def _sorted_page(rows: list[tuple[int, str]], page_param: str | None):
     return Paginator([pk for pk, _name in rows], PAGE_SIZE).get_page(parse_int(page_param, low=1) or 1)
 
 
+_named: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+
+
+def named_entities(lang: str) -> list[tuple[int, str, str]]:
+    """Every public entity as (pk, name in `lang`, kind), in alphabetical order: read and sorted once per
+    language and state of the public layer (entities become public, and merge, only with a change of its token),
+    not for each page of the entity list (the static export asks for hundreds)."""
+    key = (lang, PublicState.current())
+    rows = _named.get(key)
+    if rows is None:
+        rows = [
+            (pk, name_in({"name": name, "name_fr": name_fr}, lang).text, k)
+            for pk, name, name_fr, k in public_entities().values_list("pk", "name", "name_fr", "kind")
+        ]
+        rows.sort(key=lambda r: (sort_key(r[1]), r[1], r[0]))
+        if len(_named) >= 4:  # two languages, the current state and the one before
+            _named.clear()
+        _named[key] = rows
+    return rows
+
+
 def _list_url(name: str, lang: str, param: str, value: str) -> str:
     with override(lang):
         return f"{reverse(name)}?{param}={quote(value)}"
@@ -108,13 +130,10 @@ def entity_list(request):
             {"message": message, "back_url": back, "back_label": _("Show all entities")},
             status=400,
         )
-    everyone = [
-        (pk, name_in({"name": name, "name_fr": name_fr}, lang).text, k)
-        for pk, name, name_fr, k in public_entities().values_list("pk", "name", "name_fr", "kind")
-    ]
+    everyone = named_entities(lang)
     by_kind = Counter(k for _pk, _name, k in everyone)
-    chosen = [(pk, name) for pk, name, k in everyone if not kind or k == kind]
-    page = _sorted_page(chosen, request.GET.get("page"))
+    chosen = [pk for pk, _name, k in everyone if not kind or k == kind]
+    page = Paginator(chosen, PAGE_SIZE).get_page(parse_int(request.GET.get("page"), low=1) or 1)
     ids = list(page.object_list)
     counted = Entity.objects.filter(pk__in=ids).annotate(
         record_count=Count("public_roles__record", filter=listed("public_roles__record__"), distinct=True)
