@@ -242,6 +242,9 @@ def test_incremental_export_rewrites_exactly_what_depends_on_a_correction(
     )
 
     changed = {path for path in after if before.get(path, [None, None, None])[2] != after[path][2]}
+    # Every file written is counted, the corpus files (written by a process of their own) included; the search
+    # index's delta is written by Pagefind.
+    assert summary.written == len({p for p in changed if not p.startswith(pagefind.DELTA_BUNDLE + "/")}), sorted(changed)
     kind = "incidents"
     new_version = public.version_number + 1
     assert {f"{kind}/{public.slug}/index.html", f"fr/{kind}/{public.slug}/index.html",
@@ -513,3 +516,10 @@ def test_graph_json_is_made_again_when_an_entity_is_renamed(site, db, tmp_path, 
     exported = (out / "api/v3/graph.json").read_bytes()
     assert b"A Renamed Company" in exported
     assert GENERATED_AT.sub(b"", exported) == GENERATED_AT.sub(b"", live("/api/v3/graph.json"))
+
+
+def test_work_beside_the_export_hands_back_its_result_or_its_failure():
+    assert static_site._beside(lambda: ("made", 2))() == ("made", 2)
+    failing = static_site._beside(lambda: 1 / 0)
+    with pytest.raises(ExportError, match="ZeroDivisionError: division by zero"):
+        failing()
