@@ -244,7 +244,9 @@ def test_incremental_export_rewrites_exactly_what_depends_on_a_correction(
     changed = {path for path in after if before.get(path, [None, None, None])[2] != after[path][2]}
     # Every file written is counted, the corpus files (written by a process of their own) included; the search
     # index's delta is written by Pagefind.
-    assert summary.written == len({p for p in changed if not p.startswith(pagefind.DELTA_BUNDLE + "/")}), sorted(changed)
+    assert summary.written == len({p for p in changed if not p.startswith(pagefind.DELTA_BUNDLE + "/")}), (
+        sorted(changed)
+    )
     kind = "incidents"
     new_version = public.version_number + 1
     assert {f"{kind}/{public.slug}/index.html", f"fr/{kind}/{public.slug}/index.html",
