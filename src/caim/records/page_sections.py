@@ -72,6 +72,19 @@ def linked_list(records) -> str:
     return f'<ul class="linked-records">\n  {linked_rows(records)}\n</ul>\n'
 
 
+def titled(anchor: str, heading: str, body: str) -> str:
+    """A section with its heading, as the sections shown only when they have content lay it out."""
+    return (
+        f'\n  <section aria-labelledby="h-{anchor}">\n    <h2 id="h-{anchor}">{heading}</h2>\n'
+        f"    {body}\n  </section>\n  "
+    )
+
+
+def with_fields(page, name: str, shown: str = "") -> str:
+    """A section's markup (empty when it has nothing to show), then its declared fields without markup."""
+    return "  " + shown + "\n\n" + generic(page, name)
+
+
 def notices(page, c: PageContext) -> str:
     out = ""
     if c.preview:
@@ -150,37 +163,31 @@ def summary(page, c: PageContext) -> str:
 
 
 def dates(page, c: PageContext) -> str:
-    out = "  "
+    shown = ""
     if page.dates:
         rows = "".join(f"<div><dt>{e(label)}</dt><dd>{e(value)}</dd></div>" for label, value in page.dates)
-        out += f'\n  <dl class="dates">\n    {rows}\n  </dl>\n  '
-    return out + "\n\n" + generic(page, "dates")
+        shown = f'\n  <dl class="dates">\n    {rows}\n  </dl>\n  '
+    return with_fields(page, "dates", shown)
 
 
 def narrative(page, c: PageContext) -> str:
-    out = "  "
+    shown = ""
     if page.narrative:
         heading = t("What happened") if page.is_incident else t("The hazard")
-        out += (
-            f'\n  <section aria-labelledby="h-narrative">\n    <h2 id="h-narrative">{heading}</h2>\n'
-            f"    {html_block(page.narrative, 'narrative')}\n  </section>\n  "
-        )
-    return out + "\n\n" + generic(page, "narrative")
+        shown = titled("narrative", heading, html_block(page.narrative, "narrative"))
+    return with_fields(page, "narrative", shown)
 
 
 def linked(page, c: PageContext) -> str:
-    out = "  "
+    shown = ""
     if page.linked:
         heading = t("Materialized From") if page.is_incident else t("Materialized Incidents")
-        out += (
-            f'\n  <section aria-labelledby="h-linked">\n    <h2 id="h-linked">{heading}</h2>\n'
-            f"    {linked_list(page.linked)}\n  </section>\n  "
-        )
-    return out + "\n\n" + generic(page, "linked")
+        shown = titled("linked", heading, linked_list(page.linked))
+    return with_fields(page, "linked", shown)
 
 
 def harms(page, c: PageContext) -> str:
-    out = "  "
+    shown = ""
     if page.harms:
         items = []
         for h in page.harms:
@@ -197,15 +204,12 @@ def harms(page, c: PageContext) -> str:
                 f'        <dl class="harm-facts">\n          {types}\n          {severity}\n          {reach}\n'
                 "        </dl>\n      </li>\n      "
             )
-        out += (
-            f'\n  <section aria-labelledby="h-harms">\n    <h2 id="h-harms">{t("Harms")}</h2>\n'
-            f'    <ul class="harms">\n      {"".join(items)}\n    </ul>\n  </section>\n  '
-        )
-    return out + "\n\n" + generic(page, "harms")
+        shown = titled("harms", t("Harms"), f'<ul class="harms">\n      {"".join(items)}\n    </ul>')
+    return with_fields(page, "harms", shown)
 
 
 def responses(page, c: PageContext) -> str:
-    out = "  "
+    shown = ""
     if page.responses:
         items = []
         for r in page.responses:
@@ -222,11 +226,9 @@ def responses(page, c: PageContext) -> str:
                 f'\n      <li><p class="response-head"><strong>{e(r["kind"])}</strong>{actor}{when}</p>\n'
                 f"        {text_html(r['description'], 'p')}\n        {source}</li>\n      "
             )
-        out += (
-            f'\n  <section aria-labelledby="h-responses">\n    <h2 id="h-responses">{t("Responses")}</h2>\n'
-            f'    <ul class="responses">\n      {"".join(items)}\n    </ul>\n  </section>\n  '
-        )
-    return out + "\n\n" + generic(page, "responses")
+        body = f'<ul class="responses">\n      {"".join(items)}\n    </ul>'
+        shown = titled("responses", t("Responses"), body)
+    return with_fields(page, "responses", shown)
 
 
 def evidence(page, c: PageContext) -> str:
@@ -267,7 +269,7 @@ def _attribution(p: dict) -> str:
 
 
 def details(page, c: PageContext) -> str:
-    out = "  "
+    out = ""
     if page.has_details:
         current = page.is_current and not c.public.withdrawn
         out += f'\n  <section aria-labelledby="h-details" class="record-details">\n    <h2 id="h-details">{t("Record details")}</h2>\n    '  # noqa: E501
@@ -349,21 +351,18 @@ def details(page, c: PageContext) -> str:
                 f"    <p><strong>{e(nexus['label'])}</strong>{note}</p>\n    "
             )
         out += "\n  </section>\n  "
-    return out + "\n\n" + generic(page, "details")
+    return with_fields(page, "details", out)
 
 
 def related(page, c: PageContext) -> str:
-    out = "  "
+    shown = ""
     if page.related:
-        out += (
-            f'\n  <section aria-labelledby="h-related">\n    <h2 id="h-related">{t("Related records")}</h2>\n'
-            f"    {linked_list(page.related)}\n  </section>\n  "
-        )
-    return out + "\n\n" + generic(page, "related")
+        shown = titled("related", t("Related records"), linked_list(page.related))
+    return with_fields(page, "related", shown)
 
 
 def other_databases(page, c: PageContext) -> str:
-    out = "  "
+    shown = ""
     withdrawn = c.public.withdrawn
     if page.other_databases or not withdrawn:
         links = ""
@@ -387,11 +386,8 @@ def other_databases(page, c: PageContext) -> str:
                     f"{t('AIID submission (JSON)')}</a>"
                 )
             exports = f'<p class="exports">{t("Export:")}\n      {oecd}</p>'
-        out += (
-            f'\n  <section aria-labelledby="h-other">\n    <h2 id="h-other">{t("In other databases")}</h2>\n'
-            f"    {links}\n    {exports}\n  </section>\n  "
-        )
-    return out + "\n\n" + generic(page, "other_databases")
+        shown = titled("other", t("In other databases"), f"{links}\n    {exports}")
+    return with_fields(page, "other_databases", shown)
 
 
 def changelog(page, c: PageContext) -> str:
