@@ -736,43 +736,19 @@ def _request(url: str):
 
 
 def record_page(public, number: int | None, lang: str, context: RecordContext) -> bytes:
-    """A record's page (or one of its versions), as records.views.public.record_detail renders it, from the
-    version's document and the batch's context: the view's own queries are made once for many records."""
-    from django.shortcuts import render
-
-    from caim.records.presenters import RecordPage
-    from caim.records.views.public import correction_url
+    """A record's page (or one of its versions), as records.views.public.record_detail answers it, from the
+    batch's context: the view's own queries are made once for many records."""
+    from caim.records.views.public import record_page as page_of
 
     versions = context.versions[public.pk]
     version = public.version if number is None or number == public.version_number else None
     version = version or next(v for v in versions if v.number == number)
     request = _request(public.url(lang, version=number))
-    request.alternates = {code: public.url(code, version=number) for code in LANGS}
     with translation.override(lang):
         request.LANGUAGE_CODE = lang
-        page = RecordPage(
-            version.document,
-            lang,
-            changelog=versions,
-            linked=context.linked.get(public.pk, []),
-            related=context.related.get(public.pk, []),
-            current_number=public.version_number,
-            slug=public.slug,
-            current_withdrawal=public.version.document.get("withdrawn") if public.withdrawn else None,
-            link=context.link,
-        )
-        site_name = settings.CAIM_SITE_NAME_FR if lang == "fr" else settings.CAIM_SITE_NAME
-        response = render(
-            request,
-            "records/record_detail.html",
-            {
-                "page": page,
-                "public": public,
-                "citation": page.citation(site_name, settings.CAIM_SITE_URL),
-                "correction_url": correction_url(public),
-                "canonical_path": public.url(lang, version=None if page.is_current else page.version),
-            },
-        )
+        response = page_of(request, public, version, number, changelog=versions,
+                           linked=context.linked.get(public.pk, []), related=context.related.get(public.pk, []),
+                           link=context.link)  # fmt: skip
     return response.content
 
 

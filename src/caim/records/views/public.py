@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from caim.i18n import page_language
 from caim.records import citations
-from caim.records.bilingual import pick
+from caim.records.bilingual import RecordLink, pick
 from caim.records.diff import diff_documents
 from caim.records.models import PublicRecord, RecordVersion, RelatedRecord
 from caim.records.presenters import RecordPage
@@ -61,17 +61,27 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
         .select_related("related")
         .order_by("-score")
     ]
+    return record_page(request, public, version, number, changelog=changelog, linked=linked, related=related)
+
+
+def record_page(request, public: PublicRecord, version, number: int | None, *, changelog: list, linked: list,
+                related: list, link=RecordLink) -> HttpResponse:  # fmt: skip
+    """The page of `version` of `public` (asked for as `number`, None for the record's own address) in the page
+    language, from its changelog, linked and related records: record_detail's answer, and the static export's,
+    which reads those for many records at once and shares the rows of linked records between pages (`link`)."""
+    lang = page_language()
     page = RecordPage(
         version.document,
-        page_language(),
+        lang,
         changelog=changelog,
         linked=linked,
         related=related,
         current_number=public.version_number,
         slug=public.slug,
         current_withdrawal=public.version.document.get("withdrawn") if public.withdrawn else None,
+        link=link,
     )
-    site_name = settings.CAIM_SITE_NAME_FR if page_language() == "fr" else settings.CAIM_SITE_NAME
+    site_name = settings.CAIM_SITE_NAME_FR if lang == "fr" else settings.CAIM_SITE_NAME
     request.alternates = {code: public.url(code, version=number) for code in ("en", "fr")}
     return render(
         request,
@@ -81,7 +91,7 @@ def record_detail(request, record_type: str, ident: str, number: int | None = No
             "public": public,
             "citation": page.citation(site_name, settings.CAIM_SITE_URL),
             "correction_url": correction_url(public),
-            "canonical_path": public.url(page_language(), version=None if page.is_current else page.version),
+            "canonical_path": public.url(lang, version=None if page.is_current else page.version),
         },
     )
 
