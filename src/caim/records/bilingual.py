@@ -7,6 +7,7 @@ only" note; where a link's markup needs only the attribute, `title.fallback` and
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,6 +22,14 @@ from caim.records.formatting import period_html, time_html
 from caim.taxonomy.loader import get_taxonomy
 
 LANGUAGES = ("en", "fr")
+
+
+def e(value) -> str:
+    """conditional_escape without its checks for lazy arguments (a record page calls it hundreds of times):
+    markup as it is, anything else as escaped text, the same characters escaped as django.utils.html.escape."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def other_language(lang: str) -> str:
@@ -54,27 +63,32 @@ class Html:
         return bool(self.html)
 
 
-def language_note(lang: str) -> str:
+# These make the text of every record page (hundreds of calls a page): written with `e`, not format_html,
+# whose checks for lazy arguments cost more than the escaping; the markup is the same.
+
+
+def language_note(lang: str) -> SafeString:
     label = _("English only") if lang == "en" else _("French only")
-    return format_html(' <small class="lang-note">({})</small>', label)
+    return SafeString(f' <small class="lang-note">({e(label)})</small>')
 
 
 def machine_note(value) -> str:
     if not getattr(value, "machine", False):
         return ""
-    return format_html(' <small class="lang-note machine-note">({})</small>', _("machine translation"))
+    return SafeString(f' <small class="lang-note machine-note">({e(_("machine translation"))})</small>')
 
 
 def text_html(value, tag="span", css=""):
     """A Text in a `tag` element, with lang= and a note when it is a fallback (the `text` template tag)."""
     if not value:
         return ""
-    cls = format_html(' class="{}"', css) if css else ""
+    tag = e(tag)
+    cls = f' class="{e(css)}"' if css else ""
     if getattr(value, "fallback", False):
-        return format_html(
-            '<{} lang="{}"{}>{}</{}>{}', tag, value.lang, cls, value.text, tag, language_note(value.lang)
+        return SafeString(
+            f'<{tag} lang="{e(value.lang)}"{cls}>{e(value.text)}</{tag}>{language_note(value.lang)}'
         )
-    return format_html("<{}{}>{}</{}>{}", tag, cls, value.text, tag, machine_note(value))
+    return SafeString(f"<{tag}{cls}>{e(value.text)}</{tag}>{machine_note(value)}")
 
 
 def html_block(value, css=""):
@@ -82,10 +96,10 @@ def html_block(value, css=""):
     if not value:
         return ""
     if value.fallback:
-        return format_html(
-            '<div class="{}" lang="{}">{}</div>{}', css, value.lang, value.html, language_note(value.lang)
+        return SafeString(
+            f'<div class="{e(css)}" lang="{e(value.lang)}">{e(value.html)}</div>{language_note(value.lang)}'
         )
-    return format_html('<div class="{}">{}</div>{}', css, value.html, machine_note(value))
+    return SafeString(f'<div class="{e(css)}">{e(value.html)}</div>{machine_note(value)}')
 
 
 def marked(value, tag="span"):
@@ -94,8 +108,8 @@ def marked(value, tag="span"):
     if not value:
         return ""
     if getattr(value, "fallback", False):
-        return format_html('<{} lang="{}">{}</{}>', tag, value.lang, str(value), tag)
-    return format_html("{}", str(value))
+        return SafeString(f'<{e(tag)} lang="{e(value.lang)}">{e(str(value))}</{e(tag)}>')
+    return SafeString(e(str(value)))
 
 
 def pick(item: dict, name: str, lang: str) -> Text:
@@ -208,12 +222,8 @@ class RecordLink:
     @cached_property
     def linked_item_html(self) -> SafeString:
         """The record as an item of a list of linked records (a record's related records, an entity's)."""
-        return format_html(
-            '<li><a href="{}">{}</a> {} {}</li>',
-            self.url,
-            text_html(self.title),
-            self.meta_html,
-            self.badges_html,
+        return SafeString(
+            f'<li><a href="{e(self.url)}">{text_html(self.title)}</a> {e(self.meta_html)} {e(self.badges_html)}</li>'
         )
 
     @property
@@ -244,7 +254,7 @@ def lang_attr(value) -> SafeString:
     """` lang="en"` for a Text in another language than the page's (a name, a publisher, a title as written),
     to put on the element that holds it; nothing otherwise (a plain string is in the page language)."""
     if getattr(value, "fallback", False) and getattr(value, "lang", ""):
-        return format_html(' lang="{}"', value.lang)
+        return SafeString(f' lang="{e(value.lang)}"')
     return SafeString("")
 
 

@@ -9,7 +9,6 @@ out. Every value is escaped (`e`) unless it is already markup made by a function
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,16 +17,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
-from caim.records.bilingual import html_block, lang_attr, linked_rows, marked, text_html
+from caim.records.bilingual import e, html_block, lang_attr, linked_rows, marked, text_html
 from caim.records.fields import SECTIONS
-
-
-def e(value) -> str:
-    """conditional_escape without its checks for lazy arguments (a page calls it a hundred times): markup as it
-    is, anything else as escaped text, the same characters escaped as django.utils.html.escape."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 def t(message: str) -> str:
