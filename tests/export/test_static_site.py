@@ -525,17 +525,3 @@ def test_work_beside_the_export_hands_back_its_result_or_its_failure():
     failing = static_site._beside(lambda: 1 / 0)
     with pytest.raises(ExportError, match="ZeroDivisionError: division by zero"):
         failing()
-
-
-def test_a_first_export_makes_files_in_place_and_a_name_made_twice_leaves_its_other_links_alone(tmp_path):
-    writer = static_site.Writer(tmp_path, fresh=True)
-    writer.write_raw("a/x.json", b"same", ())
-    writer.write_raw("b/y.json", b"same", ())  # the same bytes: a hard link to a/x.json
-    assert (tmp_path / "a/x.json").stat().st_ino == (tmp_path / "b/y.json").stat().st_ino
-    writer.write_raw("a/x.json", b"other", ())
-    assert (tmp_path / "a/x.json").read_bytes() == b"other"
-    assert (tmp_path / "b/y.json").read_bytes() == b"same"
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
-        "a/x.json",
-        "b/y.json",
-    ]

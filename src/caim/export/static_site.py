@@ -353,13 +353,9 @@ class Writer:
     caller's thread: writer threads beside the renderer were measured slower on two cores (the renderer holds the
     GIL; the export's worker processes already fill the cores)."""
 
-    def __init__(self, out: Path, old_rows: dict[str, list] | None = None, fresh: bool = False):
+    def __init__(self, out: Path, old_rows: dict[str, list] | None = None):
         self.out = out
         self.old_rows = old_rows or {}
-        # A first export (a folder without a manifest): files are created under their own names, without a
-        # partial file renamed into place (a rename is a third of a small file's cost). If it is killed, the next
-        # export removes everything it wrote (begin_export), so nothing half-written is ever taken as whole.
-        self.fresh = fresh
         self.made_dirs: set[Path] = set()
         self.changed: list[str] = []
         self._last_packed: tuple[bytes, bytes] | None = None
@@ -378,31 +374,19 @@ class Writer:
         if folder not in self.made_dirs:
             folder.mkdir(parents=True, exist_ok=True)
             self.made_dirs.add(folder)
-        if not (self.fresh and self._create(target, body, self._written.get(sha))):
-            # Made beside its target: a rename within one folder costs a third of a rename from another folder on
-            # ext4 (measured: 0.05 against 0.15-0.3 ms a file). A name of its own per file, hidden, removed by
-            # the next export if this one is killed (begin_export).
-            partial = folder / f".{target.name}{PART}"
-            if not self._link(self._written.get(sha), partial):
-                _create_file(partial, body, os.O_TRUNC)
-            os.replace(partial, target)
+        # Made beside its target: a rename within one folder costs a third of a rename from another folder on
+        # ext4 (measured: 0.05 against 0.15-0.3 ms a file). A name of its own per file, hidden, removed by the next
+        # export if this one is killed (begin_export).
+        partial = folder / f".{target.name}{PART}"
+        if not self._link(self._written.get(sha), partial):
+            _create_file(partial, body)
+        os.replace(partial, target)
         self._written[sha] = target
         self.changed.append(path)
         return [len(body), sha]
 
-    def _create(self, target: Path, body: bytes, same: Path | None) -> bool:
-        """Whether `target` is now made, as a new file or a hard link to `same`; False if a file of that name
-        already exists (written twice in one export: it is then replaced by renaming, which never changes the
-        other names of a linked file)."""
-        try:
-            if not self._link(same, target, strict=True):
-                _create_file(target, body, os.O_EXCL)
-        except FileExistsError:
-            return False
-        return True
-
     @staticmethod
-    def _link(same: Path | None, partial: Path, strict: bool = False) -> bool:
+    def _link(same: Path | None, partial: Path) -> bool:
         """Whether `partial` is now a hard link to `same`, a file this writer wrote with the same bytes (the
         current version's files at the record's address): a link costs a directory entry where a new file costs
         an inode, most of a small file's cost. Files are only ever replaced by renaming, so a later change to
@@ -411,10 +395,6 @@ class Writer:
             return False
         try:
             os.link(same, partial)
-        except FileExistsError:
-            if strict:
-                raise
-            return False
         except OSError:  # a file system without hard links
             return False
         return True
@@ -456,10 +436,9 @@ class Writer:
         return [path, *self._put(path, body), deps, list(groups)]
 
 
-def _create_file(path: Path, body: bytes, mode: int) -> None:
-    """Write `body` to a new file (os.O_EXCL: fail if it exists) or over one (os.O_TRUNC); without the file
-    object of Path.write_bytes, whose making costs more than writing a small file."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | mode, 0o666)  # less the umask
+def _create_file(path: Path, body: bytes) -> None:
+    """Path.write_bytes without its file object, whose making costs more than writing a small file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)  # less the umask
     try:
         view = memoryview(body)
         while view:
@@ -1611,7 +1590,7 @@ _task_context: dict = {}
 
 def run_task(task: tuple) -> TaskResult:
     kind = task[0]
-    writer = Writer(_task_context["out"], fresh=_task_context["fresh"])
+    writer = Writer(_task_context["out"])
     if kind == "records":
         ids = task[1]
         states = _task_context["states"]
@@ -2094,7 +2073,7 @@ def _full(out: Path, workers: int, progress: Progress) -> Summary:
         "/"
     )  # the list index, compiled templates and caches, made once before the workers copy them
     tasks, record_tasks = _tasks(states)
-    _task_context.update(out=out, states=states, fresh=previous is None)
+    _task_context.update(out=out, states=states)
     units: dict[str, list[list]] = {}
     layouts: dict = {}
     lint: dict = {}
