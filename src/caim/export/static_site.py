@@ -47,6 +47,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from caim import prettyjson
 from caim.export import pagefind, sequences
 
 FORMAT = "caim-static-export/2"
@@ -776,7 +777,7 @@ def record_export(public, document: dict, lang: str, number: int, fmt: str) -> b
     with translation.override(lang):
         url = settings.CAIM_SITE_URL + public.url(lang, version=number)
         data = export_document(public.record_type, fmt, document, url, lang)
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+        return (prettyjson.dumps(data) + "\n").encode()
 
 
 def record_outputs(

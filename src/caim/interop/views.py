@@ -8,11 +8,10 @@ record is not to be reported elsewhere. Each export is a pure function of one ve
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.http import Http404, HttpResponse
 
+from caim import prettyjson
 from caim.api.http import json_endpoint
 from caim.i18n import page_language
 from caim.interop.exports.aiid import aiid_submission
@@ -50,9 +49,7 @@ def record_export(request, record_type: str, ident: str, fmt: str, number: int |
     page_lang = page_language()
     url = settings.CAIM_SITE_URL + found.url(page_lang, version=number)
     data = export_document(found.record_type, fmt, version.document, url, page_lang)
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2) + "\n", content_type="application/json"
-    )
+    response = HttpResponse(prettyjson.dumps(data) + "\n", content_type="application/json")
     response["Access-Control-Allow-Origin"] = "*"
     response["Content-Disposition"] = f'inline; filename="{found.slug}-v{number}.{fmt}.json"'
     return response

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
+
+from caim import prettyjson
 
 
 def csl_item(doc: dict, *, lang: str, url: str, site_name: str, accessed: str) -> dict:
@@ -28,7 +29,7 @@ def csl_item(doc: dict, *, lang: str, url: str, site_name: str, accessed: str) -
 
 
 def to_csl_json(item: dict) -> str:
-    return json.dumps([item], ensure_ascii=False, indent=2)
+    return prettyjson.dumps([item])
 
 
 def _bibtex_escape(text: str) -> str:
