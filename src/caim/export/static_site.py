@@ -1686,7 +1686,7 @@ def corpus_task(writer: Writer) -> TaskResult:
 @dataclass
 class CorpusInput:
     """What the sequence files are made of, read from the database beforehand, so that making them needs no
-    database (an incremental export makes them in a thread while it renders pages)."""
+    database (an incremental export makes them in a process of its own while it renders pages)."""
 
     specs: dict[str, tuple[bytes, bytes, bytes, list[int], str]]
     pieces: dict[int, dict[str, bytes]]
